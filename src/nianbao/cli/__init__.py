@@ -1,0 +1,25 @@
+"""The `nianbao` command. Each command lives in its own module and stays a thin layer over the library."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nianbao")
+@click.option("--debug", is_flag=True, help="出错时显示完整的 Python 错误信息（供开发者排查）。")
+def main(debug: bool) -> None:
+    """nianbao：政府信息公开工作年度报告的填报模板、汇总校验与报告生成。"""
+
+
+def _register() -> None:
+    from . import schema_cmd, template_cmd
+
+    for module in (schema_cmd, template_cmd):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

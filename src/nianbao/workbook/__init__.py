@@ -1,0 +1,1 @@
+"""The Excel template: layout, generation and personalized copies."""

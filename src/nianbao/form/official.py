@@ -14,6 +14,14 @@ TEMPLATE_VERSION = "2021.30-v1"
 
 TITLE_SUFFIX = "年政府信息公开工作年度报告"
 
+# Publication deadlines for the report (条例第四十九条); 乡镇/街道 follow local notices. Shown in the
+# workbook's instructions and usable for the publication-date warning (X7).
+DEADLINES: tuple[tuple[str, str], ...] = (
+    ("县级以上人民政府部门", "每年1月31日前向本级政府信息公开工作主管部门提交并公布上一年度报告（条例第四十九条）"),
+    ("县级以上地方人民政府", "每年3月31日前公布本级政府上一年度报告（条例第四十九条）"),
+    ("乡镇人民政府、街道办事处", "按上级或本地通知规定的时间，通常在次年1月"),
+)
+
 # 六个部分的标题（顺序即报告顺序）。
 HEADINGS: tuple[str, ...] = (
     "一、总体情况",

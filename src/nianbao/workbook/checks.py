@@ -1,0 +1,141 @@
+"""Excel formulas for the live checks and totals, built from the rule objects in `FORM.rules`.
+
+Nothing here knows a rule by heart: each formula is a translation of a `SumRule`, `BoundRule`,
+`ZeroRule` or `CellRule`, so the workbook checks exactly what the reader and the merge check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from ..form import FORM, BoundRule, CellRule, FieldType, Rule, SumRule, ZeroRule
+from .layout import Location, location, quote_sheet
+
+CHECK_OK = "正确"
+CHECK_BAD = "错误"
+
+
+def _address(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+def rectangles(locs: Iterable[Location]) -> list[tuple[int, int, int, int]]:
+    """Cover a set of cells on one sheet with few rectangles (row1, col1, row2, col2).
+
+    Runs of adjacent cells in a row are joined first, then identical runs on consecutive rows, so a
+    whole table body becomes one range and formulas stay short.
+    """
+    by_row: dict[int, list[int]] = {}
+    for loc in locs:
+        by_row.setdefault(loc.row, []).append(loc.col)
+    runs: list[tuple[int, int, int]] = []  # (row, col1, col2)
+    for row in sorted(by_row):
+        cols = sorted(set(by_row[row]))
+        start = prev = cols[0]
+        for col in cols[1:]:
+            if col != prev + 1:
+                runs.append((row, start, prev))
+                start = col
+            prev = col
+        runs.append((row, start, prev))
+    rects: list[list[int]] = []
+    for row, c1, c2 in runs:
+        match = next((r for r in rects if r[1] == c1 and r[3] == c2 and r[2] == row - 1), None)
+        if match:
+            match[2] = row
+        else:
+            rects.append([row, c1, row, c2])
+    return [(r1, c1, r2, c2) for r1, c1, r2, c2 in rects]
+
+
+def range_refs(locs: Iterable[Location], sheet: str | None = None) -> list[str]:
+    """Range references ("D7:J31") covering the cells; prefixed with the sheet when `sheet` is given."""
+    refs = []
+    for r1, c1, r2, c2 in rectangles(locs):
+        ref = _address(r1, c1) if (r1, c1) == (r2, c2) else f"{_address(r1, c1)}:{_address(r2, c2)}"
+        refs.append(f"{quote_sheet(sheet)}!{ref}" if sheet else ref)
+    return refs
+
+
+def _same_sheet(keys: Sequence[str]) -> list[Location]:
+    locs = [location(k) for k in keys]
+    if len({loc.sheet for loc in locs}) != 1:  # pragma: no cover - declaration error
+        raise ValueError(f"rule spans several sheets: {keys}")
+    return locs
+
+
+def _refs(keys: Sequence[str]) -> str:
+    return ",".join(range_refs(_same_sheet(keys)))
+
+
+def sum_formula(keys: Sequence[str]) -> str:
+    """The formula of a derived (total) cell."""
+    return f"=SUM({_refs(keys)})"
+
+
+def _cell_rule_condition(rule: CellRule) -> str:
+    """Every cell blank or a number ≥ 0; integer cells also whole.
+
+    The nested IFs matter: Excel's IF evaluates only the chosen branch, so the arithmetic test never
+    sees text (which would turn the check itself into #VALUE!).
+    """
+    all_refs = _refs(rule.keys)
+    negative = "+".join(f'COUNTIF({r},"<0")' for r in all_refs.split(","))
+    ints = [k for k in rule.keys if FORM.by_key[k].type is FieldType.INT]
+    fraction = "+".join(f"SUMPRODUCT(ABS({r}-ROUND({r},0)))" for r in _refs(ints).split(","))
+    return (f'IF(COUNTA({all_refs})<>COUNT({all_refs}),"{CHECK_BAD}",'
+            f'IF({negative}>0,"{CHECK_BAD}",IF({fraction}>0,"{CHECK_BAD}","{CHECK_OK}")))')
+
+
+def check_formula(rule: Rule) -> str:
+    """A formula showing CHECK_OK or CHECK_BAD for one rule."""
+    if isinstance(rule, CellRule):
+        return "=" + _cell_rule_condition(rule)
+    if isinstance(rule, SumRule):
+        cond = f"SUM({_refs(rule.lhs)})=SUM({_refs(rule.rhs)})"
+    elif isinstance(rule, BoundRule):
+        cond = f"SUM({_refs(rule.lhs)})<=SUM({_refs(rule.rhs)})"
+    elif isinstance(rule, ZeroRule):
+        # SUMSQ is 0 only when every target is 0 (negatives cannot cancel out), and it ignores text.
+        cond = f"OR(SUM({_refs(rule.condition)})<>0,SUMSQ({_refs(rule.targets)})=0)"
+    else:  # pragma: no cover
+        raise TypeError(rule)
+    return f'=IF({cond},"{CHECK_OK}","{CHECK_BAD}")'
+
+
+def rule_keys(rule: Rule) -> tuple[str, ...]:
+    """The keys a rule reads, the first one anchoring where its check is shown."""
+    if isinstance(rule, CellRule):
+        return rule.keys
+    if isinstance(rule, ZeroRule):
+        return (*rule.condition, *rule.targets)
+    return (*rule.lhs, *rule.rhs)
+
+
+def rule_table(rule: Rule) -> str:
+    """"t2", "t3" or "t4": the table whose cells the rule reads."""
+    return rule_keys(rule)[0].split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class CheckCell:
+    """Where one rule's live check is shown."""
+
+    rule: Rule
+    sheet: str
+    row: int
+    col: int
+
+    @property
+    def cell(self) -> str:
+        return _address(self.row, self.col)
+
+
+def rules_by_table() -> dict[str, list[Rule]]:
+    out: dict[str, list[Rule]] = {}
+    for rule in FORM.rules:
+        out.setdefault(rule_table(rule), []).append(rule)
+    return out

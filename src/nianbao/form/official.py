@@ -194,3 +194,16 @@ META_FIELDS: tuple[tuple[str, str, bool, str], ...] = (
     ("meta.phone", "联系电话", False, "填报人的联系电话，便于汇总单位核对。"),
     ("meta.date", "填报日期", False, "如 2025-01-06。"),
 )
+
+# Labels found only in the 2019 trial layout of 表二 (国办公开办函〔2019〕60号). They identify a report
+# that used the superseded layout (rule X6); none of them maps onto a 2021 cell.
+T2_2019_LABELS: tuple[str, ...] = (
+    "本年新制作数量",
+    "本年新公开数量",
+    "对外公开总数量",
+    "第二十条第（九）项",
+    "政府集中采购",
+    "采购项目数量",
+    "采购总金额",
+    "上一年项目数量",
+)

@@ -64,6 +64,8 @@ SHEET_PASSWORD = "nianbao"
 TEXT_MAX_LENGTH = 8000  # characters per narrative cell: generous, but stops a pasted document
 META_MAX_LENGTH = 50
 
+INSTRUCTIONS_WIDTH = 92  # Excel character units: one column that fits a portrait A4 page
+
 STATUS_ALL_OK = "全部校验通过"
 STATUS_LABEL = "校验结果"
 BLANK_LABEL = "未填写的数字单元格"
@@ -196,7 +198,7 @@ def _identity_line(width: int) -> str:
 # Sheets
 # ---------------------------------------------------------------------------------------------
 def _instructions_sheet(ws: Worksheet) -> None:
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
     fonts = {"title": FONT_TITLE, "heading": FONT_HEADING, "subheading": FONT_BOLD, "line": FONT}
     for row, (kind, text) in enumerate(instruction_lines(), start=1):
         cell = ws.cell(row=row, column=1, value=text)
@@ -206,9 +208,8 @@ def _instructions_sheet(ws: Worksheet) -> None:
             ws.row_dimensions[row].height = 30
         elif kind == "line":
             # Wrapped rows do not grow by themselves in every program; estimate the lines needed.
-            ws.row_dimensions[row].height = 16 * (1 + len(text) // 52)
-    landscape_a4(ws)
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+            ws.row_dimensions[row].height = 16 * (1 + len(text) // (INSTRUCTIONS_WIDTH // 2 - 2))
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4  # portrait; the column fits the page at 100 %
 
 
 def _cover_sheet(ws: Worksheet, identity: Identity, validations: _Validations, checks: list[CheckCell]) -> None:
@@ -345,8 +346,9 @@ def _size_table(ws: Worksheet, table: Table, right: int) -> None:
         loc = layout.grid_location(table, cell)
         if cell.kind == "label" and cell.rowspan == 1:
             ws.row_dimensions[loc.row].height = 30 if len(cell.text) > 22 else 20
-    for row in range(table.header_rows()):
-        ws.row_dimensions[layout.TABLE_ORIGIN_ROW + row].height = 30
+    for cell in table.grid:
+        if cell.kind == "header":
+            ws.row_dimensions[layout.grid_location(table, cell).row].height = 26
 
 
 def _place_checks(ws: Worksheet, table: Table) -> list[CheckCell]:
@@ -355,7 +357,9 @@ def _place_checks(ws: Worksheet, table: Table) -> list[CheckCell]:
     left = layout.TABLE_ORIGIN_COL
     right = left + table.n_cols - 1
     first_value_col = min(layout.grid_location(table, c).col for c in table.value_cells())
-    has_label_cols = first_value_col > left
+    # A check's title sits beside its results when the table has room for it (表三's three label
+    # columns); otherwise on its own line above them.
+    has_label_cols = first_value_col - left >= 2
     row = layout.table_bottom_row(table) + 2
     _put(ws, row, left, CHECK_AREA_TITLE, font=FONT_BOLD, align=LEFT, border=False, span=(1, table.n_cols))
     row += 1
@@ -371,6 +375,8 @@ def _place_checks(ws: Worksheet, table: Table) -> list[CheckCell]:
         else:
             _put(ws, row, left, title, font=FONT, align=LEFT, span=(1, table.n_cols))
             row += 1
+            if first_value_col > left:
+                _put(ws, row, left, STATUS_LABEL, font=FONT, span=(1, first_value_col - left))
         ws.row_dimensions[row].height = 36 if has_label_cols else 20
         if by_row:
             out += _row_checks(ws, table, group, anchors, right + 1)
@@ -438,7 +444,7 @@ def _texts_sheet(ws: Worksheet, validations: _Validations) -> None:
         validations.add(ws, field, location(field.key).cell)
         long_text = field.type is FieldType.TEXT and field.key.startswith("text.") and not field.key.startswith(
             "text.report.")
-        ws.row_dimensions[row].height = 150 if long_text else 24
+        ws.row_dimensions[row].height = 120 if long_text else 24
     for letter, width in zip("ABCD", (16, 26, 90, 30), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "C3"
@@ -458,7 +464,8 @@ def _custom_properties(wb: Workbook, identity: Identity) -> None:
         layout.PROP_DEPARTMENT: identity.department,
     }
     for name, value in values.items():
-        wb.custom_doc_props.append(StringProperty(name=name, value=value))
+        if value:  # a generic template carries only its version; an empty property reads back as None
+            wb.custom_doc_props.append(StringProperty(name=name, value=value))
 
 
 def _defined_names(wb: Workbook) -> None:

@@ -1,0 +1,235 @@
+"""Apply the form's rules (`FORM.rules`, official-format.md §8) to one department's values.
+
+The rules are declared once in `nianbao.form`; this module only evaluates them and words the findings
+with real cell addresses from the template layout, so a clerk can go straight to the cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from .findings import Finding
+from .form import FORM, BoundRule, Field, Rule, SumRule, ZeroRule
+from .reader.values import Number, parse_value
+from .reader.xlsx import WorkbookRead, read_workbook
+from .workbook.layout import location
+
+__all__ = ["Context", "cached_total_findings", "check_read", "check_workbook", "rule_findings", "tainted_keys",
+           "term_label"]
+
+# T3-5 and T3-6 can only fail where T3-1 fails in the same column (all cells being >= 0), so they are
+# reported only when T3-1 holds there: one typo gives one error, not three.
+_IMPLIED_BY: dict[str, str] = {"T3-5": "T3-1", "T3-6": "T3-1"}
+
+# A rule on totals only (e.g. T3-1 on the 总计 column) is the sum of the same rule on the input columns,
+# which is checked already: reporting it too would turn one typo into two errors.
+_DERIVED_KEYS = frozenset(f.key for f in FORM.table_fields if not f.input)
+
+# What the clerk should look at, per rule.
+_ADVICE: dict[str, str] = {
+    "T3-1": "请核对本年新收、上年结转、办理结果各行和结转下年度的数字",
+    "T3-2": "请核对办理结果各行",
+    "T3-3": "请核对这一行各类申请人的数字",
+    "T3-5": "请核对这一列",
+    "T3-6": "结转下年度的申请不可能多于本年新收与上年结转之和，请核对",
+    "T4-1": "请核对各项结果",
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where the values came from, copied into every finding."""
+
+    file: str = ""
+    department: str = ""
+
+
+def tainted_keys(invalid: Iterable[str]) -> set[str]:
+    """Invalid input cells and every total computed from them: rules on these say nothing useful."""
+    tainted = set(invalid)
+    for rule in FORM.derivations:
+        if any(k in tainted for k in rule.rhs):
+            tainted.add(rule.derives or "")
+    return tainted
+
+
+def term_label(key: str, keys: Iterable[str]) -> str:
+    """Name a cell by what distinguishes it within a rule: its row label when all share a column, etc."""
+    field = FORM.by_key[key]
+    fields = [FORM.by_key[k] for k in keys]
+    if all(f.column == field.column for f in fields) and field.row:
+        return field.row[-1]
+    if all(f.row == field.row for f in fields) and field.column:
+        return field.column[-1]
+    return field.label
+
+
+def _fmt(value: Number) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+_MAX_TERMS = 6  # longer sums list only their non-zero terms, to keep the message on one line
+
+
+def _terms(keys: tuple[str, ...], all_keys: tuple[str, ...], values: Mapping[str, Number]) -> str:
+    shown = keys if len(keys) <= _MAX_TERMS else tuple(k for k in keys if values.get(k, 0) != 0)
+    text = " + ".join(f"{term_label(k, all_keys)}[{location(k).cell}]({_fmt(values.get(k, 0))})" for k in shown)
+    if len(shown) < len(keys):
+        first, last = location(keys[0]).cell, location(keys[-1]).cell
+        text = f"{first}:{last} 各项（{text or '均为0'}{'，其余为0' if text else ''}）"
+    return text
+
+
+def _total(keys: Iterable[str], values: Mapping[str, Number]) -> Number:
+    return sum((values.get(k, 0) for k in keys), 0)
+
+
+def _finding(rule: Rule, key: str, message: str, ctx: Context, value: object, expected: object,
+             cells: Iterable[str]) -> Finding:
+    loc = location(key)
+    return Finding(
+        code=rule.code, severity=rule.severity, message=message, file=ctx.file, sheet=loc.sheet,
+        cell=loc.cell, department=ctx.department, key=key, value=value, expected=expected,
+        extra={"cells": [location(k).cell for k in cells]},
+    )
+
+
+def _table_name(key: str) -> str:
+    return FORM.by_key[key].part
+
+
+def _check_sum(rule: SumRule, values: Mapping[str, Number], ctx: Context) -> Finding | None:
+    left, right = _total(rule.lhs, values), _total(rule.rhs, values)
+    if left == right:
+        return None
+    keys = (*rule.lhs, *rule.rhs)
+    message = (
+        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values)} = {_fmt(left)}，"
+        f"但 {_terms(rule.rhs, keys, values)} = {_fmt(right)}，两边应相等；{_ADVICE.get(rule.code, '请核对')}"
+    )
+    return _finding(rule, rule.lhs[0], message, ctx, _fmt(left), _fmt(right), keys)
+
+
+def _check_bound(rule: BoundRule, values: Mapping[str, Number], ctx: Context) -> Finding | None:
+    left, right = _total(rule.lhs, values), _total(rule.rhs, values)
+    if left <= right:
+        return None
+    keys = (*rule.lhs, *rule.rhs)
+    message = (
+        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values)} = {_fmt(left)}，"
+        f"超过了 {_terms(rule.rhs, keys, values)} = {_fmt(right)}；{_ADVICE.get(rule.code, '请核对')}"
+    )
+    return _finding(rule, rule.lhs[0], message, ctx, _fmt(left), f"≤ {_fmt(right)}", keys)
+
+
+def _check_zero(rule: ZeroRule, values: Mapping[str, Number], ctx: Context) -> Finding | None:
+    if _total(rule.condition, values) != 0:
+        return None
+    nonzero = [k for k in rule.targets if values.get(k, 0) != 0]
+    if not nonzero:
+        return None
+    keys = (*rule.condition, *nonzero)
+    message = (
+        f"{_table_name(nonzero[0])}{rule.scope}：{_terms(rule.condition, keys, values)} 都为0，"
+        f"但 {_terms(tuple(nonzero), keys, values)} 不为0；{rule.description}，{_ADVICE.get(rule.code, '请核对')}"
+    )
+    return _finding(rule, nonzero[0], message, ctx, _fmt(values.get(nonzero[0], 0)), 0, keys)
+
+
+def _rule_keys(rule: Rule) -> tuple[str, ...]:
+    if isinstance(rule, (SumRule, BoundRule)):
+        return (*rule.lhs, *rule.rhs)
+    if isinstance(rule, ZeroRule):
+        return (*rule.condition, *rule.targets)
+    return rule.keys
+
+
+def rule_findings(values: Mapping[str, Number], ctx: Context = Context(),
+                  tainted: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
+    """Evaluate the equation and bound rules on all 200 values (totals already recomputed).
+
+    Per-cell type rules (`CellRule`) are enforced by the reader, where the raw cell is known. Rules that
+    touch an invalid cell are skipped: that cell already has its own error.
+    """
+    findings: list[Finding] = []
+    failed: set[tuple[str, str]] = set()
+    for rule in FORM.rules:
+        keys = _rule_keys(rule)
+        if any(k in tainted for k in keys) or all(k in _DERIVED_KEYS for k in keys):
+            continue
+        implied = _IMPLIED_BY.get(rule.code)
+        if implied and (implied, rule.scope) in failed:
+            continue
+        if isinstance(rule, SumRule):
+            found = _check_sum(rule, values, ctx)
+        elif isinstance(rule, BoundRule):
+            found = _check_bound(rule, values, ctx)
+        elif isinstance(rule, ZeroRule):
+            found = _check_zero(rule, values, ctx)
+        else:
+            continue
+        if found:
+            failed.add((rule.code, rule.scope))
+            findings.append(found)
+    return findings
+
+
+def cached_total_findings(computed: Mapping[str, Number], cached: Mapping[str, object], ctx: Context = Context(),
+                          tainted: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
+    """Compare the totals a spreadsheet program saved with the recomputed ones.
+
+    A mismatch means the formula was overwritten by a typed number (or calculation was set to manual):
+    the clerk's own totals disagree with their inputs, which is exactly a broken 勾稽.
+    """
+    findings: list[Finding] = []
+    for rule in FORM.derivations:
+        key = rule.derives or ""
+        raw = cached.get(key, "")
+        if raw in ("", None) or key in tainted:
+            continue
+        shown = parse_value(raw, FORM.by_key[key]).value
+        expected = computed[key]
+        if shown == expected:
+            continue
+        findings.append(_cached_finding(rule, key, raw, shown, expected, computed, ctx))
+    return findings
+
+
+def _cached_finding(rule: SumRule, key: str, raw: object, shown: Number | None, expected: Number,
+                    computed: Mapping[str, Number], ctx: Context) -> Finding:
+    field: Field = FORM.by_key[key]
+    loc = location(key)
+    shown_text = _fmt(shown) if shown is not None else f"“{raw}”"
+    message = (
+        f"{field.part}{rule.scope}：{loc.cell} 显示 {shown_text}，但按 {_terms(rule.rhs, rule.rhs, computed)} "
+        f"计算应为 {_fmt(expected)}；总计公式可能被改写成了数字，请恢复公式或核对各项"
+    )
+    return Finding(
+        code="V-CACHED-TOTAL", severity="error", message=message, file=ctx.file, sheet=loc.sheet,
+        cell=loc.cell, department=ctx.department, key=key,
+        value=shown_text, expected=_fmt(expected),
+        extra={"rule": rule.code, "cells": [location(k).cell for k in rule.rhs]},
+    )
+
+
+def check_read(read: WorkbookRead) -> WorkbookRead:
+    """Recompute every total from the inputs, then apply the rules; adds to `read.values`/`read.findings`."""
+    if not read.readable:
+        return read
+    ctx = Context(read.file, read.department)
+    computed = FORM.compute_derived(read.inputs)
+    read.values = {**computed, **{k: v for k, v in read.inputs.items() if k not in computed}}
+    tainted = tainted_keys(read.invalid)
+    read.findings.extend(cached_total_findings(computed, read.cached, ctx, tainted))
+    read.findings.extend(rule_findings(computed, ctx, tainted))
+    return read
+
+
+def check_workbook(path: Path, display: str | None = None) -> WorkbookRead:
+    """Read one returned workbook and check it on its own (no roster, no other files)."""
+    return check_read(read_workbook(path, display))

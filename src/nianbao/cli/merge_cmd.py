@@ -1,0 +1,182 @@
+"""`nianbao check`, `nianbao merge` and `nianbao explain`: the coordinator's commands."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..errors import UsageError
+from ..findings import Finding
+from .common import EXIT_FINDINGS, EXIT_OK, console, err_console, handle_errors
+
+# Above this many warnings the console lists them by kind; the full list is in 问题清单.
+MAX_WARNINGS_LISTED = 30
+
+
+def _counts_line(findings: Sequence[Finding]) -> str:
+    counts = Counter(f.severity for f in findings)
+    return f"错误 {counts.get('error', 0)} 条，警告 {counts.get('warning', 0)} 条"
+
+
+def _print_findings(out: Console, findings: Sequence[Finding], where_full: str = "") -> None:
+    from ..findings import CODES
+    from ..outputs import print_findings
+
+    errors = [f for f in findings if f.is_error]
+    warnings = [f for f in findings if not f.is_error]
+    if errors:
+        out.rule("错误（必须改正；有错误的文件不汇总）")
+        print_findings(out, errors)
+    if warnings and len(warnings) <= MAX_WARNINGS_LISTED:
+        out.rule("警告（已自动处理，请核实）")
+        print_findings(out, warnings)
+    elif warnings:
+        by_code = Counter(f.code for f in warnings)
+        summary = "；".join(f"{CODES.get(code, code)} {n} 条" for code, n in by_code.most_common())
+        out.print(f"[yellow]警告 {len(warnings)} 条[/]：{summary}{where_full}")
+
+
+@click.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 在标准输出列出全部问题。")
+@handle_errors
+def check(files: tuple[Path, ...], as_json: bool) -> None:
+    """检查填好的工作簿（不汇总）。部门发送前可自查。
+
+    例：nianbao check 财政局.xlsx
+    """
+    from ..checks import check_workbook
+    from ..outputs import findings_json
+
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        raise UsageError(f"找不到文件：{'、'.join(missing)}")
+    findings: list[Finding] = []
+    for path in files:
+        findings += check_workbook(path, str(path)).findings
+    if as_json:
+        click.echo(findings_json(findings))
+    else:
+        _print_findings(console, findings)
+        verdict = "[bold red]未通过[/]" if any(f.is_error for f in findings) else "[bold green]通过[/]"
+        console.print(f"检查了 {len(files)} 个文件：{verdict}，{_counts_line(findings)}")
+    sys.exit(EXIT_FINDINGS if any(f.is_error for f in findings) else EXIT_OK)
+
+
+@click.command("merge")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
+              help="部门名单（CSV 或 .xlsx，含“部门”列），用于核对谁未报送、谁不在名单中。")
+@click.option("--out", "outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("汇总结果"),
+              show_default=True, help="输出文件夹：merged.json、汇总.xlsx、provenance.csv。")
+@click.option("--body", help="本次汇总的机关名称；不填则以多数文件封面上的为准。")
+@click.option("--year", type=int, help="本次汇总的报告年度；不填则以多数文件封面上的为准。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 在标准输出列出全部问题（摘要改到标准错误输出）。")
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度条。")
+@handle_errors
+def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, year: int | None,
+          as_json: bool, quiet: bool) -> None:
+    """读取文件夹（含子文件夹）中的全部工作簿，逐个校验，汇总没有错误的，写出汇总结果。
+
+    例：nianbao merge 回收表格 --roster 部门名单.csv --out 汇总结果
+    """
+    from ..merge import run_merge, write_outputs
+    from ..outputs import findings_json, status_table
+
+    if roster is not None and not roster.is_file():
+        raise UsageError(f"找不到部门名单：{roster}")
+    result = run_merge(directory, roster, show_progress=not quiet, body=body, year=year, exclude=[outdir])
+    paths = write_outputs(result, outdir)
+    out = err_console if as_json else console
+    if as_json:
+        click.echo(findings_json(result.findings))
+    out.print(status_table(result))
+    if result.not_returned:
+        out.print(f"[yellow]未报送（{len(result.not_returned)} 个）[/]：{'、'.join(result.not_returned)}")
+    if result.ignored:
+        out.print(f"已忽略 {len(result.ignored)} 个非工作簿文件：{'、'.join(result.ignored[:10])}"
+                  f"{' 等' if len(result.ignored) > 10 else ''}")
+    if not as_json:
+        _print_findings(out, result.findings, f"，详见 {paths[1]} 的“问题清单”")
+    merged = len(result.departments)
+    out.print(f"汇总了 {merged} 个部门（{result.body} {result.year or ''}年），{_counts_line(result.findings)}")
+    out.print("输出：" + "、".join(str(p) for p in paths))
+    sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
+
+
+@click.command("explain")
+@click.argument("outdir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("key")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@handle_errors
+def explain(outdir: Path, key: str, as_json: bool) -> None:
+    """说明一个汇总数由哪些部门、文件、单元格相加而来。
+
+    KEY 可以是字段键（见 nianbao schema），也可以是模板中的位置，如 "表三 依申请公开!D7"。
+
+    例：nianbao explain 汇总结果 t3.new.natural_person
+    """
+    from ..outputs import MERGED_JSON, PROVENANCE_CSV, read_provenance
+
+    if not (outdir / PROVENANCE_CSV).is_file():
+        raise UsageError(f"{outdir} 中没有 {PROVENANCE_CSV}，请先运行 nianbao merge 生成汇总结果")
+    field_key = resolve_key(key)
+    rows = [r for r in read_provenance(outdir) if r["key"] == field_key]
+    merged_value = None
+    if (outdir / MERGED_JSON).is_file():
+        merged_value = json.loads((outdir / MERGED_JSON).read_text(encoding="utf-8"))["values"].get(field_key)
+    if as_json:
+        click.echo(json.dumps({"key": field_key, "value": merged_value, "sources": rows}, ensure_ascii=False, indent=2))
+        return
+    _print_explanation(field_key, rows, merged_value)
+
+
+def _print_explanation(field_key: str, rows: list[dict[str, str]], merged_value: object) -> None:
+    from rich.table import Table
+
+    from ..form import FORM
+    from ..workbook.layout import location
+
+    field = FORM.by_key[field_key]
+    loc = location(field_key)
+    how = "填报数之和" if field.input else "自动计算（各部门该项之和，等于按汇总后的各项重新计算）"
+    table = Table("部门", "文件", "位置", "数值", title=f"{field.label}（{field_key}，模板位置 {loc.ref()}）")
+    for r in rows:
+        table.add_row(r["department"], r["file"], f"'{r['sheet']}'!{r['cell']}", r["value"])
+    console.print(table)
+    nonzero = sum(1 for r in rows if r["value"] not in ("0", ""))
+    console.print(f"汇总值 {merged_value}：{how}，共 {len(rows)} 个部门，其中 {nonzero} 个不为0")
+
+
+def resolve_key(text: str) -> str:
+    """A field key, a defined name (NB_…) or a template address ('表三 依申请公开'!D7) → the field key."""
+    from ..form import FORM
+    from ..workbook.layout import defined_name, locations
+
+    text = text.strip()
+    if text in FORM.by_key and FORM.by_key[text].numeric:
+        return text
+    by_name = {defined_name(f.key): f.key for f in FORM.numeric_fields}
+    if text.upper() in by_name:
+        return by_name[text.upper()]
+    if "!" in text:
+        sheet, cell = text.rsplit("!", 1)
+        sheet = sheet.strip().strip("'")
+        cell = cell.replace("$", "").upper()
+        for f in FORM.numeric_fields:
+            loc = locations()[f.key]
+            if loc.sheet == sheet and loc.cell == cell:
+                return f.key
+    close = difflib.get_close_matches(text, [f.key for f in FORM.numeric_fields], n=3)
+    hint = f"，是不是：{'、'.join(close)}" if close else "，可用 nianbao schema 查看全部字段键"
+    raise UsageError(f"没有这个数字字段：{text}{hint}")
+
+
+COMMANDS = [check, merge, explain]

@@ -1,0 +1,389 @@
+"""Merge the returned workbooks of a folder: read and check each, then sum the clean ones.
+
+Data flows one way: files → `WorkbookRead` (per department, checked) → one long pandas frame
+(department, key, value, file, sheet, cell) → `groupby().sum()` → totals recomputed by the form.
+The long frame is kept, so every merged number can be traced back to its departments and cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .checks import check_workbook
+from .errors import UsageError
+from .findings import Finding
+from .form import FORM, official
+from .reader.values import Number
+from .reader.xlsx import WorkbookRead
+from .workbook import layout
+
+__all__ = [
+    "DEPARTMENT_STATUS",
+    "FILE_STATUS",
+    "MergeResult",
+    "SourceFile",
+    "discover_files",
+    "merge_reads",
+    "run_merge",
+    "write_outputs",
+]
+
+# Files the coordinator may have received; other files in the folder (notes, scans) are listed as ignored.
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".et", ".ett", ".ods", ".csv"})
+
+FILE_STATUS = {"merged": "已汇总", "rejected": "有错误未汇总", "duplicate": "重复未汇总"}
+DEPARTMENT_STATUS = {
+    "merged": "已汇总",
+    "rejected": "有错误未汇总",
+    "duplicate": "重复报送未汇总",
+    "not_returned": "未报送",
+    "not_on_roster": "不在部门名单",
+}
+FRAME_COLUMNS = ("department", "key", "value", "file", "sheet", "cell", "input")
+
+
+@dataclass
+class SourceFile:
+    """One file found in the folder, with what became of it."""
+
+    file: str
+    sha256: str
+    department: str
+    status: str  # a key of FILE_STATUS
+    mtime: float
+    date: str  # 填报日期 from the cover
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "sha256": self.sha256, "department": self.department, "status": self.status,
+            "modified": _iso(self.mtime), "date": self.date, "size": self.size,
+        }
+
+
+@dataclass
+class MergeResult:
+    body: str
+    year: int | None
+    values: dict[str, Number]
+    texts: dict[str, str]
+    departments: list[str]  # merged departments, in roster order
+    sources: list[SourceFile]
+    findings: list[Finding]
+    frame: pd.DataFrame  # the long provenance frame of the merged files (FRAME_COLUMNS)
+    roster: list[str] | None = None
+    department_status: dict[str, str] = field(default_factory=dict)  # department → DEPARTMENT_STATUS key
+    ignored: list[str] = field(default_factory=list)  # files in the folder that are not workbooks
+    template_version: str = FORM.template_version
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+    @property
+    def not_returned(self) -> list[str]:
+        return [d for d, s in self.department_status.items() if s == "not_returned"]
+
+    def counts(self) -> Counter[str]:
+        return Counter(f.severity for f in self.findings)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "body": self.body,
+            "year": self.year,
+            "template_version": self.template_version,
+            "values": {k: json_number(v) for k, v in self.values.items()},
+            "texts": self.texts,
+            "departments": self.departments,
+            "not_returned": self.not_returned,
+            "department_status": self.department_status,
+            "sources": [s.to_dict() for s in self.sources],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def json_number(value: Number) -> int | float:
+    """JSON has no decimal type; amounts have at most 4 decimals, which a float carries exactly enough."""
+    return float(value) if isinstance(value, Decimal) else int(value)
+
+
+def _iso(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S") if timestamp else ""
+
+
+# -- finding the files -------------------------------------------------------------------------------
+
+def discover_files(directory: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path], list[Path]]:
+    """(workbook candidates, ignored files) under `directory`, recursively, in a stable order.
+
+    Hidden files and Office lock files (~$name.xlsx, left behind while a file is open) are skipped.
+    """
+    excluded = [p.resolve() for p in exclude]
+    candidates: list[Path] = []
+    ignored: list[Path] = []
+    for path in sorted(directory.rglob("*")):
+        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(directory).parts):
+            continue
+        if path.name.startswith("~$") or any(path.resolve().is_relative_to(e) for e in excluded):
+            continue
+        (candidates if path.suffix.lower() in WORKBOOK_SUFFIXES else ignored).append(path)
+    return candidates, ignored
+
+
+# -- identity across files ---------------------------------------------------------------------------
+
+def normalize_name(name: str) -> str:
+    """Department and body names compare equal across full/half-width forms and stray spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
+
+
+def _cover_finding(read: WorkbookRead, code: str, key: str, message: str, found: object, expected: object) -> Finding:
+    loc = layout.location(key)
+    return Finding(code=code, severity="error", message=message, file=read.file, sheet=loc.sheet, cell=loc.cell,
+                   department=read.department, key=key, value=found, expected=expected)
+
+
+def _majority(values: Iterable[Any]) -> Any:
+    counted = Counter(v for v in values if v not in ("", None))
+    return counted.most_common(1)[0][0] if counted else None
+
+
+def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | None,
+                       roster: list[str] | None) -> tuple[str, int | None, list[Finding]]:
+    """Check body, year and department of every readable file; returns the body and year merged."""
+    readable = [r for r in reads if r.readable]
+    body = body or _majority(normalize_name(r.identity.body) for r in readable) or ""
+    year = year or _majority(r.identity.year for r in readable)
+    roster_names = {normalize_name(d): d for d in roster or []}
+    findings: list[Finding] = []
+    for r in readable:
+        ident = r.identity
+        if body and normalize_name(ident.body) != normalize_name(body):
+            findings.append(_cover_finding(
+                r, "F-BODY", "meta.body",
+                f"机关名称为「{ident.body or '空白'}」，本次汇总的是「{body}」：可能是发错了文件或用了其他单位的模板，请核实",
+                ident.body, body))
+        if year and ident.year != year:
+            findings.append(_cover_finding(
+                r, "F-YEAR", "meta.year",
+                f"报告年度为「{ident.year or '空白'}」，本次汇总的是 {year} 年：可能是上年的文件，请使用本年下发的模板重新填报",
+                ident.year, year))
+        if not ident.department:
+            findings.append(_cover_finding(
+                r, "F-DEPARTMENT", "meta.department",
+                "封面没有填报部门：这是未分发到部门的通用模板，请使用汇总单位下发给本部门的模板重新填报", "", "部门名称"))
+        elif roster is not None and normalize_name(ident.department) not in roster_names:
+            findings.append(_cover_finding(
+                r, "F-DEPARTMENT", "meta.department",
+                f"填报部门「{ident.department}」不在部门名单中：请核对名单，或确认是否用了其他部门的模板",
+                ident.department, "名单中的部门"))
+    return body, year, findings
+
+
+def canonical_department(read: WorkbookRead, roster: list[str] | None) -> str:
+    """The roster's spelling of the file's department (names match across full/half width and spaces)."""
+    if roster:
+        names = {normalize_name(d): d for d in roster}
+        return names.get(normalize_name(read.department), read.department)
+    return read.department
+
+
+def _duplicate_findings(reads: list[WorkbookRead], roster: list[str] | None) -> tuple[set[int], list[Finding]]:
+    """Two or more files for one department: an error on each, naming the newer one; merge none of them."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(reads):
+        if r.department:  # also files refused for their content: the clerk must say which one counts
+            groups.setdefault(canonical_department(r, roster), []).append(i)
+    duplicated: set[int] = set()
+    findings: list[Finding] = []
+    for department, indexes in groups.items():
+        if len(indexes) < 2:
+            continue
+        duplicated.update(indexes)
+        files = sorted((reads[i] for i in indexes), key=lambda r: (r.mtime, r.identity.date), reverse=True)
+        newest = files[0]
+        same = len({r.sha256 for r in files}) == 1
+        listing = "；".join(f"{r.file}（修改时间 {_iso(r.mtime)}，填报日期 {r.identity.date or '未填'}）" for r in files)
+        for r in files:
+            note = "各份内容完全相同" if same else f"较新的是 {newest.file}"
+            message = (f"「{department}」交了 {len(files)} 份工作簿：{listing}；{note}。"
+                       f"请确认以哪一份为准，把其余的移出文件夹后重新汇总（在此之前这些文件都不汇总）")
+            findings.append(Finding(code="F-DUPLICATE", severity="error", message=message, file=r.file,
+                                    department=department, value=r.file, expected=newest.file,
+                                    extra={"files": [x.file for x in files], "newest": newest.file}))
+    return duplicated, findings
+
+
+# -- merging -----------------------------------------------------------------------------------------
+
+def _long_rows(read: WorkbookRead, department: str) -> Iterator[tuple[Any, ...]]:
+    locations = layout.locations()
+    for f in FORM.numeric_fields:
+        loc = locations[f.key]
+        yield (department, f.key, read.values.get(f.key, 0), read.file, loc.sheet, loc.cell, f.input)
+
+
+def build_frame(reads: Iterable[tuple[WorkbookRead, str]]) -> pd.DataFrame:
+    """One long frame for all merged files, built once at the end (not a frame per file)."""
+    rows = [row for read, department in reads for row in _long_rows(read, department)]
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    frame["value"] = frame["value"].astype(object)  # ints and Decimals keep exact arithmetic
+    return frame
+
+
+def merged_values(frame: pd.DataFrame) -> dict[str, Number]:
+    """Cell-wise sum of the inputs, then every total recomputed by the form (never summed totals)."""
+    inputs = frame[frame["input"].astype(bool)]
+    sums = inputs.groupby("key", sort=False)["value"].sum().to_dict() if len(inputs) else {}
+    sums = {k: _exact(v) for k, v in sums.items()}
+    values = FORM.compute_derived(sums)
+    for key in FORM.input_numeric_keys:
+        values.setdefault(key, sums.get(key, 0))
+    return values
+
+
+def _exact(value: Any) -> Number:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value.normalize()
+    return int(value)
+
+
+def merged_texts(reads: Sequence[tuple[WorkbookRead, str]]) -> dict[str, str]:
+    """Narrative fields: every department's non-empty text in roster order, paragraphs kept.
+
+    Report-information fields (issuer, contact, address…) are single facts of the body: the first
+    non-empty value is taken rather than a concatenation.
+    """
+    out: dict[str, str] = {}
+    for key in FORM.text_keys:
+        pieces = [r.texts.get(key, "").strip() for r, _d in reads]
+        pieces = [p for p in pieces if p]
+        narrative = FORM.by_key[key].part in official.HEADINGS
+        out[key] = "\n".join(pieces) if narrative else (pieces[0] if pieces else "")
+    return out
+
+
+def _order(departments: Iterable[str], roster: list[str] | None) -> list[str]:
+    position = {d: i for i, d in enumerate(roster or [])}
+    return sorted(set(departments), key=lambda d: (position.get(d, len(position)), d))
+
+
+def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, body: str | None = None,
+                year: int | None = None, ignored: Sequence[str] = ()) -> MergeResult:
+    """Cross-file checks and the merge, on files already read and checked one by one."""
+    body, year, identity_findings = _identity_findings(reads, body, year, roster)
+    for finding in identity_findings:
+        next(r for r in reads if r.file == finding.file).findings.append(finding)
+    duplicated, duplicate_findings = _duplicate_findings(reads, roster)
+    for finding in duplicate_findings:
+        next(r for r in reads if r.file == finding.file).findings.append(finding)
+
+    sources: list[SourceFile] = []
+    merged: list[tuple[WorkbookRead, str]] = []
+    seen: dict[str, str] = {}
+    for i, r in enumerate(reads):
+        department = canonical_department(r, roster)
+        status = "duplicate" if i in duplicated else ("rejected" if r.has_errors or not r.readable else "merged")
+        sources.append(SourceFile(r.file, r.sha256, department, status, r.mtime, r.identity.date, r.size))
+        if status == "merged":
+            merged.append((r, department))
+        if department:
+            seen[department] = _worse(seen.get(department), status, department, roster)
+    merged.sort(key=lambda pair: (_rank(pair[1], roster), pair[1]))
+    status = {d: "not_returned" for d in roster or []}
+    status.update(seen)
+    ordered = {d: status[d] for d in _order(status, roster)}
+    frame = build_frame(merged)
+    return MergeResult(
+        body=body, year=year, values=merged_values(frame), texts=merged_texts(merged),
+        departments=[d for _r, d in merged], sources=sources,
+        findings=[f for r in reads for f in r.findings], frame=frame, roster=roster,
+        department_status=ordered, ignored=list(ignored),
+    )
+
+
+def _rank(department: str, roster: list[str] | None) -> int:
+    position = {d: i for i, d in enumerate(roster or [])}
+    return position.get(department, len(position))
+
+
+def _worse(previous: str | None, status: str, department: str, roster: list[str] | None) -> str:
+    """A department's status from its files: not on the roster beats everything, then duplicate, …"""
+    if roster is not None and department not in roster:
+        return "not_on_roster"
+    order = ["merged", "rejected", "duplicate"]
+    return max(previous or "merged", status, key=order.index)
+
+
+# -- the whole run -----------------------------------------------------------------------------------
+
+@contextmanager
+def _progress(show: bool, total: int) -> Iterator[Any]:
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("读取工作簿"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("read", total=total)
+        yield lambda: progress.advance(task)
+
+
+def read_all(paths: Sequence[Path], directory: Path, show_progress: bool = False) -> list[WorkbookRead]:
+    """Read and check files one at a time (never all open at once); names are relative to `directory`."""
+    reads = []
+    with _progress(show_progress, len(paths)) as advance:
+        for path in paths:
+            reads.append(check_workbook(path, path.relative_to(directory).as_posix()))
+            if advance:
+                advance()
+    return reads
+
+
+def run_merge(directory: Path, roster: Path | None = None, *, show_progress: bool = False,
+              body: str | None = None, year: int | None = None, exclude: Sequence[Path] = ()) -> MergeResult:
+    """Read every workbook under `directory`, check each, and merge those without errors.
+
+    `body`/`year` fix what the files must say; by default the value most files agree on is used.
+    `exclude` keeps an output folder inside `directory` from being read back.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise UsageError(f"找不到文件夹：{directory}")
+    names = _load_roster(roster) if roster else None
+    paths, ignored = discover_files(directory, exclude)
+    if not paths:
+        raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
+    reads = read_all(paths, directory, show_progress)
+    return merge_reads(reads, names, body=body, year=year,
+                       ignored=[p.relative_to(directory).as_posix() for p in ignored])
+
+
+def _load_roster(path: Path) -> list[str]:
+    from .roster import read_roster
+
+    return read_roster(path)
+
+
+def write_outputs(result: MergeResult, outdir: Path) -> list[Path]:
+    """merged.json, 汇总.xlsx and provenance.csv in `outdir`, each written atomically."""
+    from .outputs import write_outputs as _write
+
+    return _write(result, outdir)

@@ -1,0 +1,103 @@
+"""Turning what a clerk typed into a number: the normalization rules of issue 3.
+
+blank → 0 (warning); 无 - — / → 0 (warning); full-width digits, spaces, thousands separators and a
+trailing unit → normalized (warning); 12.0 → 12 silently; 1.5 in a count cell, negatives, other text →
+invalid (error). Amounts (万元/元) accept up to four decimals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
+from ..form import Field, FieldType
+
+Number = int | Decimal
+
+MAX_DECIMALS = 4
+_PLACEHOLDERS = frozenset({"无", "-", "—", "–", "/", "\\", "——", "--", "无。", "没有", "n/a", "na"})
+# Units a clerk may type after the number; NFKC has already folded full-width forms.
+_UNITS = ("万元", "件", "个", "条", "元", "项", "次")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+class Outcome(str, Enum):
+    OK = "ok"  # a proper number, used as is
+    BLANK = "blank"  # counted as 0, warning
+    PLACEHOLDER = "placeholder"  # 无, -, … counted as 0, warning
+    NORMALIZED = "normalized"  # typed as text but clearly a number, warning
+    INVALID = "invalid"  # error; the value is not used
+
+
+@dataclass(frozen=True)
+class Parsed:
+    outcome: Outcome
+    value: Number | None  # None only for INVALID
+    reason: str = ""  # for INVALID: what is wrong, in Chinese
+
+
+def parse_value(raw: object, field: Field) -> Parsed:
+    """Interpret one cell as read by calamine (float, int, str, bool, date or '') for a numeric field."""
+    if raw is None or raw == "":
+        return Parsed(Outcome.BLANK, 0)
+    if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        return Parsed(Outcome.INVALID, None, "填的不是数字")
+    if isinstance(raw, (int, float)):
+        return _check_number(_to_decimal(raw), field, Outcome.OK)
+    if isinstance(raw, str):
+        return _parse_text(raw, field)
+    return Parsed(Outcome.INVALID, None, "填的不是数字")
+
+
+def _to_decimal(raw: int | float) -> Decimal | None:
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return None
+    # repr() gives the shortest decimal that round-trips, so 96171.6 stays 96171.6, not 96171.59999…
+    return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+
+
+def _parse_text(raw: str, field: Field) -> Parsed:
+    text = unicodedata.normalize("NFKC", raw)
+    compact = re.sub(r"\s+", "", text)
+    if not compact:
+        return Parsed(Outcome.BLANK, 0)
+    if compact.lower() in _PLACEHOLDERS or set(compact) <= set("-—–/"):
+        return Parsed(Outcome.PLACEHOLDER, 0)
+    for unit in _UNITS:
+        if compact.endswith(unit) and len(compact) > len(unit):
+            compact = compact[: -len(unit)]
+            break
+    compact = compact.replace(",", "")
+    if not _NUMBER.fullmatch(compact):
+        return Parsed(Outcome.INVALID, None, f"“{raw.strip()[:20]}”不是数字")
+    try:
+        number = Decimal(compact)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
+        return Parsed(Outcome.INVALID, None, f"“{raw.strip()[:20]}”不是数字")
+    return _check_number(number, field, Outcome.NORMALIZED)
+
+
+def _check_number(number: Decimal | None, field: Field, outcome: Outcome) -> Parsed:
+    if number is None:
+        return Parsed(Outcome.INVALID, None, "不是有效数字")
+    if number < 0:
+        return Parsed(Outcome.INVALID, None, "不能是负数")
+    if field.type is FieldType.INT:
+        if number != number.to_integral_value():
+            return Parsed(Outcome.INVALID, None, "件数应为整数，不能有小数")
+        return Parsed(outcome, int(number))
+    if -number.as_tuple().exponent > MAX_DECIMALS and number != round(number, MAX_DECIMALS):  # type: ignore[operator]
+        return Parsed(Outcome.INVALID, None, f"金额最多保留{MAX_DECIMALS}位小数")
+    return Parsed(outcome, _plain_decimal(number))
+
+
+def _plain_decimal(number: Decimal) -> Number:
+    """12.0 → 12; 96171.60 → Decimal('96171.6'); so JSON and Excel show what the clerk meant."""
+    if number == number.to_integral_value():
+        return int(number)
+    return number.normalize()

@@ -1,0 +1,401 @@
+"""Read one returned workbook: guards, structure, identity, values and texts, without trusting totals.
+
+python-calamine does the reading (about 1 ms a workbook); openpyxl is never used here. Every problem
+becomes a `Finding` naming the file, sheet and cell; nothing raises for bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from defusedxml import ElementTree as SafeET
+from python_calamine import CalamineWorkbook
+
+from ..findings import Finding
+from ..form import FORM, Field, FieldType, Table
+from ..workbook import layout
+from ..workbook.template import text_item_label
+from .sniff import Refusal, check_container, open_zip, sniff_bytes, verify_parts
+from .values import Number, Outcome, parse_value
+
+__all__ = ["CoverIdentity", "WorkbookRead", "read_workbook"]
+
+_INPUT_NUMERIC = tuple(FORM.by_key[k] for k in FORM.input_numeric_keys)
+_DERIVED = tuple(f for f in FORM.table_fields if not f.input)
+_TEXT_FIELDS = tuple(FORM.by_key[k] for k in FORM.text_keys)
+_SHEETS_READ = (layout.SHEET_COVER, *layout.TABLE_SHEETS.values(), layout.SHEET_TEXTS)
+# Parts calamine parses; each is decompressed once, bounded, by `verify_parts` before calamine sees it.
+_PART_PREFIXES = ("xl/worksheets/", "xl/sharedStrings", "xl/workbook", "xl/styles", "xl/_rels/", "docProps/", "[Content_Types]")
+_CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+
+
+@dataclass(frozen=True)
+class CoverIdentity:
+    """What the cover sheet (and the document properties) say about the file."""
+
+    version: str = ""
+    body: str = ""
+    year: int | None = None
+    department: str = ""
+    preparer: str = ""
+    phone: str = ""
+    date: str = ""  # 填报日期 as typed, ISO when the cell holds a date
+
+
+@dataclass
+class WorkbookRead:
+    """Everything taken from one file. `values` holds all 200 table numbers (recomputed) and the fees."""
+
+    file: str  # the name shown to users (relative to the folder being merged)
+    path: Path
+    sha256: str = ""
+    size: int = 0
+    mtime: float = 0.0
+    identity: CoverIdentity = field(default_factory=CoverIdentity)
+    properties: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, Number] = field(default_factory=dict)  # valid input cells, as typed (normalized)
+    invalid: set[str] = field(default_factory=set)  # input keys whose cell could not be used
+    cached: dict[str, Any] = field(default_factory=dict)  # derived key → what the sheet showed (not trusted)
+    values: dict[str, Number] = field(default_factory=dict)  # set by nianbao.checks: all 200 numbers + fees
+    texts: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    readable: bool = False  # False when the file was refused before its values could be read
+
+    @property
+    def department(self) -> str:
+        return self.identity.department
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+
+def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:
+    """Read and check one file. Never raises for bad input; the file itself is only ever read."""
+    result = WorkbookRead(file=display or path.name, path=path)
+    try:
+        data = path.read_bytes()
+        stat = path.stat()
+    except OSError as exc:
+        result.findings.append(_file_finding(result, Refusal("F-CORRUPT", f"无法读取文件（{exc.strerror or exc}）")))
+        return result
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    result.size, result.mtime = len(data), stat.st_mtime
+    refusal = _guard(data, path.suffix)
+    if isinstance(refusal, Refusal):
+        result.findings.append(_file_finding(result, refusal))
+        return result
+    zf = refusal
+    result.properties = _custom_properties(zf)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - calamine raises several types for damaged files
+        result.findings.append(_file_finding(result, _calamine_refusal(exc)))
+        return result
+    try:
+        _read_book(book, zf, result)
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet must not stop the whole merge
+        result.findings.append(_file_finding(result, _calamine_refusal(exc)))
+    finally:
+        book.close()
+    return result
+
+
+def _guard(data: bytes, suffix: str) -> Refusal | zipfile.ZipFile:
+    refusal = sniff_bytes(data, suffix)
+    if refusal:
+        return refusal
+    zf = open_zip(data)
+    if isinstance(zf, Refusal):
+        return zf
+    refusal = check_container(zf) or verify_parts(
+        zf, [i.filename for i in zf.infolist() if i.filename.startswith(_PART_PREFIXES)]
+    )
+    return refusal or zf
+
+
+def _calamine_refusal(exc: Exception) -> Refusal:
+    if type(exc).__name__ == "PasswordError":
+        return Refusal("F-ENCRYPTED", "文件设置了密码，无法读取，请取消密码后重新发送")
+    return Refusal("F-CORRUPT", f"文件内容已损坏，无法读取（{type(exc).__name__}），请在 Excel/WPS 中打开并重新保存后再发送")
+
+
+def _file_finding(result: WorkbookRead, refusal: Refusal, sheet: str = "", cell: str = "", **kw: Any) -> Finding:
+    return Finding(code=refusal.code, severity="error", message=refusal.message, file=result.file, sheet=sheet,
+                   cell=cell, department=result.identity.department, **kw)
+
+
+# -- the workbook ------------------------------------------------------------------------------------
+
+def _read_book(book: CalamineWorkbook, zf: zipfile.ZipFile, result: WorkbookRead) -> None:
+    missing = [name for name in _SHEETS_READ if name not in book.sheet_names]
+    if missing:
+        result.findings.append(_missing_sheets_finding(result, missing, book.sheet_names))
+        return
+    grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ}
+    result.identity = _cover_identity(grids[layout.SHEET_COVER], result.properties)
+    structure = _structure_finding(grids, result)
+    if structure:
+        result.findings.append(structure)
+        return
+    if result.identity.version != FORM.template_version:
+        result.findings.append(_version_finding(result))
+        return
+    result.findings.extend(_property_mismatches(result))
+    _read_values(grids, zf, result)
+    result.texts = {f.key: _text(grids, f) for f in _TEXT_FIELDS}
+    result.readable = True
+
+
+def _bottom_row(sheet: str) -> int:
+    """The last row the reader needs on a sheet; rows below it are never materialized."""
+    rows = [loc.row for loc in layout.locations().values() if loc.sheet == sheet]
+    if sheet == layout.SHEET_COVER:
+        rows.append(max(r for _k, _l, r in layout.cover_rows()))
+    for table in FORM.tables:
+        if layout.TABLE_SHEETS[table.key] == sheet:
+            rows.append(layout.table_bottom_row(table))
+    return max(rows)
+
+
+_BOTTOM_ROWS = {name: _bottom_row(name) for name in _SHEETS_READ}
+
+
+def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list[Any]]:
+    # skip_empty_area=False keeps row 1 / column A at index 0 whatever the sheet holds; nrows bounds
+    # memory for sheets with absurdly many rows.
+    return book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=_BOTTOM_ROWS[name])
+
+
+def _cell(rows: Sequence[Sequence[Any]], row: int, col: int) -> Any:
+    if row - 1 < len(rows):
+        line = rows[row - 1]
+        if col - 1 < len(line):
+            return line[col - 1]
+    return ""
+
+
+def _missing_sheets_finding(result: WorkbookRead, missing: list[str], present: list[str]) -> Finding:
+    extra = [n for n in present if n not in layout.SHEET_ORDER]
+    hint = f"（文件中有：{'、'.join(extra)}，可能是被改了名）" if extra else ""
+    return _file_finding(result, Refusal(
+        "F-STRUCTURE",
+        f"缺少工作表「{'」「'.join(missing)}」{hint}；工作表被改名或删除，请用下发的模板重新填报，不要改动工作表",
+    ), sheet=missing[0], value="、".join(present), expected="、".join(missing))
+
+
+# -- identity ----------------------------------------------------------------------------------------
+
+def _as_text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, (dt.datetime, dt.date)):
+        return raw.date().isoformat() if isinstance(raw, dt.datetime) else raw.isoformat()
+    return str(raw).strip()
+
+
+def _as_year(raw: Any) -> int | None:
+    text = unicodedata.normalize("NFKC", _as_text(raw))
+    match = re.fullmatch(r"(\d{4})(年)?(度)?", text)
+    return int(match.group(1)) if match else None
+
+
+def _cover_identity(rows: list[list[Any]], properties: dict[str, str]) -> CoverIdentity:
+    cover = {key: _cell(rows, row, 2) for key, _label, row in layout.cover_rows()}
+    return CoverIdentity(
+        version=_as_text(cover["version"]) or properties.get(layout.PROP_VERSION, ""),
+        body=_as_text(cover["meta.body"]),
+        year=_as_year(cover["meta.year"]),
+        department=_as_text(cover["meta.department"]),
+        preparer=_as_text(cover.get("meta.preparer")),
+        phone=_as_text(cover.get("meta.phone")),
+        date=_as_text(cover.get("meta.date")),
+    )
+
+
+def _custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
+    """docProps/custom.xml name → value, parsed with defusedxml (the part was size-checked already)."""
+    try:
+        root = SafeET.fromstring(zf.read("docProps/custom.xml"))
+    except KeyError:
+        return {}
+    except Exception:  # noqa: BLE001 - damaged properties are reported as missing, not fatal
+        return {}
+    props: dict[str, str] = {}
+    for prop in root.iter(f"{_CUSTOM_NS}property"):
+        value = next(iter(prop), None)
+        props[prop.get("name", "")] = (value.text or "").strip() if value is not None else ""
+    return props
+
+
+def _property_mismatches(result: WorkbookRead) -> list[Finding]:
+    """The cover is locked, but unprotecting a sheet takes seconds: the hidden properties must agree."""
+    ident, props = result.identity, result.properties
+    pairs = (
+        (layout.PROP_BODY, ident.body, "meta.body", "F-BODY"),
+        (layout.PROP_YEAR, str(ident.year or ""), "meta.year", "F-YEAR"),
+        (layout.PROP_DEPARTMENT, ident.department, "meta.department", "F-DEPARTMENT"),
+    )
+    findings = []
+    for prop, shown, key, code in pairs:
+        stored = props.get(prop)
+        if stored is None or _same_label(stored, shown):
+            continue
+        loc = layout.location(key)
+        label = FORM.by_key[key].row[-1]
+        findings.append(_file_finding(result, Refusal(
+            code, f"封面的{label}「{shown}」与下发时的「{stored}」不一致（封面被改动过），请使用汇总单位下发给本部门的模板重新填报",
+        ), sheet=loc.sheet, cell=loc.cell, key=key, value=shown, expected=stored))
+    return findings
+
+
+def _version_finding(result: WorkbookRead) -> Finding:
+    loc = layout.version_location()
+    found = result.identity.version or "（空）"
+    return _file_finding(result, Refusal(
+        "F-VERSION", f"模板版本为「{found}」，本次汇总使用「{FORM.template_version}」，请使用汇总单位本次下发的模板重新填报",
+    ), sheet=loc.sheet, cell=loc.cell, value=found, expected=FORM.template_version)
+
+
+# -- structure ---------------------------------------------------------------------------------------
+
+def _same_label(a: str, b: str) -> bool:
+    """Labels compare equal across full/half-width punctuation, spaces and line breaks (wrapped text)."""
+    def norm(s: str) -> str:
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+    return norm(a) == norm(b)
+
+
+def _expected_labels() -> list[tuple[str, int, int, str]]:
+    """(sheet, row, col, text) of every label the reader relies on to know the rows did not move."""
+    out = []
+    for table in FORM.tables:
+        out += _table_labels(table)
+    for key, label, row in layout.cover_rows():
+        out.append((layout.SHEET_COVER, row, 1, label))
+    for f, row in layout.text_rows():
+        out.append((layout.SHEET_TEXTS, row, 2, text_item_label(f)))
+    return out
+
+
+def _table_labels(table: Table) -> list[tuple[str, int, int, str]]:
+    out = []
+    for cell in table.grid:
+        if cell.text and cell.kind != "value":
+            loc = layout.grid_location(table, cell)
+            out.append((loc.sheet, loc.row, loc.col, cell.text))
+    return out
+
+
+_EXPECTED_LABELS = _expected_labels()
+
+
+def _structure_finding(grids: dict[str, list[list[Any]]], result: WorkbookRead) -> Finding | None:
+    """The first label out of place: one clear error per file (inserted rows shift everything below)."""
+    for sheet, row, col, text in _EXPECTED_LABELS:
+        found = _as_text(_cell(grids[sheet], row, col))
+        if _same_label(found, text):
+            continue
+        cell = f"{layout.Location(sheet, row, col).cell}"
+        return _file_finding(result, Refusal(
+            "F-STRUCTURE",
+            f"「{sheet}」{cell} 应为「{text}」，实际为「{found or '空白'}」：表格中插入、删除或改动了行列，"
+            f"数据位置已不可靠，请用下发的模板重新填报，不要插入或删除行列",
+        ), sheet=sheet, cell=cell, value=found, expected=text)
+    return None
+
+
+# -- values ------------------------------------------------------------------------------------------
+
+def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result: WorkbookRead) -> None:
+    formulas: dict[str, set[str]] = {}
+    for f in _INPUT_NUMERIC:
+        loc = layout.location(f.key)
+        raw = _cell(grids[loc.sheet], loc.row, loc.col)
+        parsed = parse_value(raw, f)
+        if parsed.outcome is Outcome.BLANK and loc.cell in _formula_cells(zf, loc.sheet, formulas):
+            result.findings.append(_value_finding(result, f, "V-FORMULA", "error", raw,
+                                                  "是公式但没有保存计算结果，请在 Excel/WPS 中打开后保存，或直接填写数字"))
+            result.invalid.add(f.key)
+            continue
+        if parsed.outcome is Outcome.INVALID:
+            result.invalid.add(f.key)
+            result.findings.append(_value_finding(result, f, "V-INVALID", "error", raw, parsed.reason))
+            continue
+        result.inputs[f.key] = parsed.value or 0
+        if parsed.outcome is Outcome.BLANK:
+            result.findings.append(_value_finding(result, f, "V-BLANK", "warning", raw, "为空，已按0计算；没有发生请填0"))
+        elif parsed.outcome is Outcome.PLACEHOLDER:
+            result.findings.append(_value_finding(result, f, "V-BLANK", "warning", raw,
+                                                  f"填了“{str(raw).strip()}”，已按0计算；没有发生请填0"))
+        elif parsed.outcome is Outcome.NORMALIZED:
+            result.findings.append(_value_finding(result, f, "V-NORMALIZED", "warning", raw,
+                                                  f"写法不规范，已按 {parsed.value} 读取，请只填阿拉伯数字"))
+    for f in _DERIVED:
+        loc = layout.location(f.key)
+        result.cached[f.key] = _cell(grids[loc.sheet], loc.row, loc.col)
+
+
+def _value_finding(result: WorkbookRead, f: Field, code: str, severity: str, raw: Any, what: str) -> Finding:
+    loc = layout.location(f.key)
+    name = f"{f.part}「{' / '.join(x for x in (*f.row[-1:], *f.column[-1:]) if x)}」"
+    expected = "不小于0的数（万元/元，最多4位小数）" if f.type is FieldType.DECIMAL else "不小于0的整数"
+    return Finding(
+        code=code, severity=severity, message=f"{name} {loc.cell} {what}", file=result.file, sheet=loc.sheet,
+        cell=loc.cell, department=result.department, key=f.key, value=_as_text(raw), expected=expected,
+    )
+
+
+def _text(grids: dict[str, list[list[Any]]], f: Field) -> str:
+    loc = layout.location(f.key)
+    return _as_text(_cell(grids[loc.sheet], loc.row, loc.col)).replace("\r\n", "\n")
+
+
+# -- formulas without a cached value -----------------------------------------------------------------
+
+def _formula_cells(zf: zipfile.ZipFile, sheet: str, cache: dict[str, set[str]]) -> set[str]:
+    """Cells of a sheet holding a formula with no saved result (read lazily, only when a cell is blank)."""
+    if sheet not in cache:
+        cache[sheet] = _scan_formulas(zf, sheet)
+    return cache[sheet]
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    workbook = SafeET.fromstring(zf.read("xl/workbook.xml"))
+    rel_id = next((s.get(f"{_REL_NS}id") for s in workbook.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet), None)
+    rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship") if r.get("Id") == rel_id), "")
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+
+
+def _scan_formulas(zf: zipfile.ZipFile, sheet: str) -> set[str]:
+    try:
+        part = _sheet_part(zf, sheet)
+        if part is None:
+            return set()
+        cells = set()
+        for c in SafeET.fromstring(zf.read(part)).iter(f"{_MAIN_NS}c"):
+            formula, value = c.find(f"{_MAIN_NS}f"), c.find(f"{_MAIN_NS}v")
+            if formula is not None and (value is None or not (value.text or "")):
+                cells.add(c.get("r", ""))
+        return cells
+    except Exception:  # noqa: BLE001 - this is a refinement of a blank cell; failing it keeps the blank
+        return set()

@@ -1,0 +1,257 @@
+"""Plausible, rule-abiding report data for the benchmark: department workbooks and render inputs.
+
+Values are drawn per department from a seeded generator, so the same N always gives the same files.
+Every table value is built so that the rules of the form hold (sums, bounds, zero rules), and the
+totals come from `FORM.compute_derived`, never typed here.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import random
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from nianbao.form import FORM, BoundRule, SumRule, ZeroRule, official
+
+# Bump when the generator changes, so cached files are rebuilt.
+GENERATOR_VERSION = "3"
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+BODY = "青山区人民政府"
+YEAR = 2024
+
+_AREAS = (
+    "区", "城关", "东城", "西城", "南湖", "北山", "河口", "新港", "高新", "临江", "长安", "安平", "永宁",
+    "青石", "白沙", "金台", "柳林", "桃源", "松岭", "龙泉", "凤凰", "梅溪", "石门", "清河", "双桥",
+    "望江", "红星", "太平", "兴隆", "和平", "光明", "胜利", "向阳", "新华", "朝阳", "建设", "团结",
+    "东风", "前进", "五里",
+)
+_OFFICES = (
+    "发展和改革局", "教育局", "科学技术局", "工业和信息化局", "公安分局", "民政局", "司法局", "财政局",
+    "人力资源和社会保障局", "自然资源分局", "生态环境分局", "住房和城乡建设局", "交通运输局", "水利局",
+    "农业农村局", "商务局", "文化和旅游局", "卫生健康局", "退役军人事务局", "应急管理局", "审计局",
+    "市场监督管理局", "统计局", "医疗保障局", "城市管理局", "行政审批局", "信访局", "街道办事处",
+    "镇人民政府", "综合行政执法局",
+)
+
+_PARAGRAPHS = (
+    "围绕年度政务公开工作要点，{dept}健全工作机制，明确分管领导和责任科室，把政府信息公开纳入年度工作计划统筹推进。",
+    "严格落实公开前保密审查和三级审核制度，对拟公开的信息逐条核对，确保公开内容全面真实、及时准确。",
+    "依托政府门户网站信息公开专栏及时发布机构职能、规范性文件、财政预决算、行政执法等信息，并同步做好政策解读。",
+    "畅通依申请公开渠道，规范受理、登记、办理、答复等各环节，严格在法定期限内答复，切实保障申请人合法权益。",
+    "动态更新政府信息公开指南和公开目录，加强公文类信息公开属性源头认定，推进历史信息清理和归档。",
+    "加强政务新媒体管理，定期开展巡查和内容审核，做到信息发布及时、回应关切有力、互动交流顺畅。",
+    "组织开展政府信息公开业务培训，提升工作人员依法公开意识和业务能力，将政务公开纳入年度绩效考核。",
+    "主动接受社会监督，公布监督举报电话，本年度未发生因政府信息公开工作被追究责任的情况。",
+)
+_PROBLEMS = (
+    "一是政策解读形式还比较单一，图解、视频等多元化解读偏少；二是部分栏目更新不够及时。",
+    "下一步，{dept}将丰富解读形式，建立栏目更新台账，定期自查，确保信息公开及时、准确、规范。",
+    "上年度报告提出的栏目内容不全问题已完成整改。",
+)
+
+
+def department_names(n: int) -> list[str]:
+    """n distinct, plausible department names (area × office)."""
+    names = [f"{area}{office}" if area != "区" else f"区{office}" for area in _AREAS for office in _OFFICES]
+    if n > len(names):
+        raise ValueError(f"at most {len(names)} departments")
+    return names[:n]
+
+
+def _split(rng: random.Random, total: int, parts: int) -> list[int]:
+    """total split into `parts` non-negative integers, lumpy like real data."""
+    weights = [rng.random() ** 2 for _ in range(parts)]
+    s = sum(weights) or 1.0
+    out = [int(total * w / s) for w in weights]
+    out[rng.randrange(parts)] += total - sum(out)
+    return out
+
+
+def table_inputs(rng: random.Random) -> dict[str, int | Decimal]:
+    """The input cells of 表二/表三/表四 for one department."""
+    v: dict[str, int | Decimal] = {}
+    t2 = [f for f in FORM.table("t2").fields if f.input]
+    for f in t2:
+        v[f.key] = 0
+    # No 规章制定权 at district level: 规章 stays 0 (a warning otherwise).
+    issued, repealed = rng.randint(0, 12), rng.randint(0, 3)
+    v["t2.normative_docs.issued"] = issued
+    v["t2.normative_docs.repealed"] = repealed
+    v["t2.normative_docs.in_force"] = repealed + rng.randint(issued, issued + 60)
+    v["t2.licensing.decisions"] = rng.choice([0, 0, rng.randint(1, 2000)])
+    v["t2.penalty.decisions"] = rng.choice([0, rng.randint(1, 400)])
+    v["t2.enforcement.decisions"] = rng.choice([0, 0, rng.randint(1, 40)])
+    v["t2.fees.amount"] = rng.choice([Decimal(0), Decimal(rng.randint(0, 99999)) / 100])
+
+    columns = [c.key for c in official.T3_COLUMNS if c.key != "total"]
+    results = official.T3_RESULT_ROWS
+    busy = rng.random() < 0.8  # some departments receive no application at all
+    for col in columns:
+        concluded = rng.randint(0, 60 if col == "natural_person" else 6) if busy else 0
+        for row, n in zip(results, _split(rng, concluded, len(results)), strict=True):
+            v[f"t3.{row}.{col}"] = n
+        forward = rng.randint(0, 3) if concluded else 0
+        carried_over = rng.randint(0, concluded + forward) if concluded else 0
+        v[f"t3.carried_forward.{col}"] = forward
+        v[f"t3.carried_over.{col}"] = carried_over
+        v[f"t3.new.{col}"] = concluded + forward - carried_over
+
+    applications = sum(int(v[f"t3.new.{c}"]) + int(v[f"t3.carried_over.{c}"]) for c in columns)
+    for block, _labels in official.T4_BLOCKS:
+        for outcome in official.T4_OUTCOMES:
+            if outcome.key != "total":
+                v[f"t4.{block}.{outcome.key}"] = 0
+    if applications >= 8:
+        cases = rng.randint(0, min(4, applications // 4))
+        for outcome, n in zip(("upheld", "corrected", "other", "pending"), _split(rng, cases, 4), strict=True):
+            v[f"t4.review.{outcome}"] = n
+        if cases:
+            v["t4.suit_direct.upheld"] = rng.randint(0, 1)
+            v["t4.suit_after_review.upheld"] = rng.randint(0, 1)
+    return v
+
+
+def fee_inputs(rng: random.Random, values: dict[str, int | Decimal]) -> dict[str, int | Decimal]:
+    """信息处理费 in 元, consistent with 表三（六）2."""
+    unpaid = sum(int(values[k]) for k in values if k.startswith("t3.other_unpaid_fee."))
+    notices = unpaid + (rng.randint(0, 2) if unpaid else 0)
+    amount = Decimal(notices * rng.randint(100, 600))
+    return {"fee.notices": notices, "fee.notice_amount": amount, "fee.collected": Decimal(0)}
+
+
+def texts_for(rng: random.Random, dept: str, fee: dict[str, int | Decimal]) -> dict[str, str]:
+    def para(k: int) -> str:
+        return "".join(p.format(dept=dept) for p in rng.sample(_PARAGRAPHS, k))
+
+    texts = {key: para(rng.randint(2, 4)) for key in FORM.text_keys if key.startswith("text.overview.")}
+    texts["text.problems"] = "".join(p.format(dept=dept) for p in _PROBLEMS)
+    texts["text.other"] = (
+        "本年度未收取信息处理费。" if not fee["fee.notices"]
+        else f"本年度发出收费通知{fee['fee.notices']}件，金额{fee['fee.notice_amount']}元，实际未收取。"
+    )
+    texts["text.report.contact_office"] = f"{dept}办公室"
+    texts["text.report.phone"] = f"0571-8{rng.randint(1000000, 9999999)}"
+    return texts
+
+
+def department_data(index: int, dept: str) -> dict[str, Any]:
+    """One department's inputs: table values, fee figures, texts and metadata."""
+    rng = random.Random(f"nianbao-bench-{index}")
+    values = table_inputs(rng)
+    fee = fee_inputs(rng, values)
+    values.update(fee)
+    meta = {"meta.preparer": "王" + "明华丽军芳"[index % 5], "meta.phone": f"1390000{index:04d}",
+            "meta.date": f"{YEAR + 1}-01-{rng.randint(5, 20):02d}"}
+    return {"department": dept, "values": values, "texts": texts_for(rng, dept, fee), "meta": meta}
+
+
+def rule_violations(values: dict[str, int | Decimal]) -> list[str]:
+    """Codes of the form's rules the (derived) values break; the generator must produce none."""
+    full = {**values, **FORM.compute_derived(values)}
+    bad: list[str] = []
+    for rule in FORM.rules:
+        if isinstance(rule, SumRule) and sum(full[k] for k in rule.lhs) != sum(full[k] for k in rule.rhs):
+            bad.append(rule.code)
+        elif isinstance(rule, BoundRule) and sum(full[k] for k in rule.lhs) > sum(full[k] for k in rule.rhs):
+            bad.append(rule.code)
+        elif isinstance(rule, ZeroRule) and not any(full[k] for k in rule.condition) and any(full[k] for k in rule.targets):
+            bad.append(rule.code)
+    return bad
+
+
+# -- workbooks ------------------------------------------------------------------------------------
+def source_digest() -> str:
+    """A short hash of the code that shapes the files (form, template, report context), so an edit
+    that keeps the template version still rebuilds the cache."""
+    import nianbao
+
+    root = Path(nianbao.__file__).parent
+    h = hashlib.sha256(GENERATOR_VERSION.encode())
+    for sub in ("form", "workbook"):
+        for path in sorted((root / sub).glob("*.py")):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def workbook_dir(n: int) -> Path:
+    return CACHE / f"workbooks-{FORM.template_version}-{source_digest()}-n{n}"
+
+
+def _write_one(args: tuple[Path, int, str]) -> None:
+    from nianbao.workbook.template import Identity, write_filled
+
+    path, index, dept = args
+    data = department_data(index, dept)
+    write_filled(path, Identity(BODY, YEAR, dept), data["values"], data["texts"], data["meta"])
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def ensure_workbooks(n: int, workers: int | None = None) -> Path:
+    """The directory of n filled workbooks plus departments.csv, generated once (both cores)."""
+    out = workbook_dir(n)
+    if (out / ".complete").exists():
+        return out
+    for stale in CACHE.glob(f"workbooks-*-n{n}*"):  # older template code, or an interrupted run
+        shutil.rmtree(stale)
+    tmp = out.with_name(out.name + ".partial")
+    (tmp / "returned").mkdir(parents=True)
+    names = department_names(n)
+    jobs = [(tmp / "returned" / f"{i:04d}_{name}.xlsx", i, name) for i, name in enumerate(names, start=1)]
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        list(pool.map(_write_one, jobs, chunksize=max(1, n // 40)))
+    with open(tmp / "departments.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["部门"])
+        writer.writerows([name] for name in names)
+    (tmp / ".complete").write_text(f"{n}\n", encoding="utf-8")
+    tmp.rename(out)
+    return out
+
+
+# -- render inputs ----------------------------------------------------------------------------------
+def _jsonable(v: int | Decimal) -> int | float:
+    return float(v) if isinstance(v, Decimal) else v
+
+
+def report_data(index: int, dept: str) -> dict[str, Any]:
+    """A merged.json-shaped document for one department's report."""
+    d = department_data(index, dept)
+    numbers = {**FORM.compute_derived(d["values"]), **{k: d["values"][k] for k in d["values"] if k.startswith("fee.")}}
+    return {
+        "body": dept, "year": YEAR, "template_version": FORM.template_version,
+        "values": {k: _jsonable(v) for k, v in numbers.items()},
+        "texts": d["texts"], "departments": [dept], "sources": [], "findings": [],
+    }
+
+
+def report_dir(r: int) -> Path:
+    return CACHE / f"reports-{FORM.template_version}-{source_digest()}-r{r}"
+
+
+def ensure_reports(r: int) -> Path:
+    """r merged.json-shaped files (report_0001.json …), generated once."""
+    out = report_dir(r)
+    if (out / ".complete").exists():
+        return out
+    for stale in CACHE.glob(f"reports-*-r{r}"):
+        shutil.rmtree(stale)
+    out.mkdir(parents=True)
+    for i, name in enumerate(department_names(r), start=1):
+        (out / f"report_{i:04d}.json").write_text(
+            json.dumps(report_data(i, name), ensure_ascii=False), encoding="utf-8")
+    (out / ".complete").write_text(f"{r}\n", encoding="utf-8")
+    return out

@@ -1,0 +1,291 @@
+"""Speed and memory of nianbao, measured against the floor and the usual script (issue 6).
+
+    python benchmarks/bench.py [--n 1000] [--renders 200] [--runs 3] [--quick]
+
+Generates (once, cached) N filled department workbooks and R report inputs, then measures every step
+as a whole process, several runs, interleaved so that machine noise hits every step alike:
+
+    merge     nianbao merge DIR --roster departments.csv --out OUT --quiet
+    floor     a bare python-calamine read of the same cells           (_floor.py)
+    usual     pandas.read_excel(engine="openpyxl"), pick cells, sum   (_usual.py)
+    render    nianbao rendering R reports in one process              (_render_nianbao.py)
+    pydocx    python-docx building R equivalent reports in one process (_pydocx.py)
+
+Prints a table and the ratios; exits 1 when a goal is missed (not in --quick mode, where start-up costs
+dominate and the figures are only indicative), 2 when a step fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _data  # noqa: E402
+
+# Goals of issue 6.
+MAX_MERGE_OVER_FLOOR = 2.0
+MIN_USUAL_OVER_MERGE = 10.0
+MAX_PEAK_MB = 300.0
+MAX_RENDER_OVER_PYDOCX = 1.0
+# "Both cores used": CPU time ÷ wall time of a step over many files or reports. 1.0 is one core busy;
+# start-up (imports) is serial, so a step that parallelises its real work well lands around 1.5–1.9.
+MIN_PARALLEL_UTILISATION = 1.3
+
+
+@dataclass
+class Step:
+    name: str
+    label: str
+    items: int  # workbooks or reports handled, for per-item figures
+    unit: str
+    runs: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def walls(self) -> list[float]:
+        return [r["wall_s"] for r in self.runs]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def utilisation(self) -> float:
+        return statistics.median((r["user_s"] + r["sys_s"]) / r["wall_s"] for r in self.runs)
+
+    @property
+    def peak_mb(self) -> float:
+        """Largest of: the biggest single process (ru_maxrss) and the sampled sum over the process tree."""
+        return max(max(r["maxrss_mb"], r["tree_pss_mb"]) for r in self.runs)
+
+    @property
+    def procs(self) -> int:
+        return max(int(r["max_procs"]) for r in self.runs)
+
+
+def nianbao_command() -> list[str]:
+    script = Path(sys.executable).with_name("nianbao")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("nianbao")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from nianbao.cli import main; main()"]
+
+
+def measure(cmd: list[str], log: Path) -> dict[str, float]:
+    """Run `cmd` under the _run.py wrapper (a fresh process, so its rusage is this command's alone)."""
+    wrapper = [sys.executable, str(HERE / "_run.py"), str(log), "--", *cmd]
+    done = subprocess.run(wrapper, capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["rc"] != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise StepFailed(f"{' '.join(cmd)} exited with {result['rc']}:\n{tail}")
+    return result
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+def step_commands(work: Path, wb_dir: Path, rep_dir: Path) -> dict[str, list[str]]:
+    py = sys.executable
+    returned = wb_dir / "returned"
+    return {
+        "merge": [*nianbao_command(), "merge", str(returned), "--roster", str(wb_dir / "departments.csv"),
+                  "--out", str(work / "merge-out"), "--quiet"],
+        "floor": [py, str(HERE / "_floor.py"), str(returned)],
+        "usual": [py, str(HERE / "_usual.py"), str(returned), str(work / "usual.csv")],
+        "render": [py, str(HERE / "_render_nianbao.py"), str(rep_dir), str(work / "render-out")],
+        "pydocx": [py, str(HERE / "_pydocx.py"), str(rep_dir), str(work / "pydocx-out")],
+    }
+
+
+def available(commands: dict[str, list[str]]) -> dict[str, bool]:
+    """Whether nianbao's merge and render exist yet (they land separately); the others always do."""
+    merge = subprocess.run([*nianbao_command(), "merge", "--help"], capture_output=True, check=False).returncode == 0
+    render = subprocess.run([sys.executable, "-c", "import nianbao.report.render"], capture_output=True,
+                            check=False).returncode == 0
+    return {"merge": merge, "floor": True, "usual": True, "render": render, "pydocx": True}
+
+
+def run_all(steps: dict[str, Step], commands: dict[str, list[str]], runs: int, work: Path) -> None:
+    ready = available(commands)
+    for name, ok in ready.items():
+        if not ok:
+            print(f"  {steps[name].label}: not available in this checkout, skipped")
+    for run in range(1, runs + 1):
+        for name, step in steps.items():
+            if not ready[name]:
+                continue
+            out = work / f"{name}-out"
+            if out.exists():
+                shutil.rmtree(out)
+            print(f"  run {run}/{runs}: {step.label} …", end="", flush=True)
+            result = measure(commands[name], work / f"{name}.log")
+            step.runs.append(result)
+            print(f" {result['wall_s']:.2f} s")
+
+
+def print_table(steps: dict[str, Step]) -> None:
+    header = f"{'step':<34} {'median s':>9} {'min–max s':>13} {'per item':>12} {'CPU/wall':>9} {'peak MB':>8} {'procs':>6}"
+    print()
+    print(header)
+    print("-" * len(header))
+    for step in steps.values():
+        if not step.runs:
+            print(f"{step.label:<34} {'not measured':>9}")
+            continue
+        per = step.median / step.items * 1000
+        span = f"{min(step.walls):.2f}–{max(step.walls):.2f}"
+        print(f"{step.label:<34} {step.median:>9.2f} {span:>13} {per:>8.2f} ms/{step.unit:<1} "
+              f"{step.utilisation:>8.2f} {step.peak_mb:>8.0f} {step.procs:>6}")
+
+
+@dataclass
+class Goal:
+    text: str
+    value: str
+    met: bool
+
+
+def _ratio_goal(text: str, a: Step, b: Step, limit: float, at_most: bool) -> Goal:
+    if not (a.runs and b.runs):
+        return Goal(text, "not measured", False)
+    ratio = a.median / b.median
+    return Goal(text, f"{ratio:.2f}", ratio <= limit if at_most else ratio >= limit)
+
+
+def _peak_goal(step: Step) -> Goal:
+    text = f"{step.label} peak ≤ {MAX_PEAK_MB:g} MB"
+    if not step.runs:
+        return Goal(text, "not measured", False)
+    return Goal(text, f"{step.peak_mb:.0f} MB", step.peak_mb <= MAX_PEAK_MB)
+
+
+def _cores_goal(step: Step) -> Goal:
+    text = f"{step.label} uses both cores (CPU/wall ≥ {MIN_PARALLEL_UTILISATION})"
+    if not step.runs:
+        return Goal(text, "not measured", False)
+    return Goal(text, f"{step.utilisation:.2f}", step.utilisation >= MIN_PARALLEL_UTILISATION)
+
+
+def evaluate(steps: dict[str, Step]) -> list[Goal]:
+    merge, floor, usual = steps["merge"], steps["floor"], steps["usual"]
+    render, pydocx = steps["render"], steps["pydocx"]
+    return [
+        _ratio_goal(f"merge ÷ floor ≤ {MAX_MERGE_OVER_FLOOR}", merge, floor, MAX_MERGE_OVER_FLOOR, True),
+        _ratio_goal(f"usual ÷ merge ≥ {MIN_USUAL_OVER_MERGE:g}", usual, merge, MIN_USUAL_OVER_MERGE, False),
+        _peak_goal(merge),
+        _ratio_goal(f"render ÷ python-docx ≤ {MAX_RENDER_OVER_PYDOCX}", render, pydocx, MAX_RENDER_OVER_PYDOCX,
+                    True),
+        _peak_goal(render),
+        _cores_goal(merge),
+        _cores_goal(render),
+    ]
+
+
+def print_goals(goals: list[Goal], quick: bool) -> None:
+    print()
+    for goal in goals:
+        mark = "ok  " if goal.met else ("miss" if not quick else "(miss)")
+        print(f"  [{mark}] {goal.text:<48} {goal.value}")
+    if quick:
+        print("  --quick: start-up dominates at this size; the goals are checked only in a full run.")
+
+
+def machine() -> dict[str, str]:
+    model = ""
+    with open("/proc/cpuinfo", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as fh:
+        mem_kb = int(fh.readline().split()[1])
+    return {"cpus": str(os.cpu_count()), "cpu": model, "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+            "python": platform.python_version()}
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("nianbao", "pandas", "openpyxl", "python-calamine", "docxtpl", "python-docx"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "-"
+    return out
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="department workbooks to merge (default 1000)")
+    parser.add_argument("--renders", type=int, default=200, help="reports to render (default 200)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of every step (default 3)")
+    parser.add_argument("--quick", action="store_true", help="a small try-out: --n 50 --renders 20 --runs 1")
+    parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n, args.renders, args.runs = 50, 20, 1
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    info = {**machine(), **{f"v:{k}": v for k, v in versions().items()}}
+    print("machine: " + ", ".join(f"{k} {v}" for k, v in machine().items()))
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+    t0 = time.perf_counter()
+    print(f"preparing {args.n} workbooks and {args.renders} report inputs (cached under benchmarks/.cache) …")
+    wb_dir = _data.ensure_workbooks(args.n)
+    rep_dir = _data.ensure_reports(args.renders)
+    print(f"  ready in {time.perf_counter() - t0:.1f} s: {wb_dir.name}, {rep_dir.name}")
+    work = _data.CACHE / "work"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    steps = {
+        "merge": Step("merge", "nianbao merge", args.n, "wb"),
+        "floor": Step("floor", "floor: python-calamine read", args.n, "wb"),
+        "usual": Step("usual", "usual: pandas + openpyxl", args.n, "wb"),
+        "render": Step("render", "nianbao render", args.renders, "r"),
+        "pydocx": Step("pydocx", "python-docx build", args.renders, "r"),
+    }
+    commands = step_commands(work, wb_dir, rep_dir)
+    # Warm the page cache so the first measured run does not pay for the disk.
+    subprocess.run(commands["floor"], capture_output=True, check=False)
+    try:
+        run_all(steps, commands, args.runs, work)
+    except StepFailed as exc:
+        print(f"\nFAILED: {exc}", file=sys.stderr)
+        return 2
+    print_table(steps)
+    goals = evaluate(steps)
+    print_goals(goals, args.quick)
+    print(f"\nwhole run: {time.perf_counter() - t0:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "args": {"n": args.n, "renders": args.renders, "runs": args.runs},
+            "machine": info,
+            "steps": {name: s.runs for name, s in steps.items()},
+            "goals": [g.__dict__ for g in goals],
+        }, ensure_ascii=False, indent=1), encoding="utf-8")
+    missed = [g for g in goals if not g.met]
+    return 1 if missed and not args.quick else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Checks of one year's report against last year's (official-format.md §8.4).
+
+`compare(this, last)` takes two dicts of the merged.json shape (`values` keyed by the form) and returns
+findings: C1 (二、上年结转 = last year's 四、结转下年度继续办理, per column; error), C2 (现行有效件数
+rolls forward, per row; warning), T2-3 (本年废止件数 within last year's stock plus this year's 制发;
+error, as last year is known) and C-SWING (a count implausibly ×10 or ÷10; warning).
+`load_last_year(path)` reads last year's merged.json or any report `nianbao import` can read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+from .findings import Finding
+from .form import FORM, Severity, official
+
+__all__ = ["CROSSYEAR_CODES", "SWING_FACTOR", "SWING_MINIMUM", "compare", "load_last_year"]
+
+CROSSYEAR_CODES: dict[str, str] = {
+    "C1": "本年“二、上年结转”应等于上年报告的“四、结转下年度继续办理”（逐列）",
+    "C2": "现行有效件数 = 上年现行有效件数 + 本年制发件数 − 本年废止件数（逐行）",
+    "T2-3": "本年废止件数 不应超过 上年现行有效件数 + 本年制发件数",
+    "C-SWING": "与上年相比变化异常（10倍以上）",
+}
+
+# A count that grew or shrank by this factor, with both years at least SWING_MINIMUM, is flagged.
+SWING_FACTOR = 10
+SWING_MINIMUM = 20
+
+Number = int | float | Decimal
+
+
+def _t3_row(row_key: str) -> tuple[str, ...]:
+    return tuple(f.key for f in FORM.table("t3").fields if f.key.startswith(f"t3.{row_key}."))
+
+
+def _label(key: str) -> str:
+    f = FORM.by_key[key]
+    return " / ".join(x for x in (*f.row[-1:], *f.column[-1:]) if x)
+
+
+def _num(values: Mapping[str, Any], key: str) -> Decimal | None:
+    raw = values.get(key)
+    if raw is None or isinstance(raw, bool):
+        return None
+    try:
+        return Decimal(str(raw))
+    except ArithmeticError:
+        return None
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+
+
+def _finding(code: str, severity: str, message: str, table: str, where: str, key: str = "",
+             value: Any = None, expected: Any = None) -> Finding:
+    return Finding(code=code, severity=severity, message=message, sheet=table, cell=where, key=key,
+                   value=value, expected=expected)
+
+
+def carry_over_findings(this: Mapping[str, Any], last: Mapping[str, Any], last_name: str = "上年报告") -> list[Finding]:
+    """C1, per column of 表三."""
+    out: list[Finding] = []
+    carried = official.T3_ROWS[1]  # 二、上年结转
+    forward = official.T3_ROWS[-1]  # 四、结转下年度继续办理
+    for key_this, key_last in zip(_t3_row(carried.key), _t3_row(forward.key), strict=True):
+        a, b = _num(this, key_this), _num(last, key_last)
+        if a is None or b is None or a == b:
+            continue
+        column = FORM.by_key[key_this].column[-1]
+        out.append(_finding(
+            "C1", Severity.ERROR,
+            f"表三“{carried.label}”的“{column}”为{_fmt(a)}，{last_name}“{forward.label}”为{_fmt(b)}，两者应相等。",
+            "表三", f"{carried.label} / {column}", key_this, int(a) if a == int(a) else float(a), int(b)))
+    return out
+
+
+def stock_findings(this: Mapping[str, Any], last: Mapping[str, Any], last_name: str = "上年报告") -> list[Finding]:
+    """C2 and T2-3 for each 表二 row with 本年制发/本年废止/现行有效 columns."""
+    out: list[Finding] = []
+    _, header, rows, columns = official.T2_BLOCKS[0]
+    issued_col, repealed_col, stock_col = (c.key for c in columns)
+    for row in rows:
+        keys = [f"t2.{row.key}.{c}" for c in (issued_col, repealed_col, stock_col)]
+        issued, repealed, stock = (_num(this, k) for k in keys)
+        last_stock = _num(last, keys[2])
+        if None in (issued, repealed, stock, last_stock):
+            continue
+        assert issued is not None and repealed is not None and stock is not None and last_stock is not None
+        if repealed > last_stock + issued:
+            out.append(_finding(
+                "T2-3", Severity.ERROR,
+                f"表二“{row.label}”本年废止{_fmt(repealed)}件，超过上年现行有效{_fmt(last_stock)}件与本年制发{_fmt(issued)}件之和。",
+                "表二", f"{header} / {row.label}", keys[1], int(repealed), int(last_stock + issued)))
+        expected = last_stock + issued - repealed
+        if stock != expected:
+            out.append(_finding(
+                "C2", Severity.WARNING,
+                f"表二“{row.label}”现行有效{_fmt(stock)}件，按{last_name}现行有效{_fmt(last_stock)}件 + 本年制发{_fmt(issued)}件"
+                f" − 本年废止{_fmt(repealed)}件应为{_fmt(expected)}件；如有修订计入制发、自然失效或机构改革划转，请在报告中说明。",
+                "表二", f"{header} / {row.label}", keys[2], int(stock), int(expected)))
+    return out
+
+
+def swing_findings(this: Mapping[str, Any], last: Mapping[str, Any], last_name: str = "上年报告") -> list[Finding]:
+    """C-SWING: counts that changed by a factor of 10 or more, both years at least 20."""
+    out: list[Finding] = []
+    for f in FORM.table_fields:
+        a, b = _num(this, f.key), _num(last, f.key)
+        if a is None or b is None or min(a, b) < SWING_MINIMUM:
+            continue
+        if max(a, b) >= SWING_FACTOR * min(a, b):
+            out.append(_finding(
+                "C-SWING", Severity.WARNING,
+                f"{f.part}“{_label(f.key)}”本年为{_fmt(a)}，{last_name}为{_fmt(b)}，变化超过{SWING_FACTOR}倍，请核实（是否多填或少填了一位数、单位是否一致）。",
+                f.part, _label(f.key), f.key, float(a) if f.type.value == "decimal" else int(a), float(b)))
+    return out
+
+
+def compare(this: Mapping[str, Any], last: Mapping[str, Any]) -> list[Finding]:
+    """Cross-year findings for this year's report data against last year's (both merged.json-shaped)."""
+    this_values = this.get("values") or {}
+    last_values = last.get("values") or {}
+    name = _last_name(last)
+    return [
+        *carry_over_findings(this_values, last_values, name),
+        *stock_findings(this_values, last_values, name),
+        *swing_findings(this_values, last_values, name),
+    ]
+
+
+def _last_name(last: Mapping[str, Any]) -> str:
+    year = last.get("year")
+    return f"{year}年报告" if year else "上年报告"
+
+
+def load_last_year(path: Path) -> dict[str, Any]:
+    """Last year's data as a merged.json-shaped dict, from a merged.json or any importable report."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"找不到上年报告文件：{path}")
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UsageError(f"上年数据 {path.name} 不是有效的 JSON：{exc}") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
+            raise UsageError(f"上年数据 {path.name} 不是 nianbao 汇总结果（merged.json，需含 values）。")
+        return data
+    from .importer.published import import_published
+
+    result = import_published(path)
+    if not any(result.tables_found.values()):
+        raise UsageError(f"上年报告 {path.name} 中找不到任何统计表，无法做跨年度核对。")
+    data = result.to_json_dict()
+    return data

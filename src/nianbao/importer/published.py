@@ -1,0 +1,177 @@
+"""Read any published report (.docx, .html/.htm, .pdf, .txt) into the `merged.json` shape.
+
+`import_published(path)` is the one entry point: it picks a reader by suffix and content, finds the
+outline (title, year, the six headings), aligns the three tables to the form's keys and collects the
+narrative. What could not be read is listed in `problems`, never filled in silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import NianbaoError, UsageError
+from ..findings import Finding
+from ..form import FORM, Severity, official
+from . import labels as lb
+from .align import Document, TableResult, align_rows, align_single_row, check_headers, tokenize
+from .sections import Outline, narrative_texts, outline
+
+__all__ = ["ImportResult", "import_published", "read_document", "SUFFIXES"]
+
+SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt")
+_TABLE_SECTIONS = {s.table: s.number for s in FORM.sections if s.table}
+
+
+@dataclass
+class ImportResult:
+    """A published report as data, in the shape of merged.json, plus what the audit needs."""
+
+    file: str
+    body: str = ""
+    year: int | None = None
+    values: dict[str, int | Decimal] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    problems: list[Finding] = field(default_factory=list)
+    deviations: list[lb.LabelDeviation] = field(default_factory=list)
+    outline: Outline = field(default_factory=Outline)
+    tables_found: dict[str, bool] = field(default_factory=dict)
+    layout_2019: list[str] = field(default_factory=list)  # 2019-only labels seen in 表二
+    source: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """All 200 table numbers were read."""
+        return all(f.key in self.values for f in FORM.table_fields)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "body": self.body,
+            "year": self.year,
+            "template_version": FORM.template_version,
+            "values": {k: _json_number(v) for k, v in self.values.items()},
+            "texts": dict(self.texts),
+            "problems": [p.to_dict() for p in self.problems],
+            "source": {
+                "file": self.file,
+                "format": self.source,
+                "title": self.outline.title,
+                "headings": [dataclasses.asdict(h) for h in self.outline.headings],
+                "label_deviations": [d.to_dict() for d in self.deviations],
+            },
+        }
+
+
+def _json_number(value: int | Decimal) -> int | float:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+# -- readers ----------------------------------------------------------------------------------------
+def _reader(kind: str) -> Callable[[Path], Document]:
+    if kind == "docx":
+        from .published_docx import read_docx
+        return read_docx
+    if kind == "html":
+        from .html import read_html
+        return read_html
+    if kind == "pdf":
+        from .pdf import read_pdf
+        return read_pdf
+    from .text import read_text
+    return read_text
+
+
+def sniff(path: Path) -> str:
+    """The kind of file, from its first bytes (a saved page may be named .txt, a .doc may be HTML)."""
+    with path.open("rb") as fh:
+        head = fh.read(2048)
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx"
+    lowered = head.lower()
+    if b"<html" in lowered or b"<!doctype html" in lowered or b"<table" in lowered or b"<body" in lowered:
+        return "html"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UsageError(f"{path.name} 是旧版 Word（.doc）文件，请先另存为 .docx 或 PDF 再导入。")
+    return "text"
+
+
+def read_document(path: Path) -> Document:
+    if not path.is_file():
+        raise UsageError(f"找不到文件：{path}")
+    return _reader(sniff(path))(path)
+
+
+# -- import -----------------------------------------------------------------------------------------
+def import_published(path: Path) -> ImportResult:
+    """Read a published report in any supported form. Raises `UsageError` only when the file itself
+    cannot be opened; everything about its content is reported in `problems`."""
+    path = Path(path)
+    doc = read_document(path)
+    return import_document(doc, path.name)
+
+
+def import_document(doc: Document, file: str = "") -> ImportResult:
+    out = outline(doc)
+    result = ImportResult(file=file, body=out.body, year=out.year, outline=out, source=doc.source)
+    result.texts = narrative_texts(out)
+    for table in FORM.tables:
+        start, end = out.region(_TABLE_SECTIONS[table.key])
+        tokens = tokenize(doc.blocks[start:end], start)
+        if table.key == "t2":
+            result.layout_2019 = _labels_2019(tokens)
+        aligned = _align(table.key, tokens, result)
+        result.tables_found[table.key] = aligned.found
+        result.values.update(aligned.values)
+        result.deviations.extend(aligned.deviations)
+        result.problems.extend(aligned.problems)
+        if aligned.found:
+            result.deviations.extend(check_headers(table.key, tokens))
+    result.problems = [dataclasses.replace(p, file=file) for p in result.problems]
+    if not out.title:
+        result.problems.append(Finding("IM-1", Severity.WARNING, "找不到报告标题（应为“<机关全称><年份>年政府信息公开工作年度报告”）。",
+                                       file=file))
+    return result
+
+
+def _labels_2019(tokens: list[Any]) -> list[str]:
+    found = []
+    for label in official.T2_2019_LABELS:
+        key = lb.match_key(label)
+        if any(key in lb.match_key(t.text) for t in tokens if t.number is None):
+            found.append(label)
+    return found
+
+
+def _align(table_key: str, tokens: list[Any], result: ImportResult) -> TableResult:
+    table = FORM.table(table_key)
+    if table_key == "t2" and result.layout_2019:
+        aligned = TableResult(table_key, found=True)
+        aligned.problems.append(Finding(
+            "IM-2", Severity.ERROR,
+            f"{table.name}使用2019年试行格式（{'、'.join(result.layout_2019[:3])}），与2021年格式无法一一对应，未导入。",
+            sheet=table.name))
+        return aligned
+    aligned = align_single_row(table_key, tokens) if table_key == "t4" else align_rows(table_key, tokens)
+    if not aligned.found:
+        aligned = TableResult(table_key)
+        aligned.problems.append(Finding(
+            "IM-2", Severity.ERROR, f"找不到{table.name}（“{table.section}”下的表格），或无法与官方格式对齐，{table.name}未导入。",
+            sheet=table.name))
+    return aligned
+
+
+def import_or_error(path: Path) -> ImportResult:
+    """Like `import_published`, but an unreadable file becomes a result with one IM-1 problem
+    (used when auditing a folder, where one broken file must not stop the rest)."""
+    try:
+        return import_published(path)
+    except NianbaoError as exc:
+        return ImportResult(file=path.name, problems=[Finding("IM-1", Severity.ERROR, str(exc), file=path.name)])

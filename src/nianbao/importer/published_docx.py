@@ -1,0 +1,85 @@
+"""Word (.docx) reports made by any body, read through the tolerant aligner.
+
+The body is walked in order (paragraphs and tables, also inside content controls); each table row
+gives its cells once: a horizontally merged cell is one `w:tc`, and the continuation cells of a
+vertical merge (`w:vMerge` without `restart`) are skipped, as in a web page's rowspan.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from docx import Document as open_docx
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from lxml import etree
+
+from ..errors import UsageError
+from .align import Block, Document
+from .labels import squash
+
+_P, _TBL, _TR, _TC, _SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
+_T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
+_VMERGE, _VAL = qn("w:vMerge"), qn("w:val")
+
+
+def read_docx(path: Path) -> Document:
+    try:
+        doc = open_docx(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise UsageError(f"{path.name} 不是可读取的 Word（.docx）文件：{exc}") from exc
+    blocks: list[Block] = []
+    for el in _body_items(doc.element.body):
+        if el.tag == _P:
+            text = paragraph_text(el)
+            if squash(text):
+                blocks.append(Block((text.strip(),)))
+        else:
+            blocks.extend(_table_rows(el))
+    title = doc.core_properties.title or ""
+    return Document(blocks, source="docx", title_hint=title)
+
+
+def _body_items(parent: etree._Element) -> Iterator[etree._Element]:
+    for child in parent:
+        if child.tag in (_P, _TBL):
+            yield child
+        elif child.tag == _SDT:
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _body_items(content)
+
+
+def paragraph_text(p: etree._Element) -> str:
+    parts: list[str] = []
+    for node in p.iter(_T, _TAB, _BR, _CR):
+        if node.tag == _T:
+            parts.append(node.text or "")
+        elif node.tag == _TAB:
+            parts.append("\t")
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _table_rows(tbl: etree._Element) -> Iterator[Block]:
+    for tr in tbl.iter(_TR):
+        if tr.getparent() is not None and _nearest_table(tr) is not tbl:
+            continue  # rows of a nested table are read with that table
+        cells: list[str] = []
+        for tc in tr.findall(_TC):
+            vmerge = tc.find(f"{qn('w:tcPr')}/{_VMERGE}")
+            if vmerge is not None and vmerge.get(_VAL, "continue") != "restart":
+                continue
+            cells.append("\n".join(paragraph_text(p) for p in tc.iter(_P)).strip())
+        if cells:
+            yield Block(tuple(cells), is_row=True)
+
+
+def _nearest_table(el: etree._Element) -> etree._Element | None:
+    node = el.getparent()
+    while node is not None and node.tag != _TBL:
+        node = node.getparent()
+    return node

@@ -15,9 +15,9 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import merge_cmd, schema_cmd, template_cmd
+    from . import audit_cmd, merge_cmd, schema_cmd, template_cmd
 
-    for module in (schema_cmd, template_cmd, merge_cmd):
+    for module in (schema_cmd, template_cmd, merge_cmd, audit_cmd):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -15,9 +15,9 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import audit_cmd, merge_cmd, schema_cmd, template_cmd
+    from . import audit_cmd, merge_cmd, report_cmd, schema_cmd, template_cmd
 
-    for module in (schema_cmd, template_cmd, merge_cmd, audit_cmd):
+    for module in (schema_cmd, template_cmd, merge_cmd, audit_cmd, report_cmd):
         for command in module.COMMANDS:
             main.add_command(command)
 

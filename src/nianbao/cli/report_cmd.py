@@ -1,0 +1,232 @@
+"""`nianbao render`, `build`, `demo` and `import`: the Word report and reading it back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from ..errors import UsageError
+from ..findings import Finding
+from .common import EXIT_FINDINGS, console, err_console, handle_errors
+
+DEMO_EXAMPLE = Path("examples") / "大榭街道-2024"
+DEMO_ROSTER = "departments.csv"
+DEMO_DATE = dt.date(2025, 1, 8)  # the date of the published report the example reproduces
+DEMO_OUT = Path("nianbao-demo")
+_MAX_LISTED = 20
+
+
+# -- shared helpers ---------------------------------------------------------------------------------
+def _parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    from ..report.context import parse_date
+
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise click.BadParameter(f"日期格式应为 2025-01-08，实际为 {value}") from None
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"无法读取 {path}：{exc.strerror or exc}") from exc
+    try:
+        data = json.loads(text, parse_float=Decimal)  # amounts keep their exact decimal digits
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path.name} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）。") from exc
+    if not isinstance(data, dict):
+        raise UsageError(f"{path.name} 的内容应为 JSON 对象（含 body、year、values、texts）。")
+    return data
+
+
+def _print_findings(findings: Sequence[Finding]) -> None:
+    for f in sorted(findings, key=lambda f: (not f.is_error, f.department, f.file))[:_MAX_LISTED]:
+        level = "[red]错误[/]" if f.is_error else "[yellow]警告[/]"
+        where = " ".join(x for x in (f.department, f.file, f.address) if x)
+        err_console.print(f"{level} [dim]{escape(f.code)}[/] {escape(where)} {escape(f.message)}".rstrip())
+    if len(findings) > _MAX_LISTED:
+        err_console.print(f"……另有 {len(findings) - _MAX_LISTED} 条，完整清单见 merged.json 的 findings。")
+
+
+def _report_name(body: str, year: int) -> str:
+    from ..form import official
+
+    safe = "".join(ch for ch in body if ch not in '\\/:*?"<>|').strip() or "报告"
+    return f"{safe}{year}{official.TITLE_SUFFIX}.docx"
+
+
+def _render(data: dict[str, Any] | Any, out: Path, *, template: Path | None, report_date: dt.date | None,
+            draft: bool, pdf: bool) -> bool:
+    """Render (and convert); print the outcome. False when errors blocked the report."""
+    from ..report.render import render_report
+
+    result = render_report(data, out, template=template, report_date=report_date, draft=draft)
+    if result.template_check is not None:
+        console.print(result.template_check.summary())
+    if result.findings:
+        _print_findings(result.findings)
+    if result.output is None:
+        err_console.print("[bold red]数据有错误，未生成报告。[/]改正后重试；如需先看效果，可加 --draft 生成标有“草稿”的报告。")
+        return False
+    console.print(f"已生成报告：[bold]{escape(str(out))}[/]" + ("（草稿）" if draft else ""))
+    if pdf:
+        from ..report.pdf import convert_to_pdf
+
+        (pdf_path,) = convert_to_pdf([out], out.parent)
+        console.print(f"已生成 PDF：[bold]{escape(str(pdf_path))}[/]")
+    return True
+
+
+# -- render -----------------------------------------------------------------------------------------
+@click.command("render")
+@click.argument("data_file", metavar="MERGED_JSON", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="输出的 Word 报告（.docx）。")
+@click.option("--template", type=click.Path(path_type=Path, dir_okay=False),
+              help="使用修改过的 Word 模板（先检查其中的占位符）。")
+@click.option("--date", "report_date", callback=_parse_date_option, help="落款日期，如 2025-01-08；默认取数据中的 date，否则为今天。")
+@click.option("--draft", is_flag=True, help="数据有错误也生成，每页标“草稿”。")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
+@handle_errors
+def render(data_file: Path, out: Path, template: Path | None, report_date: dt.date | None, draft: bool,
+           pdf: bool) -> None:
+    """按官方格式把汇总数据（merged.json）生成 Word 报告。
+
+    数据只需 body、year、values、texts 四项，其他系统导出的数字也可以生成。合计由各项重新计算。
+
+    例：nianbao render 汇总结果/merged.json --out 报告.docx --pdf
+    """
+    if not _render(_load_json(data_file), out, template=template, report_date=report_date, draft=draft, pdf=pdf):
+        sys.exit(EXIT_FINDINGS)
+
+
+# -- build ------------------------------------------------------------------------------------------
+def _run_merge(directory: Path, roster: Path | None, outdir: Path, last_year: Path | None) -> Any:
+    from .. import merge
+
+    wanted: dict[str, Any] = {"show_progress": sys.stderr.isatty()}
+    accepted = inspect.signature(merge.run_merge).parameters
+    if "exclude" in accepted:  # the roster and earlier outputs may sit inside the folder
+        wanted["exclude"] = [p for p in (roster, outdir) if p is not None]
+    if last_year is not None:
+        if "last_year" not in accepted:
+            raise UsageError("当前版本的汇总不支持 --last-year。")
+        wanted["last_year"] = last_year
+    return merge.run_merge(directory, roster, **{k: v for k, v in wanted.items() if k in accepted})
+
+
+def build_report(directory: Path, roster: Path | None, outdir: Path, *, template: Path | None = None,
+                 report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
+                 last_year: Path | None = None) -> Path | None:
+    """Merge the folder, write the merge outputs, then the report; the report path, or None if blocked."""
+    from ..merge import write_outputs
+
+    if not directory.is_dir():
+        raise UsageError(f"找不到文件夹：{directory}")
+    result = _run_merge(directory, roster, outdir, last_year)
+    written = write_outputs(result, outdir)
+    console.print("汇总结果：" + "、".join(escape(p.name) for p in written) + f"（在 {escape(str(outdir))}）")
+    if result.has_errors:
+        _print_findings(result.findings)
+        if not draft:
+            err_console.print("[bold red]汇总有错误，未生成报告。[/]请按上面的清单改正后重试；"
+                              "如需先看效果，可加 --draft 生成标有“草稿”的报告。")
+            return None
+    data = result.to_json_dict()
+    out = outdir / _report_name(data["body"], data["year"])
+    ok = _render(data, out, template=template, report_date=report_date, draft=draft or result.has_errors, pdf=pdf)
+    return out if ok else None
+
+
+@click.command("build")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), help="部门名单（CSV 或 .xlsx，含“部门”列）。")
+@click.option("--out", "outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("汇总结果"),
+              show_default=True, help="输出文件夹：汇总结果和 Word 报告。")
+@click.option("--template", type=click.Path(path_type=Path, dir_okay=False), help="使用修改过的 Word 模板。")
+@click.option("--date", "report_date", callback=_parse_date_option, help="落款日期，如 2025-01-08；默认为今天。")
+@click.option("--draft", is_flag=True, help="汇总有错误也生成报告，每页标“草稿”。")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
+@handle_errors
+def build(directory: Path, roster: Path | None, outdir: Path, template: Path | None, report_date: dt.date | None,
+          draft: bool, pdf: bool) -> None:
+    """汇总文件夹中各部门交回的工作簿，然后生成 Word 报告（一步完成）。
+
+    例：nianbao build 收到的报表 --roster 部门名单.csv --out 汇总结果
+    """
+    if build_report(directory, roster, outdir, template=template, report_date=report_date, draft=draft,
+                    pdf=pdf) is None:
+        sys.exit(EXIT_FINDINGS)
+
+
+# -- demo -------------------------------------------------------------------------------------------
+def find_example() -> Path | None:
+    """The bundled example: in the current directory's checkout, or beside the installed package."""
+    package_root = Path(__file__).resolve().parents[3]
+    for base in (Path.cwd(), package_root):
+        candidate = base / DEMO_EXAMPLE
+        if (candidate / DEMO_ROSTER).is_file():
+            return candidate
+    return None
+
+
+@click.command("demo")
+@click.option("--out", "outdir", type=click.Path(path_type=Path, file_okay=False), default=DEMO_OUT,
+              show_default=True, help="输出文件夹。")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
+@handle_errors
+def demo(outdir: Path, pdf: bool) -> None:
+    """用自带的示例（大榭街道 2024 年，6 个科室的报表）演示汇总并生成报告。"""
+    example = find_example()
+    if example is None:
+        raise UsageError(f"找不到自带的示例文件夹 {DEMO_EXAMPLE}。请在 nianbao 源代码的根目录下运行 nianbao demo。")
+    console.print(f"示例：{escape(str(example))}（{len(list(example.glob('*.xlsx')))} 个部门的报表）")
+    report = build_report(example, example / DEMO_ROSTER, outdir, report_date=DEMO_DATE, pdf=pdf)
+    if report is None:
+        sys.exit(EXIT_FINDINGS)
+    console.print(f"[bold green]完成。[/]报告在：[bold]{escape(str(report.resolve()))}[/]")
+
+
+# -- import -----------------------------------------------------------------------------------------
+@click.command("import")
+@click.argument("report", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="以 merged.json 的格式输出到标准输出。")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="把 JSON 写入此文件。")
+@handle_errors
+def import_(report: Path, as_json: bool, out: Path | None) -> None:
+    """读取本工具生成的 Word 报告，取回机关名称、年度、三张表的全部数字和文字。
+
+    例：nianbao import 报告.docx --json > merged.json
+    """
+    from ..fileio import write_text_atomic
+    from ..importer import import_report
+    from ..importer.docx import to_jsonable
+
+    data = to_jsonable(import_report(report))
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if out is not None:
+        write_text_atomic(out, text + "\n")
+        console.print(f"已写入：{escape(str(out))}")
+    if as_json or out is None and not sys.stdout.isatty():
+        click.echo(text)
+        return
+    if out is None:
+        n = len(data["values"])
+        console.print(f"{escape(data['body'])} {data['year']} 年报告：读到 {n} 个数字、{len(data['texts'])} 段文字。"
+                      "加 --json 输出全部内容。")
+        if data.get("missing"):
+            console.print(f"[yellow]有 {len(data['missing'])} 个数字未找到[/]（见 --json 输出中的 missing）。")
+
+
+COMMANDS = [render, build, demo, import_]

@@ -1,0 +1,317 @@
+"""From merged.json-shaped data to the docxtpl context: checked numbers, clean text, generated sentences.
+
+Only `body`, `year`, `values` and `texts` are required, so figures from another system can be rendered.
+Totals are always recomputed with `FORM.compute_derived`; a total given in the data that disagrees with the
+recomputation is an error under the rule that defines it (T3-2, T3-3, T4-1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+from typing import Any
+
+from ..errors import UsageError
+from ..findings import Finding, Severity
+from ..form import FORM, CellRule, FieldType, Number, official
+from . import names
+
+# Finding codes of this stage (the rule ids of official-format.md §8 are used where a rule applies).
+CODE_UNKNOWN_KEY = "R-KEY"
+CODE_FEE = "R-FEE"
+CODE_DATE = "R-DATE"
+
+FEE_KEYS: tuple[str, ...] = tuple(f.key for f in FORM.texts if f.numeric)
+_FEE_SUBJECT = official.FEE_SUBJECT
+
+# Characters XML 1.0 forbids (C0 controls except tab/newline/CR, lone surrogates, U+FFFE/U+FFFF). docxtpl
+# re-parses its output with recover=True, which silently drops text after such a character.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# docxtpl turns \t, \a and \f in any printed string into a tab, a new paragraph and a page break.
+_LAYOUT_CONTROLS = re.compile("[\t\x07\x0c\x0b]")
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85")
+
+
+def clean_text(text: str) -> str:
+    """Text safe to print in a docx run: layout controls become spaces, forbidden characters go."""
+    return _XML_FORBIDDEN.sub("", _LAYOUT_CONTROLS.sub(" ", text))
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """The clerk's text as paragraphs: one per line, blank lines dropped, indentation removed.
+
+    The report style indents every paragraph by two characters, so leading (full-width) spaces typed by
+    the clerk are removed instead of being doubled.
+    """
+    if not text:
+        return []
+    lines = (clean_text(line).strip(" \u3000\u00a0") for line in _LINE_BREAKS.split(text))
+    return [line for line in lines if line]
+
+
+# -- numbers ----------------------------------------------------------------------------------------
+def _as_decimal(value: Any) -> Decimal | None:
+    """A finite Decimal, or None when the value is not a number (bools are not numbers here)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(unicodedata.normalize("NFKC", value).replace(",", "").strip())
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def format_count(value: Number) -> str:
+    return str(int(value))
+
+
+def format_amount(value: Number) -> str:
+    """万元/元 amounts without trailing zeros and never in exponent form: 0 → "0", 12.50 → "12.5"."""
+    number = Decimal(value)
+    if number == 0:
+        return "0"
+    text = format(number.normalize(), "f")
+    return text
+
+
+def format_value(key: str, value: Number) -> str:
+    return format_amount(value) if FORM.by_key[key].type is FieldType.DECIMAL else format_count(value)
+
+
+# -- the report data --------------------------------------------------------------------------------
+@dataclass
+class ReportData:
+    body: str
+    year: int
+    values: dict[str, Number]  # the 200 table numbers, totals recomputed
+    fees: dict[str, Number]
+    texts: dict[str, str]
+    date: dt.date | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _cell_rule_code(key: str) -> str:
+    for rule in FORM.rules:
+        if isinstance(rule, CellRule) and key in rule.keys:
+            return rule.code
+    return CODE_FEE
+
+
+def _finding(code: str, message: str, key: str = "", value: Any = None, expected: Any = None,
+             severity: str = Severity.ERROR) -> Finding:
+    return Finding(code=code, severity=severity, message=message, key=key, value=value, expected=expected)
+
+
+def _read_number(key: str, raw: Any, findings: list[Finding]) -> Number | None:
+    f = FORM.by_key[key]
+    number = _as_decimal(raw)
+    if number is None:
+        findings.append(_finding(_cell_rule_code(key), f"「{f.label}」不是数字：{raw!r}。", key, raw))
+        return None
+    if number < 0:
+        findings.append(_finding(_cell_rule_code(key), f"「{f.label}」不能为负数：{raw}。", key, raw))
+        return None
+    if f.type is FieldType.INT:
+        if number != number.to_integral_value():
+            findings.append(_finding(_cell_rule_code(key), f"「{f.label}」应为整数（件数），实际为 {raw}。", key, raw))
+            return None
+        return int(number)
+    return number
+
+
+def _derivation_codes() -> dict[str, str]:
+    return {rule.derives or "": rule.code for rule in FORM.derivations}
+
+
+def _read_values(values: Mapping[str, Any], findings: list[Finding]) -> tuple[dict[str, Number], dict[str, Number]]:
+    """Inputs checked and converted; totals recomputed and compared with any given total."""
+    known = {f.key for f in FORM.table_fields} | set(FEE_KEYS)
+    unknown = sorted(k for k in values if k not in known)
+    if unknown:
+        shown = "、".join(unknown[:5]) + (" 等" if len(unknown) > 5 else "")
+        findings.append(_finding(CODE_UNKNOWN_KEY, f"数据中有 {len(unknown)} 个未知的键，已忽略：{shown}。",
+                                 severity=Severity.WARNING, value=unknown))
+    inputs: dict[str, Number] = {}
+    missing: list[str] = []
+    for f in FORM.table_fields:
+        if not f.input:
+            continue
+        if values.get(f.key) is None:
+            missing.append(f.key)
+            continue
+        number = _read_number(f.key, values[f.key], findings)
+        if number is not None:
+            inputs[f.key] = number
+    for key in missing:
+        findings.append(_finding(_cell_rule_code(key), f"缺少「{FORM.by_key[key].label}」的数字（不能空白，没有请填0）。", key))
+    computed = FORM.compute_derived(inputs)
+    codes = _derivation_codes()
+    for key, code in codes.items():
+        if values.get(key) is None:
+            continue
+        given = _read_number(key, values[key], findings)
+        if given is not None and given != computed[key]:
+            findings.append(_finding(code, f"「{FORM.by_key[key].label}」给出的合计 {given} 与按各项重新计算的 "
+                                           f"{computed[key]} 不一致。", key, given, computed[key]))
+    fees: dict[str, Number] = {}
+    for key in FEE_KEYS:
+        if values.get(key) is None:
+            fees[key] = 0
+            continue
+        number = _read_number(key, values[key], findings)
+        fees[key] = number if number is not None else 0
+    return computed, fees
+
+
+def _read_year(raw: Any) -> int:
+    number = _as_decimal(raw)
+    if number is None or number != number.to_integral_value() or not 2000 <= number <= 2999:
+        raise UsageError(f"数据中的报告年度 year 不正确：{raw!r}（应为如 2024 的四位年份）。")
+    return int(number)
+
+
+def parse_date(raw: Any) -> dt.date:
+    """An ISO date (2025-01-08) or 2025年1月8日."""
+    if isinstance(raw, dt.date):
+        return raw
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    match = re.fullmatch(r"(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?", text)
+    if not match:
+        raise ValueError(text)
+    return dt.date(*(int(g) for g in match.groups()))
+
+
+def read_report_data(data: Mapping[str, Any]) -> ReportData:
+    """Check the structure (a UsageError when it is unusable) and the values (findings)."""
+    if not isinstance(data, Mapping):
+        raise UsageError("报告数据应为 JSON 对象（含 body、year、values、texts）。")
+    missing = [k for k in ("body", "year", "values", "texts") if k not in data]
+    if missing:
+        raise UsageError(f"报告数据缺少必需的项：{'、'.join(missing)}（需要 body、year、values、texts）。")
+    body = data["body"]
+    if not isinstance(body, str) or not clean_text(body).strip():
+        raise UsageError("报告数据中的机关名称 body 为空。")
+    values, texts = data["values"], data["texts"]
+    if not isinstance(values, Mapping) or not isinstance(texts, Mapping):
+        raise UsageError("报告数据中的 values 和 texts 应为 JSON 对象。")
+    findings: list[Finding] = []
+    table_values, fees = _read_values(values, findings)
+    clean_texts = {k: str(v) for k, v in texts.items() if k in FORM.text_keys and v is not None}
+    report_date = None
+    if data.get("date"):
+        try:
+            report_date = parse_date(data["date"])
+        except ValueError:
+            findings.append(_finding(CODE_DATE, f"报告日期 date 无法识别：{data['date']!r}，将使用今天的日期。",
+                                     severity=Severity.WARNING))
+    return ReportData(clean_text(body).strip(), _read_year(data["year"]), table_values, fees, clean_texts,
+                      report_date, findings)
+
+
+# -- generated sentences ----------------------------------------------------------------------------
+def chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+_FEE_NONE = f"本年度未发出{_FEE_SUBJECT}收费通知，未收取{_FEE_SUBJECT}。"
+_FEE_FIGURES = ("依据《政府信息公开信息处理费管理办法》，本年度发出收费通知{n}件，收费通知总金额{a}元，"
+                "实际收取" + _FEE_SUBJECT + "{c}元。")
+_FEE_FIGURES_PATTERN = re.compile(
+    re.escape(_FEE_FIGURES).replace(r"\{n\}", r"(?P<n>\d+)").replace(r"\{a\}", r"(?P<a>[\d.]+)")
+    .replace(r"\{c\}", r"(?P<c>[\d.]+)"))
+
+
+def fee_statement(fees: Mapping[str, Number], other_text: str) -> list[str]:
+    """The mandatory 信息处理费 sentence of 六, unless the clerk's text of 六 already states it."""
+    if _FEE_SUBJECT in (other_text or ""):
+        return []
+    notices, notice_amount, collected = (fees.get(k, 0) for k in FEE_KEYS)
+    if not notices and not notice_amount and not collected:
+        return [_FEE_NONE]
+    return [_FEE_FIGURES.format(n=format_count(notices), a=format_amount(notice_amount), c=format_amount(collected))]
+
+
+def parse_fee_statement(text: str) -> dict[str, Number] | None:
+    """The fee.* figures of a sentence `fee_statement` wrote, or None for any other text."""
+    if text == _FEE_NONE:
+        return {k: 0 for k in FEE_KEYS}
+    match = _FEE_FIGURES_PATTERN.fullmatch(text)
+    if not match:
+        return None
+    n, a, c = match.group("n", "a", "c")
+    return dict(zip(FEE_KEYS, (int(n), Decimal(a), Decimal(c)), strict=True))
+
+
+def contact_sentence(texts: Mapping[str, str]) -> str:
+    """The e-version address and contact details of the opening paragraph, from text.report.*."""
+    def get(name: str) -> str:
+        return " ".join(paragraphs(texts.get(f"text.report.{name}", "")))
+
+    sentences = []
+    if website := get("website"):
+        sentences.append(f"本报告电子版可在{website}查阅或下载。")
+    details = [f"{label}：{value}" for label, value in
+               (("地址", get("address")), ("邮编", get("postcode")), ("电话", get("phone"))) if value]
+    office = get("contact_office")
+    if office or details:
+        who = f"与{office}联系" if office else "联系"
+        sentences.append(f"如对本报告有疑问，请{who}" + (f"（{'，'.join(details)}）" if details else "") + "。")
+    return "".join(sentences)
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, SimpleNamespace]:
+    """{'t3.new.total': '0'} → {'t3': namespace(new=namespace(total='0'))} for `{{ t3.new.total }}`."""
+    tree: dict[str, Any] = {}
+    for key, value in flat.items():
+        node = tree
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+
+    def to_namespace(node: Any) -> Any:
+        if isinstance(node, dict):
+            return SimpleNamespace(**{k: to_namespace(v) for k, v in node.items()})
+        return node
+
+    return {k: to_namespace(v) for k, v in tree.items()}
+
+
+DRAFT_MARK_TEXT = "草稿"
+
+
+def build_context(report: ReportData, *, report_date: dt.date | None = None, draft: bool = False) -> dict[str, Any]:
+    """The docxtpl context: every number formatted (0 prints "0"), every text split into paragraphs."""
+    day = report_date or report.date or dt.date.today()
+    flat: dict[str, Any] = {k: format_value(k, v) for k, v in report.values.items()}
+    flat.update({k: format_amount(v) for k, v in report.fees.items()})
+    for f in FORM.texts:
+        if f.type is FieldType.TEXT:
+            flat[f.key] = paragraphs(report.texts.get(f.key))
+    issuer = " ".join(paragraphs(report.texts.get("text.report.issuer"))) or report.body
+    context: dict[str, Any] = _nest(flat)
+    context.update({
+        names.BODY: report.body,
+        names.YEAR: report.year,
+        names.CONTACT: contact_sentence(report.texts),
+        names.FEE_STATEMENT: fee_statement(report.fees, report.texts.get("text.other", "")),
+        names.ISSUER: issuer,
+        names.DATE: chinese_date(day),
+        names.DRAFT_MARK: DRAFT_MARK_TEXT if draft else "",
+    })
+    return context

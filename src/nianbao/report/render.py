@@ -1,0 +1,171 @@
+"""Render the report: docxtpl with autoescape and StrictUndefined, the template compiled once per process.
+
+docxtpl recompiles its Jinja source on every render and repeats its regex pre-pass; both depend only on
+the template, so they are memoised here (perf-baseline.md: about 60 % of a render's time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from docxtpl import DocxTemplate
+from jinja2 import Environment, StrictUndefined, Template, TemplateError, UndefinedError
+
+from ..errors import NianbaoError, UsageError
+from ..fileio import atomic_path
+from ..findings import Finding, Severity, has_errors
+from .context import ReportData, build_context, read_report_data
+from .placeholders import TemplateCheck, check_template
+from .template_builder import TEMPLATE_NAME, template_bytes
+
+CODE_TEMPLATE = "R-TPL"
+_LISTING_CHARS = ("\t", "\a", "\n", "\f")
+
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class _CompilingOnceEnvironment(Environment):
+    """`from_string` memoised by source text: the same template XML is compiled once per process."""
+
+    def __init__(self) -> None:
+        super().__init__(undefined=StrictUndefined, autoescape=True, finalize=_finalize,
+                         keep_trailing_newline=True)
+        self._compiled: dict[str, Template] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:  # noqa: A002
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        template = self._compiled.get(source)
+        if template is None:
+            if len(self._compiled) > 32:  # a long-running process with many templates
+                self._compiled.clear()
+            template = self._compiled[source] = super().from_string(source)
+        return template
+
+
+def _finalize(value: Any) -> Any:
+    # Jinja prints None as "None"; a missing text is an empty string in the report.
+    return "" if value is None else value
+
+
+class _PatchOnceTemplate(DocxTemplate):
+    """docxtpl's regex clean-up of the template XML depends only on the XML: do it once."""
+
+    _patched: dict[str, str] = {}
+
+    def patch_xml(self, src_xml: str) -> str:
+        patched = self._patched.get(src_xml)
+        if patched is None:
+            if len(self._patched) > 64:
+                self._patched.clear()
+            patched = self._patched[src_xml] = super().patch_xml(src_xml)
+        return patched
+
+    def resolve_listing(self, xml: str) -> str:
+        # Printed texts are cleaned of \t \a \f and split into paragraphs, so there is nothing to resolve
+        # unless a user template prints such characters itself; skipping the regex saves ~15 % per render.
+        if not any(c in xml for c in _LISTING_CHARS):
+            return xml
+        return super().resolve_listing(xml)
+
+
+@cache
+def jinja_env() -> Environment:
+    return _CompilingOnceEnvironment()
+
+
+# -- the template -----------------------------------------------------------------------------------
+def default_template_path() -> Path | None:
+    """The committed template: beside the package in a source checkout, or in the current directory."""
+    for base in (_REPO_ROOT, Path.cwd()):
+        candidate = base / "docx_templates" / TEMPLATE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@cache
+def _builtin_template() -> bytes:
+    return template_bytes()
+
+
+def _template_data(path: Path | None) -> bytes:
+    """Template bytes; without a committed template (an installed package) the form builds one."""
+    if path is None:
+        return _builtin_template()
+    try:
+        return _read_cached(path, path.stat().st_mtime_ns)
+    except OSError as exc:
+        raise UsageError(f"找不到模板文件：{path}") from exc
+
+
+@cache
+def _read_cached(path: Path, _mtime: int) -> bytes:
+    return path.read_bytes()
+
+
+def render_docx_bytes(context: Mapping[str, Any], template: Path | None = None) -> bytes:
+    tpl = _PatchOnceTemplate(io.BytesIO(_template_data(template)))
+    try:
+        tpl.render(dict(context), jinja_env(), autoescape=True)
+    except UndefinedError as exc:
+        raise UsageError(f"模板中有无法填写的占位符：{exc.message}。") from exc
+    except TemplateError as exc:
+        raise UsageError(f"模板无法填写：{exc}。") from exc
+    buffer = io.BytesIO()
+    tpl.save(buffer)
+    return buffer.getvalue()
+
+
+# -- rendering a report -----------------------------------------------------------------------------
+@dataclass
+class RenderResult:
+    output: Path | None  # None when errors blocked the report
+    findings: list[Finding] = field(default_factory=list)
+    template_check: TemplateCheck | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return has_errors(self.findings)
+
+
+def _template_findings(check: TemplateCheck) -> list[Finding]:
+    if check.ok:
+        return []
+    blocking = bool(check.unknown or check.missing_values)
+    return [Finding(CODE_TEMPLATE, Severity.ERROR if blocking else Severity.WARNING, check.summary(),
+                    value={"missing": list(check.missing), "unknown": list(check.unknown)})]
+
+
+def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: Path | None = None,
+                  report_date: dt.date | None = None, draft: bool = False) -> RenderResult:
+    """Check the data (and a user template), then write the report atomically.
+
+    Errors in the data or template block the report unless `draft`, which writes it marked 草稿 on every
+    page. A template with unknown placeholders can never be rendered (StrictUndefined).
+    """
+    report = data if isinstance(data, ReportData) else read_report_data(data)
+    findings = list(report.findings)
+    check = None
+    if template is not None:
+        check = check_template(template)
+        findings += _template_findings(check)
+        if check.unknown:
+            raise UsageError(check.summary())
+    else:
+        template = default_template_path()
+    if has_errors(findings) and not draft:
+        return RenderResult(None, findings, check)
+    docx = render_docx_bytes(build_context(report, report_date=report_date, draft=draft), template)
+    try:
+        with atomic_path(out) as tmp:
+            tmp.write_bytes(docx)
+    except OSError as exc:
+        raise NianbaoError(f"无法写入报告 {out}：{exc.strerror or exc}") from exc
+    return RenderResult(out, findings, check)

@@ -1,0 +1,234 @@
+"""Generate the Word template `docx_templates/政府信息公开工作年度报告.docx` from the form declaration.
+
+Run `python -m nianbao.report.template_builder --out docx_templates/政府信息公开工作年度报告.docx` after a
+change to the form; a test fails while the committed template is out of date. Every label and heading comes
+from `nianbao.form`; the tables are drawn from each table's layout grid, merged cells included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph
+
+from ..fileio import write_bytes_atomic
+from ..form import FORM, Field, GridCell, Table, official
+from . import names, styles
+
+TEMPLATE_NAME = "政府信息公开工作年度报告.docx"
+
+# Column widths in mm; each table fills the 156 mm text block.
+_LABEL_WIDTHS_MM: dict[str, tuple[float, ...]] = {"t2": (48,), "t3": (11, 22, 44), "t4": ()}
+_CELL_MARGIN_TWIPS = 57  # 1 mm left and right, so narrow number columns keep two characters per line
+_TEXT_BLOCK_MM = 156.0
+
+# Labels longer than this are left-aligned in their cell (long 表三 items read better that way).
+_CENTRED_LABEL_MAX = 10
+
+
+def _column_widths(table: Table) -> list[float]:
+    labels = list(_LABEL_WIDTHS_MM[table.key])
+    n_data = table.n_cols - len(labels)
+    data = (_TEXT_BLOCK_MM - sum(labels)) / n_data
+    return labels + [data] * n_data
+
+
+def _tag(expr: str) -> str:
+    return "{{ " + expr + " }}"
+
+
+def _add_paragraph(doc: DocumentObject, style: str, *parts: str) -> Paragraph:
+    """A paragraph whose parts are separate runs, so each tag sits alone in one run."""
+    paragraph = doc.add_paragraph(style=style)
+    for part in parts:
+        if part:
+            paragraph.add_run(part)
+    return paragraph
+
+
+def _control(doc: DocumentObject, statement: str) -> None:
+    """A `{%p … %}` paragraph: docxtpl replaces the whole paragraph with the Jinja statement."""
+    doc.add_paragraph("{%p " + statement + " %}", style=styles.STYLE_BODY)
+
+
+# -- opening --------------------------------------------------------------------------------------
+def _six_parts() -> str:
+    return "、".join(h.split("、", 1)[1] for h in official.HEADINGS)
+
+
+def _add_title_and_opening(doc: DocumentObject) -> None:
+    _add_paragraph(doc, styles.STYLE_TITLE, _tag(names.BODY), _tag(names.YEAR), official.TITLE_SUFFIX)
+    _add_paragraph(
+        doc, styles.STYLE_BODY,
+        "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作"
+        f"年度报告格式》（{official.FORMAT_NAME}）要求编制。全文包括{_six_parts()}六部分。"
+        "本报告所列数据的统计期限自",
+        _tag(names.YEAR), "年1月1日起至", _tag(names.YEAR), "年12月31日止。", _tag(names.CONTACT),
+    )
+
+
+# -- narrative ------------------------------------------------------------------------------------
+def _subheading(field: Field) -> str | None:
+    """'（一）主动公开' is printed as a sub-heading; a lead text such as 概述 is not."""
+    label = field.row[0]
+    return label if label.startswith("（") else None
+
+
+def _add_narrative(doc: DocumentObject, key: str) -> None:
+    field = FORM.by_key[key]
+    heading = _subheading(field)
+    if not field.required:
+        _control(doc, f"if {key}")
+    if heading:
+        _add_paragraph(doc, styles.STYLE_HEADING2, heading)
+    _control(doc, f"for p in {key}")
+    _add_paragraph(doc, styles.STYLE_BODY, _tag("p"))
+    _control(doc, "endfor")
+    if not field.required:
+        _control(doc, "endif")
+
+
+def _add_fee_statement(doc: DocumentObject) -> None:
+    _control(doc, f"for p in {names.FEE_STATEMENT}")
+    _add_paragraph(doc, styles.STYLE_BODY, _tag("p"))
+    _control(doc, "endfor")
+
+
+# -- tables ---------------------------------------------------------------------------------------
+def _set_cell_text(cell: object, text: str, centred: bool) -> None:
+    paragraphs = cell.paragraphs  # type: ignore[attr-defined]
+    for extra in paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+    paragraph = paragraphs[0]
+    paragraph.style = styles.STYLE_TABLE
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
+    run = paragraph.add_run(text)
+    styles.set_run_fonts(run._r, styles.FONT_BODY)
+    run.font.size = styles.SIZE_TABLE
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER  # type: ignore[attr-defined]
+
+
+def _cell_text(cell: GridCell) -> str:
+    return _tag(cell.key or "") if cell.kind == "value" else cell.text
+
+
+def _narrow_cell_margins(docx_table: DocxTable) -> None:
+    tbl_pr = docx_table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        node = OxmlElement(f"w:{side}")
+        node.set(qn("w:w"), str(_CELL_MARGIN_TWIPS))
+        node.set(qn("w:type"), "dxa")
+        margins.append(node)
+    # Schema order matters to Word: tblCellMar comes right before tblLook (or last).
+    look = tbl_pr.find(qn("w:tblLook"))
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        tbl_pr.append(margins)
+
+
+def _mark_header_rows(docx_table: DocxTable, count: int) -> None:
+    """Repeat the header rows on every page and keep each row on one page."""
+    for i, row in enumerate(docx_table.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if i < count:
+            tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
+    widths = _column_widths(table)
+    docx_table = doc.add_table(rows=table.n_rows, cols=table.n_cols)
+    docx_table.style = doc.styles["Table Grid"]
+    docx_table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    docx_table.autofit = False
+    _narrow_cell_margins(docx_table)
+    for j, width in enumerate(widths):
+        docx_table.columns[j].width = Mm(width)
+        for cell in docx_table.columns[j].cells:
+            cell.width = Mm(width)
+    for cell in table.grid:
+        target = docx_table.cell(cell.row, cell.col)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            target = target.merge(docx_table.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
+        text = _cell_text(cell)
+        centred = cell.kind != "label" or len(text) <= _CENTRED_LABEL_MAX or cell.rowspan > 1
+        _set_cell_text(target, text, centred)
+    _mark_header_rows(docx_table, table.header_rows() if table.key != "t2" else 0)
+    return docx_table
+
+
+# -- header, footer, signature --------------------------------------------------------------------
+def _add_header_and_footer(doc: DocumentObject) -> None:
+    section = doc.sections[0]
+    header = section.header.paragraphs[0]
+    header.style = doc.styles[styles.STYLE_HEADER]
+    header.add_run(_tag(names.DRAFT_MARK))
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    styles.add_page_number_field(footer)
+
+
+def _add_signature(doc: DocumentObject) -> None:
+    doc.add_paragraph(style=styles.STYLE_BODY)
+    _add_paragraph(doc, styles.STYLE_SIGNATURE, _tag(names.ISSUER))
+    _add_paragraph(doc, styles.STYLE_SIGNATURE, _tag(names.DATE))
+
+
+# -- the document ---------------------------------------------------------------------------------
+def build_template_document() -> DocumentObject:
+    doc = Document()
+    styles.set_page_layout(doc)
+    styles.define_styles(doc)
+    doc.core_properties.title = "政府信息公开工作年度报告（模板）"
+    doc.core_properties.author = "nianbao"
+    doc.core_properties.comments = f"{official.FORMAT_NAME}；模板版本 {FORM.template_version}"
+    _add_header_and_footer(doc)
+    _add_title_and_opening(doc)
+    for section in FORM.sections:
+        _add_paragraph(doc, styles.STYLE_HEADING1, section.heading)
+        if section.table:
+            _add_table(doc, FORM.table(section.table))
+        if section.number == "六":
+            _add_fee_statement(doc)
+        for key in section.text_keys:
+            _add_narrative(doc, key)
+    _add_signature(doc)
+    # The body must not end in a table or a control paragraph; python-docx's default empty paragraph is gone.
+    first = doc.paragraphs[0]
+    if not first.text and first.style.name == "Normal":
+        first._p.getparent().remove(first._p)
+    return doc
+
+
+def template_bytes() -> bytes:
+    buffer = io.BytesIO()
+    build_template_document().save(buffer)
+    return buffer.getvalue()
+
+
+def write_template(path: Path) -> None:
+    write_bytes_atomic(path, template_bytes())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="生成报告的 Word 模板（docxtpl 占位符）。")
+    parser.add_argument("--out", type=Path, default=Path("docx_templates") / TEMPLATE_NAME)
+    args = parser.parse_args(argv)
+    write_template(args.out)
+    print(f"已生成模板：{args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -64,7 +64,7 @@ SHEET_PASSWORD = "nianbao"
 TEXT_MAX_LENGTH = 8000  # characters per narrative cell: generous, but stops a pasted document
 META_MAX_LENGTH = 50
 
-INSTRUCTIONS_WIDTH = 92  # Excel character units: one column that fits a portrait A4 page
+INSTRUCTIONS_WIDTH = 78  # Excel character units: one column that fits a portrait A4 page
 
 STATUS_ALL_OK = "全部校验通过"
 STATUS_LABEL = "校验结果"
@@ -438,14 +438,14 @@ def _texts_sheet(ws: Worksheet, validations: _Validations) -> None:
             start = i
     for field, row in rows:
         _put(ws, row, 2, text_item_label(field), align=LEFT)
-        _put(ws, row, 3, None, align=TOP_LEFT)
+        _put(ws, row, 3, None, align=CENTER if field.numeric else TOP_LEFT)
         _put(ws, row, 4, field.help or None, font=FONT_SMALL, align=LEFT)
         _style_input(ws, location(field.key), field)
         validations.add(ws, field, location(field.key).cell)
         long_text = field.type is FieldType.TEXT and field.key.startswith("text.") and not field.key.startswith(
             "text.report.")
-        ws.row_dimensions[row].height = 120 if long_text else 24
-    for letter, width in zip("ABCD", (16, 26, 90, 30), strict=True):
+        ws.row_dimensions[row].height = 120 if long_text else 32
+    for letter, width in zip("ABCD", (16, 34, 84, 32), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "C3"
     landscape_a4(ws)

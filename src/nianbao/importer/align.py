@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from difflib import SequenceMatcher
 from functools import cache
 
 from ..findings import Finding
@@ -26,7 +27,9 @@ ROW_THRESHOLD = 0.8
 # Header labels are reported as edited (X2) from this similarity on.
 HEADER_THRESHOLD = 0.7
 # How many neighbouring text cells may make up one (wrapped) row label.
-_MAX_LABEL_PARTS = 4
+_MAX_LABEL_PARTS = 6
+# How many text cells on each side of a run the interleaved (PDF) match looks at.
+_MAX_WINDOW = 12
 
 # Problem codes of the importer (the audit shows them next to the §8 rule ids).
 IMPORT_CODES: dict[str, str] = {
@@ -205,12 +208,29 @@ def _candidates(run: Run, skip: frozenset[str]) -> list[str]:
 
 
 def _best_label(run: Run, spec: RowSpec, skip: frozenset[str]) -> tuple[float, str]:
+    """The best-matching label for a run: (score, label text as printed)."""
     best = (0.0, "")
     for cand in _candidates(run, skip):
         score = lb.similarity(cand, spec.label)
         if score > best[0]:
             best = (score, cand)
     return best
+
+
+def _interleaved_score(run: Run, spec: RowSpec) -> float:
+    """How much of a label appears, in order, in the text around a run.
+
+    PDF text of a table with wrapped cells interleaves the fragments of neighbouring label cells
+    (`三、本 （一）予以公开` / `年度办 (二)部分公开(区` …), so no contiguous text equals the label;
+    its characters still appear in order around the row's numbers.
+    """
+    label = lb.match_key(spec.label)
+    if not label:
+        return 0.0
+    window = lb.match_key("".join(run.before[-_MAX_WINDOW:]) + "".join(run.after[:_MAX_WINDOW]))
+    matcher = SequenceMatcher(None, label, window, autojunk=False)
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    return matched / len(label)
 
 
 def _is_2019_other_row(run: Run, group: str) -> bool:
@@ -255,13 +275,15 @@ def _store_values(result: TableResult, spec: RowSpec, run: Run, table_name: str,
             result.values[key] = tok.number
 
 
-def _record_label(result: TableResult, table_name: str, spec: RowSpec, found: str) -> None:
+def _record_label(result: TableResult, table_name: str, spec: RowSpec, found: str, *, fragments: bool = False) -> None:
     kind = lb.classify(found, spec.label)
+    if fragments and kind is lb.Deviation.WORDING:
+        return  # a wrapped label's first line, not an edit
     if kind is not None:
         result.deviations.append(lb.LabelDeviation(table_name, spec.label, found.strip(), kind, spec.key))
 
 
-def align_rows(table_key: str, tokens: Sequence[Token]) -> TableResult:
+def align_rows(table_key: str, tokens: Sequence[Token], *, interleaved: bool = False) -> TableResult:
     """Match the value rows of one table's region to the form's rows, in order."""
     table = FORM.table(table_key)
     result = TableResult(table_key)
@@ -273,7 +295,7 @@ def align_rows(table_key: str, tokens: Sequence[Token]) -> TableResult:
     i = 0
     while i < len(specs):
         spec = specs[i]
-        match = _find_row(runs, p, specs, i, skip)
+        match = _find_row(runs, p, specs, i, skip, interleaved)
         if match is None and other_group and spec.key == other_group[1][0]:
             j = next((j for j in range(p, len(runs)) if _is_2019_other_row(runs[j], other_group[0])), None)
             if j is not None:
@@ -288,7 +310,8 @@ def align_rows(table_key: str, tokens: Sequence[Token]) -> TableResult:
             i += 1
             continue
         j, found = match
-        _record_label(result, table.name, spec, found)
+        if found:
+            _record_label(result, table.name, spec, found, fragments=interleaved)
         _store_values(result, spec, runs[j], table.name, spec.label)
         result.rows_found += 1
         p = j + 1
@@ -298,8 +321,11 @@ def align_rows(table_key: str, tokens: Sequence[Token]) -> TableResult:
 
 
 def _find_row(runs: Sequence[Run], start: int, specs: Sequence[RowSpec], i: int,
-              skip: frozenset[str]) -> tuple[int, str] | None:
-    """The first run from `start` labelled as specs[i]; None when a later row's label comes first."""
+              skip: frozenset[str], interleaved: bool) -> tuple[int, str] | None:
+    """The first run from `start` labelled as specs[i]; None when a later row's label comes first.
+
+    Returns the label as printed, or "" when it was only found interleaved (then it cannot be
+    compared verbatim)."""
     later = specs[i + 1:]
     for j in range(start, len(runs)):
         score, found = _best_label(runs[j], specs[i], skip)
@@ -307,6 +333,9 @@ def _find_row(runs: Sequence[Run], start: int, specs: Sequence[RowSpec], i: int,
             return j, found
         if any(_best_label(runs[j], s, skip)[0] >= ROW_THRESHOLD for s in later):
             return None
+        if interleaved and _interleaved_score(runs[j], specs[i]) >= ROW_THRESHOLD:
+            if _interleaved_score(runs[j], specs[i]) >= max((_interleaved_score(runs[j], s) for s in later[:1]), default=0):
+                return j, ""
     return None
 
 

@@ -132,7 +132,7 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
         result.values.update(aligned.values)
         result.deviations.extend(aligned.deviations)
         result.problems.extend(aligned.problems)
-        if aligned.found:
+        if aligned.found and doc.source != "pdf":  # PDF text splits headers over lines: no verbatim check
             result.deviations.extend(check_headers(table.key, tokens))
     result.problems = [dataclasses.replace(p, file=file) for p in result.problems]
     if not out.title:
@@ -159,7 +159,8 @@ def _align(table_key: str, tokens: list[Any], result: ImportResult) -> TableResu
             f"{table.name}使用2019年试行格式（{'、'.join(result.layout_2019[:3])}），与2021年格式无法一一对应，未导入。",
             sheet=table.name))
         return aligned
-    aligned = align_single_row(table_key, tokens) if table_key == "t4" else align_rows(table_key, tokens)
+    interleaved = result.source == "pdf"
+    aligned = align_single_row(table_key, tokens) if table_key == "t4" else align_rows(table_key, tokens, interleaved=interleaved)
     if not aligned.found:
         aligned = TableResult(table_key)
         aligned.problems.append(Finding(

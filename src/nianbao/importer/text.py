@@ -86,7 +86,8 @@ def parse_layout(text: str) -> list[Block]:
             cells = [c for c in _CELL_GAP.split(stripped) if c.strip()]
             if len(cells) > 1 or _looks_like_cell(stripped):
                 end_para()
-                blocks.append(Block(tuple(c.strip() for c in cells), is_row=True))
+                # Within a table line a single space also separates cells (`（三） 1、属`, `161 109`).
+                blocks.append(Block(tuple(stripped.split()), is_row=True))
                 continue
             if _starts_paragraph(line) or _is_heading_like(stripped):
                 end_para()

@@ -212,21 +212,20 @@ def _instructions_sheet(ws: Worksheet) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4  # portrait; the column fits the page at 100 %
 
 
-def _cover_sheet(ws: Worksheet, identity: Identity, validations: _Validations, checks: list[CheckCell]) -> None:
+def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCell]) -> None:
     width = 2
     _put(ws, 1, 1, f"政府信息公开工作年度报告填报表（{official.FORMAT_NAME}）", font=FONT_TITLE, border=False,
          span=(1, width))
     _put(ws, 2, 1, "灰色为汇总单位预先填写的内容，不能修改；请填写浅黄色单元格。", font=FONT_SMALL, align=LEFT,
          border=False, span=(1, width))
     ws.row_dimensions[1].height = 32
-    ident = identity.values()
     for key, label, row in layout.cover_rows():
         _put(ws, row, 1, label, font=FONT_BOLD, fill=HEADER_FILL)
         if key == "version":
             _put(ws, row, 2, FORM.template_version, align=LEFT, fill=DERIVED_FILL)
             continue
         field = FORM.by_key[key]
-        _put(ws, row, 2, ident.get(key) or None, align=LEFT, fill=DERIVED_FILL)
+        _put(ws, row, 2, None, align=LEFT, fill=DERIVED_FILL)
         if field.input:
             loc = location(key)
             _style_input(ws, loc, field)
@@ -479,7 +478,12 @@ def _defined_names(wb: Workbook) -> None:
 # ---------------------------------------------------------------------------------------------
 def build_template(identity: Identity | None = None) -> Workbook:
     """The whole template as an openpyxl workbook, personalized when `identity` is given."""
-    identity = identity or Identity()
+    wb = _fresh_template()
+    _apply_identity(wb, identity or Identity())
+    return wb
+
+
+def _fresh_template() -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     sheets = {name: wb.create_sheet(name) for name in layout.SHEET_ORDER}
@@ -488,7 +492,7 @@ def build_template(identity: Identity | None = None) -> Workbook:
     checks: list[CheckCell] = []
     for table in FORM.tables:
         checks += _table_sheet(sheets[layout.TABLE_SHEETS[table.key]], table, validations)
-    _cover_sheet(sheets[layout.SHEET_COVER], identity, validations, checks)
+    _cover_sheet(sheets[layout.SHEET_COVER], validations, checks)
     _texts_sheet(sheets[layout.SHEET_TEXTS], validations)
     for ws in sheets.values():
         ws.sheet_view.zoomScale = 100
@@ -497,12 +501,19 @@ def build_template(identity: Identity | None = None) -> Workbook:
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == layout.SHEET_COVER
     _defined_names(wb)
-    _custom_properties(wb, identity)
     wb.properties.title = "政府信息公开工作年度报告填报表"
     wb.properties.creator = "nianbao"
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     wb.security = WorkbookProtection(workbookPassword=SHEET_PASSWORD, lockStructure=True)
     return wb
+
+
+def _apply_identity(wb: Workbook, identity: Identity) -> None:
+    """Who the copy is for: the locked cover cells and the custom document properties."""
+    for key, value in identity.values().items():
+        loc = location(key)
+        wb[loc.sheet][loc.cell].value = value if value != "" else None
+    _custom_properties(wb, identity)
 
 
 def check_cells(wb: Workbook | None = None) -> list[CheckCell]:

@@ -61,6 +61,7 @@ class Document:
     blocks: list[Block]
     source: str = ""  # "text", "html", "pdf", "docx"
     title_hint: str = ""  # e.g. an HTML <title>
+    columns_from_layout: bool = False  # cells recovered from column layout (PDF text): labels may interleave
 
     def paragraphs(self) -> list[tuple[int, str]]:
         return [(i, b.cells[0]) for i, b in enumerate(self.blocks) if not b.is_row and b.cells]
@@ -362,7 +363,6 @@ def _store_2019_other(result: TableResult, table_name: str, group: tuple[str, tu
     result.problems.append(_problem(
         "IM-5", f"{table_name}使用2019年试行格式的单行“{label}”，已计入“{target.label}”，其余两行按0处理。",
         table_name, label, target.key, severity=Severity.WARNING))
-    result.deviations.append(lb.LabelDeviation(table_name, target.label, label, lb.Deviation.WORDING, target.key))
 
 
 def align_single_row(table_key: str, tokens: Sequence[Token]) -> TableResult:

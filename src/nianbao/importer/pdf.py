@@ -38,4 +38,4 @@ def read_pdf(path: Path) -> Document:
     text = pdf_text(path)
     if not squash(text.replace("\f", "")):
         raise UsageError(f"{path.name} 没有文字层（可能是扫描件），无法读取；请向发布单位索取 Word 或网页版本。")
-    return Document(parse_layout(text), source="pdf")
+    return Document(parse_layout(text), source="pdf", columns_from_layout=True)

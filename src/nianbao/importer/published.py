@@ -127,12 +127,12 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
         tokens = tokenize(doc.blocks[start:end], start)
         if table.key == "t2":
             result.layout_2019 = _labels_2019(tokens)
-        aligned = _align(table.key, tokens, result)
+        aligned = _align(table.key, tokens, result, doc.columns_from_layout)
         result.tables_found[table.key] = aligned.found
         result.values.update(aligned.values)
         result.deviations.extend(aligned.deviations)
         result.problems.extend(aligned.problems)
-        if aligned.found and doc.source != "pdf":  # PDF text splits headers over lines: no verbatim check
+        if aligned.found and not doc.columns_from_layout and not (table.key == "t2" and result.layout_2019):  # column layout splits headers over lines: no verbatim check
             result.deviations.extend(check_headers(table.key, tokens))
     result.problems = [dataclasses.replace(p, file=file) for p in result.problems]
     if not out.title:
@@ -150,7 +150,7 @@ def _labels_2019(tokens: list[Any]) -> list[str]:
     return found
 
 
-def _align(table_key: str, tokens: list[Any], result: ImportResult) -> TableResult:
+def _align(table_key: str, tokens: list[Any], result: ImportResult, interleaved: bool) -> TableResult:
     table = FORM.table(table_key)
     if table_key == "t2" and result.layout_2019:
         aligned = TableResult(table_key, found=True)
@@ -159,7 +159,6 @@ def _align(table_key: str, tokens: list[Any], result: ImportResult) -> TableResu
             f"{table.name}使用2019年试行格式（{'、'.join(result.layout_2019[:3])}），与2021年格式无法一一对应，未导入。",
             sheet=table.name))
         return aligned
-    interleaved = result.source == "pdf"
     aligned = align_single_row(table_key, tokens) if table_key == "t4" else align_rows(table_key, tokens, interleaved=interleaved)
     if not aligned.found:
         aligned = TableResult(table_key)

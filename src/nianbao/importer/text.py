@@ -39,7 +39,7 @@ def parse_text(text: str) -> Document:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if sum(1 for line in lines if line.startswith("\t")) >= 5:
         return Document(parse_flattened(lines), source="text")
-    return Document(parse_layout(text), source="text")
+    return Document(parse_layout(text), source="text", columns_from_layout=True)
 
 
 def parse_flattened(lines: list[str]) -> list[Block]:

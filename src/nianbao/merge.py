@@ -192,11 +192,19 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
 
 
 def canonical_department(read: WorkbookRead, roster: list[str] | None) -> str:
-    """The roster's spelling of the file's department (names match across full/half width and spaces)."""
-    if roster:
-        names = {normalize_name(d): d for d in roster}
+    """The roster's spelling of the file's department (names match across full/half width and spaces).
+
+    A file refused before its cover could be read is attributed by its file name when exactly that
+    roster name appears in it, so the department shows as "returned, with errors", not "not returned".
+    """
+    if not roster:
+        return read.department
+    names = {normalize_name(d): d for d in roster}
+    if read.department:
         return names.get(normalize_name(read.department), read.department)
-    return read.department
+    stem = normalize_name(Path(read.file).stem)
+    matches = sorted((n for n in names if n and n in stem), key=len, reverse=True)
+    return names[matches[0]] if matches else ""
 
 
 def _duplicate_findings(reads: list[WorkbookRead], roster: list[str] | None) -> tuple[set[int], list[Finding]]:

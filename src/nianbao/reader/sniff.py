@@ -96,10 +96,12 @@ def check_container(zf: zipfile.ZipFile) -> Refusal | None:
     total = 0
     for info in infos:
         total += info.file_size
-        if info.file_size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES:
-            return Refusal("F-TOO-LARGE", "文件解压后大小超出合理范围（可能是压缩炸弹或粘贴了大量数据），拒绝读取")
         if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            return Refusal("F-TOO-LARGE", "文件压缩比异常（疑似压缩炸弹），拒绝读取")
+            return Refusal("F-TOO-LARGE", f"部件 {info.filename} 的压缩比异常（疑似压缩炸弹），拒绝读取")
+        if info.file_size > MAX_ENTRY_BYTES:
+            return _part_too_large(info)
+        if total > MAX_TOTAL_BYTES:
+            return Refusal("F-TOO-LARGE", "文件解压后大小超出合理范围（可能是压缩炸弹或粘贴了大量数据），拒绝读取")
     return None
 
 
@@ -111,6 +113,17 @@ def _other_office_document(names: set[str]) -> Refusal:
     if "xl/workbook.bin" in names:
         return Refusal("F-NOT-XLSX", "这是 Excel 二进制工作簿(.xlsb)，请“另存为”Excel 工作簿(.xlsx)后重新发送")
     return Refusal("F-NOT-XLSX", "不是 .xlsx 工作簿，请使用下发的模板填报后发送")
+
+
+def _part_too_large(info: zipfile.ZipInfo) -> Refusal:
+    size = f"{info.file_size // 1024 // 1024} MB"
+    if info.filename.startswith("xl/worksheets/"):
+        what = f"工作表部件 {info.filename} 解压后 {size}，行数大得不合理（可能粘贴了大量数据）"
+    elif info.filename.startswith("xl/sharedStrings"):
+        what = f"共享字符串部件解压后 {size}，字符串数量大得不合理"
+    else:
+        what = f"部件 {info.filename} 解压后 {size}，大小不合理"
+    return Refusal("F-TOO-LARGE", f"{what}，拒绝读取")
 
 
 def verify_parts(zf: zipfile.ZipFile, parts: list[str]) -> Refusal | None:
@@ -125,7 +138,7 @@ def verify_parts(zf: zipfile.ZipFile, parts: list[str]) -> Refusal | None:
         except KeyError:
             continue
         if info.file_size > MAX_READ_PART_BYTES:
-            return Refusal("F-TOO-LARGE", f"工作表部件 {name} 解压后 {info.file_size // 1024 // 1024} MB，行数或字符串数量大得不合理，拒绝读取")
+            return _part_too_large(info)
         try:
             with zf.open(info) as stream:
                 head = stream.read(_DTD_SCAN_BYTES)

@@ -91,7 +91,7 @@ def _check_number(number: Decimal | None, field: Field, outcome: Outcome) -> Par
         if number != number.to_integral_value():
             return Parsed(Outcome.INVALID, None, "件数应为整数，不能有小数")
         return Parsed(outcome, int(number))
-    if -number.as_tuple().exponent > MAX_DECIMALS and number != round(number, MAX_DECIMALS):  # type: ignore[operator]
+    if number != round(number, MAX_DECIMALS):
         return Parsed(Outcome.INVALID, None, f"金额最多保留{MAX_DECIMALS}位小数")
     return Parsed(outcome, _plain_decimal(number))
 

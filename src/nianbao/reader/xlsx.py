@@ -137,12 +137,13 @@ def _file_finding(result: WorkbookRead, refusal: Refusal, sheet: str = "", cell:
 # -- the workbook ------------------------------------------------------------------------------------
 
 def _read_book(book: CalamineWorkbook, zf: zipfile.ZipFile, result: WorkbookRead) -> None:
-    missing = [name for name in _SHEETS_READ if name not in book.sheet_names]
+    grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ if name in book.sheet_names}
+    if layout.SHEET_COVER in grids:  # who sent it, even when other sheets are missing
+        result.identity = _cover_identity(grids[layout.SHEET_COVER], result.properties)
+    missing = [name for name in _SHEETS_READ if name not in grids]
     if missing:
         result.findings.append(_missing_sheets_finding(result, missing, book.sheet_names))
         return
-    grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ}
-    result.identity = _cover_identity(grids[layout.SHEET_COVER], result.properties)
     structure = _structure_finding(grids, result)
     if structure:
         result.findings.append(structure)

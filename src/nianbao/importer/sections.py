@@ -90,11 +90,16 @@ def _heading_match(text: str) -> tuple[str, str] | None:
 
 
 def find_title(doc: Document) -> tuple[str, int]:
-    for i, text in doc.paragraphs()[:15]:
-        squashed = lb.squash(text)
-        if len(squashed) <= 80 and _YEAR.search(squashed) and any(w in squashed for w in _TITLE_WORDS) and (
-                "报告" in squashed or "年报" in squashed):
-            return text.strip(), i
+    """The report title among the first paragraphs (a long title may wrap over two or three lines)."""
+    paragraphs = doc.paragraphs()[:15]
+    for n in range(len(paragraphs)):
+        for span in (1, 2, 3):
+            part = paragraphs[n: n + span]
+            text = "".join(t.strip() for _i, t in part)
+            squashed = lb.squash(text)
+            if len(squashed) <= 80 and _YEAR.search(squashed) and any(w in squashed for w in _TITLE_WORDS) and (
+                    "报告" in squashed or "年报" in squashed):
+                return text, part[-1][0]
     hint = re.split(r"[_|｜]| - ", doc.title_hint)[0].strip() if doc.title_hint else ""
     return hint, -1
 

@@ -180,11 +180,14 @@ def rule_findings(values: Mapping[str, Number], ctx: Context = Context(),
 
 
 def cached_total_findings(computed: Mapping[str, Number], cached: Mapping[str, object], ctx: Context = Context(),
-                          tainted: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
+                          tainted: set[str] | frozenset[str] = frozenset(),
+                          in_sheet: Mapping[str, Number] | None = None) -> list[Finding]:
     """Compare the totals a spreadsheet program saved with the recomputed ones.
 
     A mismatch means the formula was overwritten by a typed number (or calculation was set to manual):
-    the clerk's own totals disagree with their inputs, which is exactly a broken 勾稽.
+    the clerk's own totals disagree with their inputs, which is exactly a broken 勾稽. `in_sheet` is
+    what the sheet's own SUM gives (numbers typed as text count 0 there); agreeing with it is no finding,
+    the text cell already has its own warning.
     """
     findings: list[Finding] = []
     for rule in FORM.derivations:
@@ -194,7 +197,7 @@ def cached_total_findings(computed: Mapping[str, Number], cached: Mapping[str, o
             continue
         shown = parse_value(raw, FORM.by_key[key]).value
         expected = computed[key]
-        if shown == expected:
+        if shown == expected or (in_sheet is not None and shown == in_sheet[key]):
             continue
         findings.append(_cached_finding(rule, key, raw, shown, expected, computed, ctx))
     return findings
@@ -225,7 +228,8 @@ def check_read(read: WorkbookRead) -> WorkbookRead:
     computed = FORM.compute_derived(read.inputs)
     read.values = {**computed, **{k: v for k, v in read.inputs.items() if k not in computed}}
     tainted = tainted_keys(read.invalid)
-    read.findings.extend(cached_total_findings(computed, read.cached, ctx, tainted))
+    in_sheet = FORM.compute_derived({k: v for k, v in read.inputs.items() if k not in read.as_text})
+    read.findings.extend(cached_total_findings(computed, read.cached, ctx, tainted, in_sheet))
     read.findings.extend(rule_findings(computed, ctx, tainted))
     return read
 

@@ -64,6 +64,7 @@ class WorkbookRead:
     properties: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, Number] = field(default_factory=dict)  # valid input cells, as typed (normalized)
     invalid: set[str] = field(default_factory=set)  # input keys whose cell could not be used
+    as_text: set[str] = field(default_factory=set)  # input keys typed as text (SUM in the sheet ignores them)
     cached: dict[str, Any] = field(default_factory=dict)  # derived key → what the sheet showed (not trusted)
     values: dict[str, Number] = field(default_factory=dict)  # set by nianbao.checks: all 200 numbers + fees
     texts: dict[str, str] = field(default_factory=dict)
@@ -335,6 +336,8 @@ def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result:
             result.findings.append(_value_finding(result, f, "V-INVALID", "error", raw, parsed.reason))
             continue
         result.inputs[f.key] = parsed.value or 0
+        if isinstance(raw, str) and parsed.value:
+            result.as_text.add(f.key)
         if parsed.outcome is Outcome.BLANK:
             result.findings.append(_value_finding(result, f, "V-BLANK", "warning", raw, "为空，已按0计算；没有发生请填0"))
         elif parsed.outcome is Outcome.PLACEHOLDER:

@@ -296,3 +296,27 @@ def test_committed_template_is_up_to_date(tmp_path: Path) -> None:
         "workbook_templates/ 中的模板已过期，请运行 "
         f"`nianbao template --out {COMMITTED.relative_to(ROOT)} --force`：{content_differences(actual, expected)}"
     )
+
+
+# -- instructions and helpers ----------------------------------------------------------------------
+def test_instructions_explain_every_counting_rule_check_and_deadline(saved: Workbook) -> None:
+    from nianbao.form import RULE_TITLES, official
+
+    text = "\n".join(str(c.value) for row in saved[layout.SHEET_INSTRUCTIONS].iter_rows() for c in row if c.value)
+    for table in FORM.tables:
+        for axis in (*table.rows, *table.columns):
+            assert axis.help in text, axis.key
+    for code in {r.code for r in FORM.rules}:
+        assert RULE_TITLES[code] in text, code
+    for who, when in official.DEADLINES:
+        assert who in text and when in text
+    assert "nianbao" not in text.lower(), "the protection password is for coordinators only (README)"
+
+
+@given(st.sets(st.tuples(st.integers(1, 8), st.integers(1, 8)), min_size=1, max_size=30))
+def test_rectangles_cover_exactly_the_cells(cells: set[tuple[int, int]]) -> None:
+    from nianbao.workbook.checks import rectangles
+
+    rects = rectangles(layout.Location("s", r, c) for r, c in cells)
+    covered = [(r, c) for r1, c1, r2, c2 in rects for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+    assert sorted(covered) == sorted(cells)  # no cell twice, none missing, none extra

@@ -15,6 +15,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.properties import CalcProperties
@@ -151,8 +152,9 @@ class _Validations:
 # ---------------------------------------------------------------------------------------------
 # Cell helpers
 # ---------------------------------------------------------------------------------------------
-def _put(ws: Worksheet, row: int, col: int, value: object, *, font=FONT, align=CENTER, fill=None,
-         border: bool = True, span: tuple[int, int] = (1, 1)) -> None:
+def _put(ws: Worksheet, row: int, col: int, value: object, *, font: Font = FONT, align: Alignment = CENTER,
+         fill: PatternFill | None = None, border: bool = True, span: tuple[int, int] = (1, 1)) -> None:
+    """Write a (possibly merged) cell with its style; borders go on every covered cell."""
     cell = ws.cell(row=row, column=col, value=value)
     cell.font = font
     cell.alignment = align
@@ -165,8 +167,6 @@ def _put(ws: Worksheet, row: int, col: int, value: object, *, font=FONT, align=C
 
 
 def _style_input(ws: Worksheet, loc: Location, field: Field) -> None:
-    from openpyxl.styles import Protection
-
     cell = ws[loc.cell]
     cell.protection = Protection(locked=False)
     cell.fill = INPUT_FILL
@@ -186,7 +186,7 @@ def _protect(ws: Worksheet) -> None:
     ws.protection.formatColumns = False
 
 
-def _identity_line(width: int) -> str:
+def _identity_line() -> str:
     """A live formula on each table sheet showing who the copy is for, read from the cover."""
     parts = []
     for f in FORM.meta[:3]:
@@ -282,7 +282,7 @@ def _table_sheet(ws: Worksheet, table: Table, validations: _Validations) -> list
     top, left = layout.TABLE_ORIGIN_ROW, layout.TABLE_ORIGIN_COL
     right = left + table.n_cols - 1
     _put(ws, 1, left, f"{table.section}（{table.name}）", font=FONT_TITLE, border=False, span=(1, table.n_cols))
-    _put(ws, 2, left, _identity_line(table.n_cols), font=FONT_SMALL, align=LEFT, border=False,
+    _put(ws, 2, left, _identity_line(), font=FONT_SMALL, align=LEFT, border=False,
          span=(1, table.n_cols))
     _put(ws, 3, left, _unit_note(table), font=FONT_SMALL, align=LEFT, border=False, span=(1, table.n_cols))
     ws.row_dimensions[1].height = 30
@@ -496,6 +496,7 @@ def _fresh_template() -> Workbook:
     _texts_sheet(sheets[layout.SHEET_TEXTS], validations)
     for ws in sheets.values():
         ws.sheet_view.zoomScale = 100
+        ws.sheet_view.showGridLines = False  # the tables draw their own borders, like the printed form
         _protect(ws)
     wb.active = wb.sheetnames.index(layout.SHEET_COVER)
     for ws in wb.worksheets:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.opc.exceptions import OpcError
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
@@ -189,7 +190,7 @@ def read_texts(paragraphs: Sequence[Paragraph], values: dict[str, Any]) -> dict[
 def read_report(path: Path) -> dict[str, Any]:
     try:
         document = Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as exc:
         raise UsageError(f"无法读取 {path.name}：它不是有效的 Word（.docx）文件。") from exc
     values: dict[str, Any] = dict(read_tables(document.tables))
     data = read_texts(document.paragraphs, values)

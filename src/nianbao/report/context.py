@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
+from ..checks import rule_findings, tainted_keys
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..form import FORM, CellRule, FieldType, Number, official
@@ -147,19 +148,22 @@ def _read_values(values: Mapping[str, Any], findings: list[Finding]) -> tuple[di
         findings.append(_finding(CODE_UNKNOWN_KEY, f"数据中有 {len(unknown)} 个未知的键，已忽略：{shown}。",
                                  severity=Severity.WARNING, value=unknown))
     inputs: dict[str, Number] = {}
-    missing: list[str] = []
+    invalid: list[str] = []
     for f in FORM.table_fields:
         if not f.input:
             continue
         if values.get(f.key) is None:
-            missing.append(f.key)
+            invalid.append(f.key)
+            findings.append(_finding(_cell_rule_code(f.key), f"缺少「{f.label}」的数字（不能空白，没有请填0）。", f.key))
             continue
         number = _read_number(f.key, values[f.key], findings)
-        if number is not None:
+        if number is None:
+            invalid.append(f.key)
+        else:
             inputs[f.key] = number
-    for key in missing:
-        findings.append(_finding(_cell_rule_code(key), f"缺少「{FORM.by_key[key].label}」的数字（不能空白，没有请填0）。", key))
     computed = FORM.compute_derived(inputs)
+    # The official identities (T3-1 …) on the recomputed table; rules touching a bad cell are skipped.
+    findings += rule_findings(computed, tainted=tainted_keys(invalid))
     codes = _derivation_codes()
     for key, code in codes.items():
         if values.get(key) is None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from docx import Document
+from docx.opc.exceptions import OpcError
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
@@ -113,7 +115,7 @@ def check_template(path: Path) -> TemplateCheck:
         used = used_paths(template_source(data))
     except UsageError:
         raise
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, zipfile.BadZipFile, OpcError, ValueError, KeyError) as exc:
         raise UsageError(f"无法读取模板 {path.name}：它不是有效的 Word（.docx）文件。") from exc
     known = names.known_paths()
     covered = {p for p in used if p in known}

@@ -32,8 +32,8 @@ _LABEL_WIDTHS_MM: dict[str, tuple[float, ...]] = {"t2": (48,), "t3": (11, 22, 44
 _CELL_MARGIN_TWIPS = 57  # 1 mm left and right, so narrow number columns keep two characters per line
 _TEXT_BLOCK_MM = 156.0
 
-# Labels longer than this are left-aligned in their cell (long 表三 items read better that way).
-_CENTRED_LABEL_MAX = 10
+# Tables whose row labels are short and centred; 表三's long items read better left-aligned.
+_CENTRED_LABEL_TABLES = frozenset({"t2"})
 
 
 def _column_widths(table: Table) -> list[float]:
@@ -105,12 +105,12 @@ def _add_fee_statement(doc: DocumentObject) -> None:
 
 
 # -- tables ---------------------------------------------------------------------------------------
-def _set_cell_text(cell: object, text: str, centred: bool) -> None:
+def _set_cell_text(cell: object, text: str, centred: bool, style_id: str) -> None:
     paragraphs = cell.paragraphs  # type: ignore[attr-defined]
     for extra in paragraphs[1:]:
         extra._p.getparent().remove(extra._p)
     paragraph = paragraphs[0]
-    paragraph.style = styles.STYLE_TABLE
+    paragraph._p.get_or_add_pPr().style = style_id  # by id: python-docx's lookup by name is slow
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
     run = paragraph.add_run(text)
     styles.set_run_fonts(run._r, styles.FONT_BODY)
@@ -154,17 +154,22 @@ def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
     docx_table.alignment = WD_TABLE_ALIGNMENT.CENTER
     docx_table.autofit = False
     _narrow_cell_margins(docx_table)
+    # All cells fetched once before merging (python-docx's table.cell() re-walks the table every call);
+    # grid cells never overlap, so the corners of a later merge are still untouched cells.
+    cells = docx_table._cells
+    n_cols = table.n_cols
     for j, width in enumerate(widths):
         docx_table.columns[j].width = Mm(width)
-        for cell in docx_table.columns[j].cells:
-            cell.width = Mm(width)
+        for i in range(table.n_rows):
+            cells[i * n_cols + j].width = Mm(width)
+    style_id = doc.styles[styles.STYLE_TABLE].style_id
     for cell in table.grid:
-        target = docx_table.cell(cell.row, cell.col)
+        target = cells[cell.row * n_cols + cell.col]
         if cell.rowspan > 1 or cell.colspan > 1:
-            target = target.merge(docx_table.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
+            target = target.merge(cells[(cell.row + cell.rowspan - 1) * n_cols + cell.col + cell.colspan - 1])
         text = _cell_text(cell)
-        centred = cell.kind != "label" or len(text) <= _CENTRED_LABEL_MAX or cell.rowspan > 1
-        _set_cell_text(target, text, centred)
+        centred = cell.kind != "label" or table.key in _CENTRED_LABEL_TABLES or cell.rowspan > 1
+        _set_cell_text(target, text, centred, style_id)
     _mark_header_rows(docx_table, table.header_rows() if table.key != "t2" else 0)
     return docx_table
 

@@ -27,7 +27,7 @@ def test_mangled_report_imports_exactly(tmp_path: Path, maker) -> None:
     report = _report()
     path = maker(tmp_path / f"r.{'html' if maker is make_html else 'docx'}", report, footnote_t4=FOOTNOTE)
     result = import_published(path)
-    assert result.values == dict(report.values)
+    assert result.table_values == dict(report.values)
     assert result.body == report.body and result.year == report.year
     assert not result.problems
     kinds = {d.key: d.kind for d in result.deviations}
@@ -42,7 +42,7 @@ def test_mangled_report_imports_exactly(tmp_path: Path, maker) -> None:
 def test_pdftotext_layout_text_imports_exactly() -> None:
     """pdftotext -layout of a LibreOffice PDF (committed): wrapped label cells interleave."""
     result = import_published(FIXTURES / "pdftotext_layout_2024.txt")
-    assert result.values == dict(random_values(1))
+    assert result.table_values == dict(random_values(1))
     assert not result.problems
     assert {d.key for d in result.deviations} >= {"t3.carried_over", "t3.carried_forward", "t2.normative_docs"}
 
@@ -54,7 +54,7 @@ def test_html_with_nbsp_notes_and_split_headers(tmp_path: Path) -> None:
     path = make_html(tmp_path / "r.html", Report("某某区人民政府办公室", 2023, values, mangle=mangle))
     path.write_text(path.read_text(encoding="utf-8").replace("&amp;nbsp;", "&nbsp;"), encoding="utf-8")
     result = import_published(path)
-    assert result.values == dict(values)
+    assert result.table_values == dict(values)
     notes = [p for p in result.problems if p.code == "IM-6"]
     assert [p.key for p in notes] == [key] and notes[0].severity == "warning"
 
@@ -63,7 +63,7 @@ def test_edited_header_is_recorded(tmp_path: Path) -> None:
     stock = official.T2_DOC_COLUMNS[2].label
     mangle = Mangle(labels={stock: stock + " (历史累计)"})
     result = import_published(make_html(tmp_path / "r.html", _report(mangle=mangle)))
-    assert result.values == dict(random_values(1))
+    assert result.table_values == dict(random_values(1))
     assert any(d.expected == stock and "历史累计" in d.found and d.kind is Deviation.WORDING for d in result.deviations)
 
 
@@ -71,7 +71,7 @@ def test_typo_in_row_label_is_read_and_recorded(tmp_path: Path) -> None:
     label = t3_label("withheld_internal")
     mangle = Mangle(labels={label: label.replace("内部", "内容")})
     result = import_published(make_docx(tmp_path / "r.docx", _report(mangle=mangle)))
-    assert result.values == dict(random_values(1))
+    assert result.table_values == dict(random_values(1))
     assert [(d.key, d.kind) for d in result.deviations] == [("t3.withheld_internal", Deviation.WORDING)]
 
 
@@ -82,7 +82,7 @@ def test_blank_and_slash_cells_are_problems_not_zeros(tmp_path: Path) -> None:
     assert "t3.disclosed.total" not in result.values
     codes = {p.key: p.code for p in result.problems}
     assert codes == {"t2.rules.issued": "T2-1", "t3.disclosed.total": "T3-4"}
-    assert len(result.values) == 198
+    assert len(result.table_values) == 198
 
 
 def test_missing_table_is_reported_not_zero_filled(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_decimal_fee_amount(tmp_path: Path) -> None:
 def test_sniffing_and_unreadable_files(tmp_path: Path) -> None:
     page = make_html(tmp_path / "saved.txt", _report())  # a saved page with the wrong suffix
     assert sniff(page) == "html"
-    assert import_published(page).values == dict(random_values(1))
+    assert import_published(page).table_values == dict(random_values(1))
     doc = tmp_path / "old.doc"
     doc.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
     with pytest.raises(UsageError, match="docx"):

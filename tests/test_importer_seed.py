@@ -23,7 +23,7 @@ def seed():
 def test_seed_numbers(seed) -> None:
     assert seed.complete
     assert seed.values["t2.penalty.decisions"] == 252
-    assert {k: v for k, v in seed.values.items() if v} == {"t2.penalty.decisions": 252}
+    assert {k: v for k, v in seed.table_values.items() if v} == {"t2.penalty.decisions": 252}
     assert not [p for p in seed.problems if p.severity == "error"]
 
 
@@ -67,7 +67,7 @@ def test_seed_in_gbk_and_with_bom(tmp_path: Path) -> None:
         path = tmp_path / name
         path.write_bytes(data)
         result = import_published(path)
-        assert result.values == import_published(SEED).values, name
+        assert result.table_values == import_published(SEED).values, name
 
 
 def test_input_file_is_not_modified(tmp_path: Path) -> None:

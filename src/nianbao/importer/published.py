@@ -8,6 +8,7 @@ narrative. What could not be read is listed in `problems`, never filled in silen
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,17 @@ __all__ = ["ImportResult", "import_published", "read_document", "SUFFIXES"]
 
 SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt")
 _TABLE_SECTIONS = {s.table: s.number for s in FORM.sections if s.table}
+_TABLE_PREFIXES = tuple(f"{t.key}." for t in FORM.tables)
+_FEE_SECTION = next(s.number for s in FORM.sections if s.heading == official.HEADINGS[5])
+_FEE_KEYS = tuple(key for key, _label, _type, _unit in official.FEE_FIELDS)  # notices, notice amount, collected
+_AMOUNT = r"(\d+(?:\.\d+)?)\s*元"
+_FEE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (0, re.compile(r"(?:发出|发送|开具|送达)[^。；;\d]{0,12}?收费通知(?:书)?[^。；;\d]{0,4}?(\d+)\s*(?:件|份|次)")),
+    (1, re.compile(r"收费通知[^。；;]{0,24}?(?:金额|合计|共计|总额)[^。；;\d]{0,6}?" + _AMOUNT)),
+    (2, re.compile(r"(?:实际)?收取[^。；;\d]{0,12}?(?:信息处理费)[^。；;\d]{0,8}?" + _AMOUNT)),
+)
+_NO_NOTICES = re.compile(r"(?:未|没有|无)(?:发出|发送|开具)[^。；;\d]{0,12}?收费通知")
+_NO_FEES = re.compile(r"(?:未|没有|无|不)(?:收取|收)[^。；;\d]{0,6}?信息处理费")
 
 
 @dataclass
@@ -42,6 +54,11 @@ class ImportResult:
     tables_found: dict[str, bool] = field(default_factory=dict)
     layout_2019: list[str] = field(default_factory=list)  # 2019-only labels seen in 表二
     source: str = ""
+
+    @property
+    def table_values(self) -> dict[str, int | Decimal]:
+        """The numbers read from 表二, 表三 and 表四 (without the 信息处理费 figures of 六)."""
+        return {k: v for k, v in self.values.items() if k.startswith(_TABLE_PREFIXES)}
 
     @property
     def complete(self) -> bool:
@@ -122,6 +139,7 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
     out = outline(doc)
     result = ImportResult(file=file, body=out.body, year=out.year, outline=out, source=doc.source)
     result.texts = narrative_texts(out)
+    result.values.update(fee_values(out.section_text.get(_FEE_SECTION, "")))
     for table in FORM.tables:
         start, end = out.region(_TABLE_SECTIONS[table.key])
         tokens = tokenize(doc.blocks[start:end], start)
@@ -139,6 +157,23 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
         result.problems.append(Finding("IM-1", Severity.WARNING, "找不到报告标题（应为“<机关全称><年份>年政府信息公开工作年度报告”）。",
                                        file=file))
     return result
+
+
+def fee_values(text: str) -> dict[str, int | Decimal]:
+    """The 信息处理费 figures stated in 六 (best effort): notices issued, their amount, amount collected."""
+    squashed = lb.squash(lb.fold(text))
+    out: dict[str, int | Decimal] = {}
+    if _NO_NOTICES.search(squashed):
+        out[_FEE_KEYS[0]] = 0
+        out[_FEE_KEYS[1]] = Decimal(0)
+    if _NO_FEES.search(squashed):
+        out[_FEE_KEYS[2]] = Decimal(0)
+    for index, pattern in _FEE_PATTERNS:
+        match = pattern.search(squashed)
+        if match:
+            number = Decimal(match.group(1))
+            out[_FEE_KEYS[index]] = int(number) if index == 0 else number
+    return out
 
 
 def _labels_2019(tokens: list[Any]) -> list[str]:

@@ -92,8 +92,8 @@ def _heading_match(text: str) -> tuple[str, str] | None:
 def find_title(doc: Document) -> tuple[str, int]:
     """The report title among the first paragraphs (a long title may wrap over two or three lines)."""
     paragraphs = doc.paragraphs()[:15]
-    for n in range(len(paragraphs)):
-        for span in (1, 2, 3):
+    for span in (1, 2, 3):  # a one-paragraph title first: a breadcrumb line must not join it
+        for n in range(len(paragraphs) - span + 1):
             part = paragraphs[n: n + span]
             text = "".join(t.strip() for _i, t in part)
             squashed = lb.squash(text)
@@ -159,8 +159,26 @@ def narrative_texts(out: Outline) -> dict[str, str]:
     if out.section_text.get("五"):
         texts[problems_key] = out.section_text["五"]
     if out.section_text.get("六"):
-        texts[other_key] = out.section_text["六"]
+        texts[other_key] = strip_signature(out.section_text["六"], out.body)
     return texts
+
+
+_DATE_LINE = re.compile(r"^(?:20\d{2}|二〇[〇一二三四五六七八九]{2})年.{1,3}月.{1,3}日$")
+_ORG_SUFFIX = re.compile(r"(?:政府|办事处|办公室|办公厅|局|委员会|委|中心|街道|镇|乡|厅|院|处|所|队)$")
+
+
+def strip_signature(text: str, body: str = "") -> str:
+    """The narrative of 六 without the signature lines (issuing body and date) that follow it."""
+    lines = text.split("\n")
+    while lines:
+        last = lb.squash(lines[-1])
+        is_date = bool(_DATE_LINE.match(last))
+        is_issuer = bool(last) and len(last) <= 30 and not re.search("[。；;！？，,：:]", last) and (
+            (body and body in last) or bool(_ORG_SUFFIX.search(last)))
+        if not (is_date or is_issuer or not last):
+            break
+        lines.pop()
+    return "\n".join(lines)
 
 
 def _split_overview(text: str) -> dict[str, str]:

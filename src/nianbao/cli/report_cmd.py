@@ -218,12 +218,11 @@ def import_(report: Path, as_json: bool, out: Path | None) -> None:
     if out is not None:
         write_text_atomic(out, text + "\n")
         console.print(f"已写入：{escape(str(out))}")
-    if as_json or out is None and not sys.stdout.isatty():
+    if as_json:
         click.echo(text)
-        return
-    if out is None:
+    elif out is None:
         n = len(data["values"])
-        console.print(f"{escape(data['body'])} {data['year']} 年报告：读到 {n} 个数字、{len(data['texts'])} 段文字。"
+        console.print(f"{escape(data['body'])} {data['year']} 年报告：读到 {n} 个数字、{len(data['texts'])} 项文字。"
                       "加 --json 输出全部内容。")
         if data.get("missing"):
             console.print(f"[yellow]有 {len(data['missing'])} 个数字未找到[/]（见 --json 输出中的 missing）。")

@@ -92,6 +92,11 @@ def test_broken_balance_shows_wrong(recalculated: dict[str, Workbook]) -> None:
     assert all(code == "T3-1" for code, _ in wrong)
     status = wb[layout.SHEET_COVER][status_cell()].value
     assert status != STATUS_ALL_OK and str(len(wrong)) in status
+    per_table = {row[0].value: row[1].value for row in wb[layout.SHEET_COVER].iter_rows(max_col=2)
+                 if row[0].value in layout.TABLE_SHEETS.values()}
+    broken_sheet = layout.location(BROKEN_KEY).sheet
+    assert per_table.pop(broken_sheet) == status
+    assert set(per_table.values()) == {STATUS_ALL_OK}
 
 
 def test_totals_recomputed_like_the_form(recalculated: dict[str, Workbook]) -> None:

@@ -21,6 +21,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..fileio import atomic_path
@@ -230,24 +231,34 @@ def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCel
             loc = location(key)
             _style_input(ws, loc, field)
             validations.add(ws, field, loc.cell)
-    last = layout.cover_rows()[-1][2]
-    status_row = last + 2
-    _put(ws, status_row, 1, STATUS_LABEL, font=FONT_BOLD, fill=HEADER_FILL)
-    _put(ws, status_row, 2, _status_formula(checks), font=FONT_BOLD, align=LEFT)
-    ws.conditional_formatting.add(
-        f"B{status_row}", CellIsRule(operator="equal", formula=[f'"{STATUS_ALL_OK}"'], fill=OK_FILL, font=OK_FONT))
-    ws.conditional_formatting.add(
-        f"B{status_row}",
-        FormulaRule(formula=[f'B{status_row}<>"{STATUS_ALL_OK}"'], fill=BAD_FILL, font=BAD_FONT))
+    status_row = int(status_cell()[1:])
+    _status_row(ws, status_row, STATUS_LABEL, checks)
     _put(ws, status_row + 1, 1, BLANK_LABEL, font=FONT_BOLD, fill=HEADER_FILL)
     _put(ws, status_row + 1, 2, _blank_count_formula(), align=LEFT)
-    _put(ws, status_row + 2, 1, "没有发生的事项请填0；各表下方的“实时校验”显示具体哪一项未通过。", font=FONT_SMALL,
-         align=LEFT, border=False, span=(1, width))
+    row = status_row + 2
+    for sheet in dict.fromkeys(c.sheet for c in checks):  # one line per table, linking to its checks
+        sheet_checks = [c for c in checks if c.sheet == sheet]
+        _status_row(ws, row, sheet, sheet_checks)
+        first = min(sheet_checks, key=lambda c: (c.row, c.col))
+        ws.cell(row=row, column=2).hyperlink = Hyperlink(ref=f"B{row}", location=f"{layout.quote_sheet(sheet)}!{first.cell}")
+        row += 1
+    _put(ws, row, 1, "没有发生的事项请填0；点击上面各表的校验结果可跳到该表的“实时校验”，查看具体哪一项未通过。",
+         font=FONT_SMALL, align=LEFT, border=False, span=(1, width))
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 60
-    for row in range(layout.COVER_FIRST_ROW, status_row + 2):
-        ws.row_dimensions[row].height = 24
+    for r in range(layout.COVER_FIRST_ROW, row):
+        ws.row_dimensions[r].height = 24
     landscape_a4(ws)
+
+
+def _status_row(ws: Worksheet, row: int, label: str, checks: list[CheckCell]) -> None:
+    """A live "all passed / N failed" line over the given checks, green or red."""
+    _put(ws, row, 1, label, font=FONT_BOLD, fill=HEADER_FILL)
+    _put(ws, row, 2, _status_formula(checks), font=FONT_BOLD, align=LEFT)
+    ws.conditional_formatting.add(
+        f"B{row}", CellIsRule(operator="equal", formula=[f'"{STATUS_ALL_OK}"'], fill=OK_FILL, font=OK_FONT))
+    ws.conditional_formatting.add(
+        f"B{row}", FormulaRule(formula=[f'B{row}<>"{STATUS_ALL_OK}"'], fill=BAD_FILL, font=BAD_FONT))
 
 
 def status_cell() -> str:

@@ -380,6 +380,8 @@ def audit_result(result: ImportResult, last: Mapping[str, Any] | None = None) ->
     """Every finding for one imported report (optionally against last year's data)."""
     import dataclasses
 
+    if any(p.code == "IM-1" and p.is_error for p in result.problems):  # the file itself could not be read
+        return [dataclasses.replace(f, file=result.file) for f in result.problems]
     findings = [
         *result.problems,
         *heading_findings(result),

@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,6 +237,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--renders", type=int, default=200, help="reports to render (default 200)")
     parser.add_argument("--runs", type=int, default=3, help="runs of every step (default 3)")
     parser.add_argument("--quick", action="store_true", help="a small try-out: --n 50 --renders 20 --runs 1")
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the cached workbooks and report inputs")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -250,13 +252,22 @@ def main(argv: list[str] | None = None) -> int:
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
     t0 = time.perf_counter()
     print(f"preparing {args.n} workbooks and {args.renders} report inputs (cached under benchmarks/.cache) …")
-    wb_dir = _data.ensure_workbooks(args.n)
-    rep_dir = _data.ensure_reports(args.renders)
+    wb_dir = _data.ensure_workbooks(args.n, regenerate=args.regenerate)
+    rep_dir = _data.ensure_reports(args.renders, regenerate=args.regenerate)
     print(f"  ready in {time.perf_counter() - t0:.1f} s: {wb_dir.name}, {rep_dir.name}")
-    work = _data.CACHE / "work"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    for folder in (wb_dir, rep_dir):
+        if note := _data.stale_note(folder):
+            print(f"  note: {note}")
+    # A private working folder, so that two benchmark runs at once do not clear each other's outputs.
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=_data.CACHE))
+    try:
+        return measure_and_report(args, info, wb_dir, rep_dir, work, t0)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure_and_report(args: argparse.Namespace, info: dict[str, str], wb_dir: Path, rep_dir: Path,
+                       work: Path, t0: float) -> int:
     steps = {
         "merge": Step("merge", "nianbao merge", args.n, "wb"),
         "floor": Step("floor", "floor: python-calamine read", args.n, "wb"),

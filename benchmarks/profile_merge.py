@@ -1,0 +1,74 @@
+"""Where `nianbao merge` spends its time, stage by stage, on the benchmark's cached workbooks.
+
+    python benchmarks/profile_merge.py [--n 1000] [--cprofile OUT.prof]
+
+Runs the stages the CLI runs, in one process, and prints the wall time of each: imports, reading and
+checking every file, the cross-file merge, each output file, and the console summary. With --cprofile,
+also writes a cProfile dump of the whole run (open it with `python -m pstats OUT.prof`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _data  # noqa: E402
+
+
+def timed(label: str, n: int, fn: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    value = fn()
+    seconds = time.perf_counter() - start
+    print(f"  {label:<40} {seconds:8.2f} s  {seconds / n * 1000:8.2f} ms per workbook")
+    return value
+
+
+def stages(n: int) -> None:
+    folder = _data.ensure_workbooks(n)
+    returned = folder / "returned"
+    start = time.perf_counter()
+    from rich.console import Console
+
+    from nianbao import merge, outputs
+
+    print(f"  {'imports':<40} {time.perf_counter() - start:8.2f} s")
+    roster = merge._load_roster(folder / "departments.csv")
+    paths, _ignored = merge.discover_files(returned, ())
+    reads = timed("read and check every file (read_all)", n, lambda: merge.read_all(paths, returned))
+    result = timed("cross-file checks and merge (merge_reads)", n, lambda: merge.merge_reads(reads, roster))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        timed("merged.json", n, lambda: outputs.write_text_atomic(
+            out / outputs.MERGED_JSON, outputs.json.dumps(outputs._jsonable(result.to_json_dict()),
+                                                          ensure_ascii=False, indent=2)))
+        timed("汇总.xlsx (write_summary_xlsx)", n, lambda: outputs.write_summary_xlsx(result, out / "s.xlsx"))
+        timed("provenance.csv (write_provenance)", n, lambda: outputs.write_provenance(result, out / "p.csv"))
+    console = Console(file=io.StringIO(), width=120)
+    timed("console status table (status_table)", n, lambda: console.print(outputs.status_table(result)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--cprofile", type=Path)
+    args = parser.parse_args()
+    print(f"nianbao merge stages over {args.n} workbooks:")
+    if args.cprofile:
+        cProfile.runctx("stages(args.n)", globals(), {"stages": stages, "args": args}, str(args.cprofile))
+    else:
+        stages(args.n)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

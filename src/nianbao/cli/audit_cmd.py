@@ -27,7 +27,7 @@ DEFAULT_OUT = "审核结果.xlsx"
 
 SUMMARY_SHEET = "汇总"
 FINDINGS_SHEET = "审核发现"
-SUMMARY_COLUMNS = ("机关", "报告年度", "文件", "错误", "警告", "表格是否完整读取", "结论")
+SUMMARY_COLUMNS = ("机关", "报告年度", "文件", "错误", "警告", "表格是否完整读取", "结论", "涉及规则")
 FINDING_COLUMNS = ("机关", "报告年度", "文件", "严重程度", "规则", "规则说明", "位置", "行/列", "说明", "报告中的值", "应为")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _ERROR_FILL = PatternFill("solid", fgColor="FCE4E4")
@@ -46,6 +46,12 @@ def _verdict(report: AuditReport) -> str:
     return "未发现问题"
 
 
+def _rule_list(report: AuditReport) -> str:
+    """The rule ids a report breaks, errors first: what a coordinator scans the summary for."""
+    ordered = sorted(report.findings, key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.code))
+    return "、".join(dict.fromkeys(f.code for f in ordered))
+
+
 def _cell(value: Any) -> Any:
     if value is None or isinstance(value, (int, float, str)):
         return value
@@ -62,7 +68,7 @@ def write_audit_workbook(reports: Sequence[AuditReport], out: Path) -> None:
     findings.append(FINDING_COLUMNS)
     for report in _sorted_reports(reports):
         summary.append((report.body, report.year, report.file, report.errors, report.warnings,
-                        "是" if report.imported.complete else "否", _verdict(report)))
+                        "是" if report.imported.complete else "否", _verdict(report), _rule_list(report)))
         rows = sorted(report.findings, key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.code))
         for f in rows:
             findings.append((report.body, report.year, report.file, SEVERITY_NAMES.get(f.severity, f.severity), f.code,
@@ -70,7 +76,7 @@ def write_audit_workbook(reports: Sequence[AuditReport], out: Path) -> None:
             fill = _ERROR_FILL if f.severity == Severity.ERROR else _WARN_FILL if f.severity == Severity.WARNING else None
             if fill:
                 findings.cell(findings.max_row, 4).fill = fill
-    widths = {SUMMARY_SHEET: (24, 10, 30, 8, 8, 16, 16), FINDINGS_SHEET: (24, 10, 26, 10, 9, 36, 22, 28, 70, 14, 14)}
+    widths = {SUMMARY_SHEET: (24, 10, 30, 8, 8, 16, 16, 30), FINDINGS_SHEET: (24, 10, 26, 10, 9, 36, 22, 28, 70, 14, 14)}
     for ws in (summary, findings):
         for j, width in enumerate(widths[ws.title], start=1):
             ws.column_dimensions[get_column_letter(j)].width = width
@@ -108,7 +114,7 @@ def _print_summary(reports: Sequence[AuditReport]) -> None:
         table.add_column(name, overflow="fold")
     for r in _sorted_reports(reports):
         table.add_row(r.body, str(r.year or ""), r.file, str(r.errors), str(r.warnings),
-                      "是" if r.imported.complete else "否", _verdict(r))
+                      "是" if r.imported.complete else "否", _verdict(r), _rule_list(r))
     console.print(table)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from enum import Enum
+from functools import lru_cache
 
 # Word-level variants seen in real reports, mapped to the official wording (applied to match keys).
 # `上年转结` / `转结下年度` appear in many reports (the seed among them); `规范性文件` drops `行政`.
@@ -49,6 +50,7 @@ def squash(text: str) -> str:
     return _SPACE.sub("", text.replace("\u00a0", " ").replace("\u3000", " "))
 
 
+@lru_cache(maxsize=1 << 16)  # the same labels are folded many times while aligning
 def fold(text: str) -> str:
     """Whitespace removed, full-width folded to half-width (NFKC) and quote styles dropped."""
     return _QUOTES.sub("", unicodedata.normalize("NFKC", squash(text)))
@@ -65,6 +67,7 @@ def apply_synonyms(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 16)
 def match_key(text: str) -> str:
     """The form in which two labels are compared: equal keys mean the same label."""
     return apply_synonyms(renumber(fold(text)))

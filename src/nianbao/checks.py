@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .findings import Finding
-from .form import FORM, BoundRule, Field, Rule, SumRule, ZeroRule
+from .form import FORM, BoundRule, CellRule, Field, Rule, SumRule, ZeroRule
 from .reader.values import Number, parse_value
 from .reader.xlsx import WorkbookRead, read_workbook
 from .workbook.layout import location
@@ -86,7 +86,10 @@ def _terms(keys: tuple[str, ...], all_keys: tuple[str, ...], values: Mapping[str
 
 
 def _total(keys: Iterable[str], values: Mapping[str, Number]) -> Number:
-    return sum((values.get(k, 0) for k in keys), 0)
+    total: Number = 0
+    for k in keys:
+        total += values.get(k, 0)
+    return total
 
 
 def _finding(rule: Rule, key: str, message: str, ctx: Context, value: object, expected: object,
@@ -149,6 +152,13 @@ def _rule_keys(rule: Rule) -> tuple[str, ...]:
     return rule.keys
 
 
+# The rules worth evaluating (not implied by others), with their keys, resolved once.
+_ACTIVE_RULES: tuple[tuple[Rule, frozenset[str]], ...] = tuple(
+    (rule, frozenset(_rule_keys(rule))) for rule in FORM.rules
+    if not isinstance(rule, CellRule) and not all(k in _DERIVED_KEYS for k in _rule_keys(rule))
+)
+
+
 def rule_findings(values: Mapping[str, Number], ctx: Context = Context(),
                   tainted: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
     """Evaluate the equation and bound rules on all 200 values (totals already recomputed).
@@ -158,9 +168,8 @@ def rule_findings(values: Mapping[str, Number], ctx: Context = Context(),
     """
     findings: list[Finding] = []
     failed: set[tuple[str, str]] = set()
-    for rule in FORM.rules:
-        keys = _rule_keys(rule)
-        if any(k in tainted for k in keys) or all(k in _DERIVED_KEYS for k in keys):
+    for rule, keys in _ACTIVE_RULES:
+        if tainted and not tainted.isdisjoint(keys):
             continue
         implied = _IMPLIED_BY.get(rule.code)
         if implied and (implied, rule.scope) in failed:
@@ -228,7 +237,8 @@ def check_read(read: WorkbookRead) -> WorkbookRead:
     computed = FORM.compute_derived(read.inputs)
     read.values = {**computed, **{k: v for k, v in read.inputs.items() if k not in computed}}
     tainted = tainted_keys(read.invalid)
-    in_sheet = FORM.compute_derived({k: v for k, v in read.inputs.items() if k not in read.as_text})
+    in_sheet = FORM.compute_derived({k: v for k, v in read.inputs.items() if k not in read.as_text}) \
+        if read.as_text else None
     read.findings.extend(cached_total_findings(computed, read.cached, ctx, tainted, in_sheet))
     read.findings.extend(rule_findings(computed, ctx, tainted))
     return read

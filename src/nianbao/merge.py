@@ -163,7 +163,9 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
                        roster: list[str] | None) -> tuple[str, int | None, list[Finding]]:
     """Check body, year and department of every readable file; returns the body and year merged."""
     readable = [r for r in reads if r.readable]
-    body = body or _majority(normalize_name(r.identity.body) for r in readable) or ""
+    if not body:  # the spelling most files agree on (compared normalized, kept as typed)
+        common = _majority(normalize_name(r.identity.body) for r in readable)
+        body = next((r.identity.body for r in readable if normalize_name(r.identity.body) == common), "")
     year = year or _majority(r.identity.year for r in readable)
     roster_names = {normalize_name(d): d for d in roster or []}
     findings: list[Finding] = []

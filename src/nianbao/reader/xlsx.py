@@ -33,8 +33,9 @@ _INPUT_NUMERIC = tuple(FORM.by_key[k] for k in FORM.input_numeric_keys)
 _DERIVED = tuple(f for f in FORM.table_fields if not f.input)
 _TEXT_FIELDS = tuple(FORM.by_key[k] for k in FORM.text_keys)
 _SHEETS_READ = (layout.SHEET_COVER, *layout.TABLE_SHEETS.values(), layout.SHEET_TEXTS)
-# Parts calamine parses; each is decompressed once, bounded, by `verify_parts` before calamine sees it.
-_PART_PREFIXES = ("xl/worksheets/", "xl/sharedStrings", "xl/workbook", "xl/styles", "xl/_rels/", "docProps/", "[Content_Types]")
+# Parts calamine parses: `verify_parts` bounds their size and refuses DTDs in them before calamine runs.
+# (docProps/custom.xml is parsed here with defusedxml, which refuses entities itself.)
+_PART_PREFIXES = ("xl/worksheets/", "xl/sharedStrings", "xl/workbook", "xl/styles", "xl/_rels/")
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 
 
@@ -119,7 +120,7 @@ def _guard(data: bytes, suffix: str) -> Refusal | zipfile.ZipFile:
     if isinstance(zf, Refusal):
         return zf
     refusal = check_container(zf) or verify_parts(
-        zf, [i.filename for i in zf.infolist() if i.filename.startswith(_PART_PREFIXES)]
+        zf, [i.filename for i in zf.infolist() if i.filename.startswith(_PART_PREFIXES)], data
     )
     return refusal or zf
 
@@ -306,7 +307,10 @@ _EXPECTED_LABELS = _expected_labels()
 def _structure_finding(grids: dict[str, list[list[Any]]], result: WorkbookRead) -> Finding | None:
     """The first label out of place: one clear error per file (inserted rows shift everything below)."""
     for sheet, row, col, text in _EXPECTED_LABELS:
-        found = _as_text(_cell(grids[sheet], row, col))
+        raw = _cell(grids[sheet], row, col)
+        if raw == text:  # the usual case, without normalizing
+            continue
+        found = _as_text(raw)
         if _same_label(found, text):
             continue
         cell = f"{layout.Location(sheet, row, col).cell}"
@@ -320,11 +324,22 @@ def _structure_finding(grids: dict[str, list[list[Any]]], result: WorkbookRead) 
 
 # -- values ------------------------------------------------------------------------------------------
 
+# (field, location) of every cell read, resolved once rather than per workbook.
+_INPUT_CELLS = tuple((f, layout.location(f.key)) for f in _INPUT_NUMERIC)
+_DERIVED_CELLS = tuple((f, layout.location(f.key)) for f in _DERIVED)
+
+
 def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result: WorkbookRead) -> None:
     formulas: dict[str, set[str]] = {}
-    for f in _INPUT_NUMERIC:
-        loc = layout.location(f.key)
-        raw = _cell(grids[loc.sheet], loc.row, loc.col)
+    for f, loc in _INPUT_CELLS:
+        rows = grids[loc.sheet]
+        try:
+            raw = rows[loc.row - 1][loc.col - 1]
+        except IndexError:
+            raw = ""
+        if type(raw) is float and raw >= 0 and raw.is_integer():  # the usual case: a whole number
+            result.inputs[f.key] = int(raw)
+            continue
         parsed = parse_value(raw, f)
         if parsed.outcome is Outcome.BLANK and loc.cell in _formula_cells(zf, loc.sheet, formulas):
             result.findings.append(_value_finding(result, f, "V-FORMULA", "error", raw,
@@ -346,8 +361,7 @@ def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result:
         elif parsed.outcome is Outcome.NORMALIZED:
             result.findings.append(_value_finding(result, f, "V-NORMALIZED", "warning", raw,
                                                   f"写法不规范，已按 {parsed.value} 读取，请只填阿拉伯数字"))
-    for f in _DERIVED:
-        loc = layout.location(f.key)
+    for f, loc in _DERIVED_CELLS:
         result.cached[f.key] = _cell(grids[loc.sheet], loc.row, loc.col)
 
 

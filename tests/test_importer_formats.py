@@ -155,3 +155,14 @@ def test_scanned_pdf_without_text_is_reported(tmp_path: Path) -> None:
                     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF")
     with pytest.raises(UsageError, match="文字层|PDF"):
         import_published(pdf)
+
+
+@pytest.mark.parametrize("declared", ['<meta http-equiv="Content-Type" content="text/html; charset=gb2312">', ""])
+def test_gbk_pages_with_or_without_a_declaration(tmp_path: Path, declared: str) -> None:
+    page = make_html(tmp_path / "utf8.html", _report())
+    text = page.read_text(encoding="utf-8").replace('<meta charset="utf-8">', declared)
+    gbk = tmp_path / "gbk.htm"
+    gbk.write_bytes(text.encode("gb18030"))
+    result = import_published(gbk)
+    assert result.body == "宁波市北仑区某某局"
+    assert result.table_values == dict(random_values(1))

@@ -7,6 +7,7 @@ block element with text becomes a paragraph.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import lxml.html
@@ -22,10 +23,28 @@ _BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "secti
                     "ol", "dl", "form", "body", "span_block"})
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.IGNORECASE)
+
+
+def decode_page(data: bytes) -> str:
+    """Pages are UTF-8 or GBK, declared in a <meta> or not at all (then UTF-8 is tried first)."""
+    match = _META_CHARSET.search(data[:4096])
+    declared = match.group(1).decode("ascii").lower() if match else ""
+    if declared in ("gb2312", "gbk", "gb18030"):
+        declared = "gb18030"  # a superset: pages declared GB2312 often use GBK characters
+    for encoding in dict.fromkeys(e for e in (declared, "utf-8-sig", "gb18030") if e):
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("utf-8", "replace")
+
+
 def read_html(path: Path) -> Document:
-    data = path.read_bytes()
+    text = decode_page(path.read_bytes())
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses str input with an encoding declaration
     try:
-        root = lxml.html.document_fromstring(data)
+        root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise UsageError(f"{path.name} 不是可读取的网页文件：{exc}") from exc
     title_el = root.find(".//title")

@@ -8,6 +8,7 @@ import re
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from lxml import etree
 
 from nianbao.form import FORM, official
 from nianbao.report import names, styles
@@ -25,7 +26,14 @@ def _outline(doc: Document) -> dict[str, object]:
         "paragraphs": [(p.style.name, p.text) for p in doc.paragraphs],
         "tables": [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables],
         "header": [p.text for p in doc.sections[0].header.paragraphs],
+        "styles": [etree.tostring(doc.styles[name].element) for name in _OUR_STYLES],
+        "page": etree.tostring(doc.sections[0]._sectPr),
+        "tables_xml": [etree.tostring(t._tbl.tblPr) + etree.tostring(t._tbl.tblGrid) for t in doc.tables],
     }
+
+
+_OUR_STYLES = ("Normal", styles.STYLE_TITLE, styles.STYLE_BODY, styles.STYLE_HEADING1, styles.STYLE_HEADING2,
+               styles.STYLE_TABLE, styles.STYLE_SIGNATURE, styles.STYLE_HEADER)
 
 
 def test_committed_template_is_up_to_date() -> None:

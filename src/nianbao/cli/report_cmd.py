@@ -137,6 +137,9 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
     result = _run_merge(directory, roster, outdir, last_year)
     written = write_outputs(result, outdir)
     console.print("汇总结果：" + "、".join(escape(p.name) for p in written) + f"（在 {escape(str(outdir))}）")
+    warnings = sum(1 for f in result.findings if not f.is_error)
+    if warnings and not result.has_errors:
+        console.print(f"[yellow]汇总有 {warnings} 条警告[/]，请在 汇总.xlsx 的问题清单中核实。")
     if result.has_errors:
         _print_findings(result.findings)
         if not draft:

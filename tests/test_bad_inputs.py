@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import shutil
+import struct
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -103,6 +105,23 @@ def make_million_strings(good: Path, dst: Path) -> None:
     rewrite_zip(good, dst, replace={"xl/sharedStrings.xml": xml})
 
 
+def make_lying_sizes(good: Path, dst: Path) -> None:
+    """A part whose directory entry claims 1 KB but which inflates to 400 KB (a forged zip bomb)."""
+    name = "xl/worksheets/sheet99.xml"
+    payload = b"<worksheet>" + random.Random(1).randbytes(200_000).hex().encode()  # barely compressible
+    rewrite_zip(good, dst, add={name: payload})
+    data = bytearray(dst.read_bytes())
+    entry = data.rindex(b"PK\x01\x02", 0, data.rindex(name.encode()))
+    struct.pack_into("<I", data, entry + 24, 1000)  # uncompressed size in the central directory
+    dst.write_bytes(bytes(data))
+
+
+def make_dtd_after_long_prolog(good: Path, dst: Path) -> None:
+    comment = b"<!--" + b" " * 10_000 + b"-->"
+    xml = b'<?xml version="1.0"?>' + comment + b'<!DOCTYPE x [<!ENTITY a "b">]><worksheet/>'
+    rewrite_zip(good, dst, replace={"xl/workbook.xml": xml})
+
+
 def make_no_content_types(good: Path, dst: Path) -> None:
     with zipfile.ZipFile(dst, "w") as zf:
         zf.writestr("data.txt", "not an office file")
@@ -122,6 +141,8 @@ BAD_KINDS: dict[str, tuple[str, Callable[[Path, Path], None], str, str]] = {
     "billion_laughs": ("实体.xlsx", make_billion_laughs, "F-UNSAFE", "实体"),
     "million_rows": ("百万行.xlsx", make_million_rows, "F-TOO-LARGE", "行数"),
     "million_strings": ("百万字符串.xlsx", make_million_strings, "F-TOO-LARGE", "字符串"),
+    "lying_sizes": ("伪造大小.xlsx", make_lying_sizes, "F-CORRUPT", "损坏"),
+    "dtd_after_long_prolog": ("长注释实体.xlsx", make_dtd_after_long_prolog, "F-UNSAFE", "实体"),
 }
 
 

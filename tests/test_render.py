@@ -41,6 +41,8 @@ def test_zero_report_prints_every_zero(tmp_path: Path) -> None:
     assert "自2024年1月1日起至2024年12月31日止" in text
     assert "2025年1月8日" in text
     assert "本年度未发出信息处理费收费通知，未收取信息处理费。" in text
+    props = Document(str(out)).core_properties
+    assert props.title == "测试街道2024年政府信息公开工作年度报告" and props.author == "测试街道"
     cells = _table_texts(out)
     assert "" not in cells, "no blank cell in the tables"
     assert cells.count("0") >= len(FORM.table_fields)

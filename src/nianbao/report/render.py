@@ -20,6 +20,8 @@ from jinja2 import Environment, StrictUndefined, Template, TemplateError, Undefi
 from ..errors import NianbaoError, UsageError
 from ..fileio import atomic_path
 from ..findings import Finding, Severity, has_errors
+from ..form import official
+from . import names
 from .context import ReportData, build_context, read_report_data
 from .placeholders import TemplateCheck, check_template
 from .template_builder import TEMPLATE_NAME, template_bytes
@@ -118,9 +120,24 @@ def render_docx_bytes(context: Mapping[str, Any], template: Path | None = None) 
         raise UsageError(f"模板中有无法填写的占位符：{exc.message}。") from exc
     except TemplateError as exc:
         raise UsageError(f"模板无法填写：{exc}。") from exc
+    _set_properties(tpl, context)
     buffer = io.BytesIO()
     tpl.save(buffer)
     return buffer.getvalue()
+
+
+def _set_properties(tpl: DocxTemplate, context: Mapping[str, Any]) -> None:
+    """File properties of the report itself (Word's 文件→属性), not of the template it came from."""
+    props = tpl.docx.core_properties
+    props.title = f"{context[names.BODY]}{context[names.YEAR]}{official.TITLE_SUFFIX}"
+    props.subject = official.TITLE_SUFFIX.removeprefix("年")
+    props.author = str(context[names.ISSUER])
+    props.keywords = official.FORMAT_NAME
+    props.comments = ""
+    props.last_modified_by = "nianbao"
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    props.created = props.modified = now
+    props.revision = 1
 
 
 # -- rendering a report -----------------------------------------------------------------------------

@@ -7,12 +7,17 @@ from pathlib import Path
 
 import pytest
 from docx import Document as open_docx
-from fixtures.reports.reportgen import Mangle, Report, make_docx, make_html, random_values, t3_label, typical_mangle
+from fixtures.reports.reportgen import (Mangle, Report, make_docx, make_flat_text, make_html, random_values, t3_label,
+                                       typical_mangle)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nianbao.errors import UsageError
 from nianbao.form import FORM, official
 from nianbao.importer.labels import Deviation
-from nianbao.importer.published import import_published, sniff
+from nianbao.importer.labels import parse_number as lb_parse
+from nianbao.importer.published import import_document, import_published, sniff
+from nianbao.importer.text import parse_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 FOOTNOTE = "注：本表不含与政府信息公开工作无关的复议、诉讼案件3件。"
@@ -166,3 +171,30 @@ def test_gbk_pages_with_or_without_a_declaration(tmp_path: Path, declared: str) 
     result = import_published(gbk)
     assert result.body == "宁波市北仑区某某局"
     assert result.table_values == dict(random_values(1))
+
+
+_WIDTH = {"（": "(", "）": ")", "，": ",", "：": ":"}
+
+
+@given(st.integers(min_value=0, max_value=10_000), st.data())
+@settings(max_examples=25)
+def test_flattened_text_round_trip_with_random_layout_noise(seed: int, data: st.DataObject) -> None:
+    """Whatever spaces, line breaks, punctuation width and `&nbsp;` a copy adds, the numbers come back."""
+    values = random_values(seed)
+    space = data.draw(st.sampled_from([" ", "\u00a0", "\u3000", "  "]))
+    half = data.draw(st.booleans())
+    cut = data.draw(st.integers(min_value=1, max_value=6))
+
+    def noisy(text: str) -> str:
+        if lb_parse(text):
+            return f"{space}{text}{space}"
+        if half:
+            for full, narrow in _WIDTH.items():
+                text = text.replace(full, narrow)
+        return text[:cut] + space + text[cut:] if len(text) > cut + 1 else text
+
+    text = make_flat_text(Report("某某县某某局", 2023, values), noisy)
+    result = import_document(parse_text(text), "flat.txt")
+    assert result.table_values == dict(values)
+    assert result.year == 2023
+    assert all(d.kind is Deviation.PUNCTUATION for d in result.deviations)

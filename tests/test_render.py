@@ -185,3 +185,15 @@ def test_cli_render_errors_exit_1_without_report(tmp_path: Path) -> None:
     assert not (tmp_path / "r.docx").exists()
     ok = CliRunner().invoke(main, ["render", str(src), "--out", str(tmp_path / "r.docx"), "--draft", "--date", "2025-01-08"])
     assert ok.exit_code == 0 and (tmp_path / "r.docx").exists()
+
+
+def test_narrative_figures_that_disagree_with_the_tables_are_warnings(tmp_path: Path) -> None:
+    data = zero_data(text__overview__active="全年作出行政处罚决定250件，行政许可0件。",
+                     text__overview__on_request="本年度共收到政府信息公开申请3件。")
+    data["values"]["t2.penalty.decisions"] = 252
+    result = render_report(data, tmp_path / "r.docx")
+    assert result.output is not None, "warnings do not block the report"
+    stated = sorted((f.code, f.severity, f.key, f.value, f.expected) for f in result.findings)
+    assert stated == [("X3", "warning", "t2.penalty.decisions", 250, 252), ("X3", "warning", "t3.new.total", 3, 0)]
+    consistent = zero_data(text__overview__on_request="我街道未收到政府信息公开申请。")
+    assert not render_report(consistent, tmp_path / "ok.docx").findings

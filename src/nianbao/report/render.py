@@ -22,6 +22,7 @@ from ..fileio import atomic_path
 from ..findings import Finding, Severity, has_errors
 from ..form import official
 from . import names
+from .consistency import narrative_findings
 from .context import ReportData, build_context, read_report_data
 from .placeholders import TemplateCheck, check_template
 from .template_builder import TEMPLATE_NAME, template_bytes
@@ -168,7 +169,7 @@ def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: 
     page. A template with unknown placeholders can never be rendered (StrictUndefined).
     """
     report = data if isinstance(data, ReportData) else read_report_data(data)
-    findings = list(report.findings)
+    findings = [*report.findings, *narrative_findings(report)]
     check = None
     if template is not None:
         check = check_template(template)

@@ -198,3 +198,16 @@ def test_flattened_text_round_trip_with_random_layout_noise(seed: int, data: st.
     assert result.table_values == dict(values)
     assert result.year == 2023
     assert all(d.kind is Deviation.PUNCTUATION for d in result.deviations)
+
+
+def test_missing_title_is_a_problem(tmp_path: Path) -> None:
+    report = _report()
+    page = make_html(tmp_path / "r.html", report)
+    text = page.read_text(encoding="utf-8")
+    text = text.replace(f"<h1 style=\"text-align:center\">{report.title()}</h1>", "").replace(report.title(), "年报")
+    text = text.replace(report.preamble(), "本报告根据《条例》编制。")
+    page.write_text(text, encoding="utf-8")
+    result = import_published(page)
+    assert result.body == "" and result.year is None
+    assert [p.code for p in result.problems] == ["IM-7", "IM-7"]
+    assert result.table_values == dict(random_values(1))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +19,7 @@ from ..errors import NianbaoError, UsageError
 from ..findings import Finding
 from ..form import FORM, Severity, official
 from . import labels as lb
-from .align import Document, TableResult, align_rows, align_single_row, check_headers, tokenize
+from .align import Document, TableResult, Token, align_rows, align_single_row, check_headers, tokenize
 from .sections import Outline, narrative_texts, outline
 
 __all__ = ["ImportResult", "import_published", "read_document", "SUFFIXES"]
@@ -150,12 +150,17 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
         result.values.update(aligned.values)
         result.deviations.extend(aligned.deviations)
         result.problems.extend(aligned.problems)
-        if aligned.found and not doc.columns_from_layout and not (table.key == "t2" and result.layout_2019):  # column layout splits headers over lines: no verbatim check
+        # Column layout (PDF text) splits headers over lines, so their wording cannot be checked there.
+        if aligned.found and not doc.columns_from_layout and not (table.key == "t2" and result.layout_2019):
             result.deviations.extend(check_headers(table.key, tokens))
     result.problems = [dataclasses.replace(p, file=file) for p in result.problems]
     if not out.title:
-        result.problems.append(Finding("IM-1", Severity.WARNING, "找不到报告标题（应为“<机关全称><年份>年政府信息公开工作年度报告”）。",
-                                       file=file))
+        result.problems.append(Finding(
+            "IM-7", Severity.WARNING, "找不到报告标题（应为“<机关全称><年份>年政府信息公开工作年度报告”），无法确定机关名称。",
+            file=file, sheet="标题"))
+    if result.year is None:
+        result.problems.append(Finding(
+            "IM-7", Severity.WARNING, "标题和统计期限中都找不到报告年度。", file=file, sheet="标题"))
     return result
 
 
@@ -176,7 +181,7 @@ def fee_values(text: str) -> dict[str, int | Decimal]:
     return out
 
 
-def _labels_2019(tokens: list[Any]) -> list[str]:
+def _labels_2019(tokens: Sequence[Token]) -> list[str]:
     found = []
     for label in official.T2_2019_LABELS:
         key = lb.match_key(label)
@@ -185,7 +190,7 @@ def _labels_2019(tokens: list[Any]) -> list[str]:
     return found
 
 
-def _align(table_key: str, tokens: list[Any], result: ImportResult, interleaved: bool) -> TableResult:
+def _align(table_key: str, tokens: Sequence[Token], result: ImportResult, interleaved: bool) -> TableResult:
     table = FORM.table(table_key)
     if table_key == "t2" and result.layout_2019:
         aligned = TableResult(table_key, found=True)

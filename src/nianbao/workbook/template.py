@@ -211,6 +211,7 @@ def _instructions_sheet(ws: Worksheet) -> None:
             # Wrapped rows do not grow by themselves in every program; estimate the lines needed.
             ws.row_dimensions[row].height = 16 * (1 + len(text) // (INSTRUCTIONS_WIDTH // 2 - 2))
     ws.page_setup.paperSize = ws.PAPERSIZE_A4  # portrait; the column fits the page at 100 %
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCell]) -> None:

@@ -90,18 +90,27 @@ def _heading_match(text: str) -> tuple[str, str] | None:
 
 
 def find_title(doc: Document) -> tuple[str, int]:
-    """The report title among the first paragraphs (a long title may wrap over two or three lines)."""
-    paragraphs = doc.paragraphs()[:15]
+    """The report title among the first paragraphs before 一、 (a long title may wrap over 2–3 lines)."""
+    paragraphs = []
+    for i, text in doc.paragraphs()[:15]:
+        if _heading_match(text):
+            break
+        paragraphs.append((i, text))
     for span in (1, 2, 3):  # a one-paragraph title first: a breadcrumb line must not join it
         for n in range(len(paragraphs) - span + 1):
             part = paragraphs[n: n + span]
+            if span > 1 and any(len(lb.squash(t)) > 40 for _i, t in part):
+                continue
             text = "".join(t.strip() for _i, t in part)
-            squashed = lb.squash(text)
-            if len(squashed) <= 80 and _YEAR.search(squashed) and any(w in squashed for w in _TITLE_WORDS) and (
-                    "报告" in squashed or "年报" in squashed):
+            if _looks_like_title(lb.squash(text)):
                 return text, part[-1][0]
     hint = re.split(r"[_|｜]| - ", doc.title_hint)[0].strip() if doc.title_hint else ""
-    return hint, -1
+    return (hint, -1) if _looks_like_title(lb.squash(hint)) else ("", -1)
+
+
+def _looks_like_title(squashed: str) -> bool:
+    return (len(squashed) <= 80 and "。" not in squashed and bool(_YEAR.search(squashed))
+            and any(w in squashed for w in _TITLE_WORDS) and ("报告" in squashed or "年报" in squashed))
 
 
 def split_title(title: str) -> tuple[str, int | None]:

@@ -128,3 +128,18 @@ def test_audit_with_last_year(tmp_path: Path) -> None:
     assert codes == ["C1", "C1"]
     result = CliRunner().invoke(main, ["audit", str(this_page), "--json"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("sentence", "flagged"), [
+    ("本年共收到政府信息公开申请47件，较上年增加42件。", True),  # implies 5 last year
+    ("本年共收到政府信息公开申请47件，较上年增加7件。", False),
+    ("本年共收到政府信息公开申请36件，同比下降10%。", False),
+    ("本年共收到政府信息公开申请36件，同比增长10%。", True),
+])
+def test_c3_year_on_year_claims(sentence: str, flagged: bool) -> None:
+    this = {"values": {}, "texts": {"text.overview.on_request": sentence}}
+    last = {"year": 2023, "values": {"t3.new.total": 40}}
+    findings = [f for f in compare(this, last) if f.code == "C3"]
+    assert bool(findings) == flagged
+    if flagged:
+        assert findings[0].severity == "warning" and "40件" in findings[0].message

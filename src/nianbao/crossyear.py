@@ -3,13 +3,16 @@
 `compare(this, last)` takes two dicts of the merged.json shape (`values` keyed by the form) and returns
 findings: C1 (二、上年结转 = last year's 四、结转下年度继续办理, per column; error), C2 (现行有效件数
 rolls forward, per row; warning), T2-3 (本年废止件数 within last year's stock plus this year's 制发;
-error, as last year is known) and C-SWING (a count implausibly ×10 or ÷10; warning).
+error, as last year is known) C-SWING (a count implausibly ×10 or ÷10; warning) and C3 (the narrative's "较上年增加n件" against last
+year's number; warning).
 `load_last_year(path)` reads last year's merged.json or any report `nianbao import` can read.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +29,7 @@ CROSSYEAR_CODES: dict[str, str] = {
     "C2": "现行有效件数 = 上年现行有效件数 + 本年制发件数 − 本年废止件数（逐行）",
     "T2-3": "本年废止件数 不应超过 上年现行有效件数 + 本年制发件数",
     "C-SWING": "与上年相比变化异常（10倍以上）",
+    "C3": "正文中与上年比较的说法（较上年增加n件、同比增长x%）与上年报告的数字一致",
 }
 
 # A count that grew or shrank by this factor, with both years at least SWING_MINIMUM, is flagged.
@@ -123,6 +127,46 @@ def swing_findings(this: Mapping[str, Any], last: Mapping[str, Any], last_name: 
     return out
 
 
+_COMPARE = r"(?:较上年|比上年|同比|较去年|比去年|较上一年)度?"
+_UP = ("增加", "增长", "多", "上升")
+_DELTA = re.compile(r"申请(\d+)件[^。；;]{0,12}?" + _COMPARE + r"(增加|增长|多|上升|减少|下降|少)了?(\d+)件")
+_PERCENT = re.compile(r"申请(\d+)件[^。；;]{0,12}?" + _COMPARE + r"(增加|增长|上升|减少|下降)了?(\d+(?:\.\d+)?)%")
+_NEW_TOTAL = "t3.new.total"
+
+
+def claim_findings(this: Mapping[str, Any], last: Mapping[str, Any], last_name: str = "上年报告") -> list[Finding]:
+    """C3 (best effort): "申请N件，较上年增加M件 / 同比增长x%" in the narrative, against last year's 新收."""
+    texts = this.get("texts") or {}
+    last_new = _num(last.get("values") or {}, _NEW_TOTAL)
+    if last_new is None:
+        return []
+    text = "".join(str(v) for k, v in texts.items() if k.startswith("text.overview"))
+    text = unicodedata.normalize("NFKC", re.sub(r"\s+", "", text))
+    out: list[Finding] = []
+    for match in _DELTA.finditer(text):
+        stated, word, delta = int(match.group(1)), match.group(2), int(match.group(3))
+        implied = stated - delta if word in _UP else stated + delta
+        if implied != last_new:
+            out.append(_claim(match.group(0), f"按此推算上年为{implied}件", last_name, last_new))
+    for match in _PERCENT.finditer(text):
+        stated, word, pct = int(match.group(1)), match.group(2), Decimal(match.group(3))
+        if last_new == 0:
+            continue
+        actual = (Decimal(stated) - last_new) / last_new * 100
+        if word not in _UP:
+            actual = -actual
+        if abs(actual - pct) > Decimal("0.6"):
+            out.append(_claim(match.group(0), f"按上年{_fmt(last_new)}件计算应为{actual.quantize(Decimal('0.1'))}%",
+                              last_name, last_new))
+    return out
+
+
+def _claim(quote: str, detail: str, last_name: str, last_new: Decimal) -> Finding:
+    return _finding("C3", Severity.WARNING,
+                    f"正文写“{quote}”，{detail}，但{last_name}的本年新收申请为{_fmt(last_new)}件。",
+                    "一、总体情况", "与上年比较", _NEW_TOTAL, quote, int(last_new))
+
+
 def compare(this: Mapping[str, Any], last: Mapping[str, Any]) -> list[Finding]:
     """Cross-year findings for this year's report data against last year's (both merged.json-shaped)."""
     this_values = this.get("values") or {}
@@ -132,6 +176,7 @@ def compare(this: Mapping[str, Any], last: Mapping[str, Any]) -> list[Finding]:
         *carry_over_findings(this_values, last_values, name),
         *stock_findings(this_values, last_values, name),
         *swing_findings(this_values, last_values, name),
+        *claim_findings(this, last, name),
     ]
 
 

@@ -246,3 +246,17 @@ def test_one_bad_cell_gives_exactly_one_error_at_its_address(property_dir: Path,
     loc = layout.location(key)
     assert [(f.code, f.sheet, f.cell) for f in errors] == [("V-INVALID", loc.sheet, loc.cell)]
     assert result.departments == []
+
+
+def test_roster_inside_folder_spelling_and_near_misses(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    write_department(inbox / "a.xlsx", "党建综合办（党政办）", zero_values())
+    write_department(inbox / "b.xlsx", "财政局", zero_values())
+    roster = inbox / "名单.csv"
+    roster.write_text("部门\n党建综合办(党政办)\n区财政局\n", encoding="gbk")
+    result = run_merge(inbox, roster)
+    assert result.ignored == [] and {s.file for s in result.sources} == {"a.xlsx", "b.xlsx"}, "the roster is not read"
+    assert result.departments == ["党建综合办（党政办）"], "the cover's spelling, matched across widths"
+    near = next(f for f in result.findings if f.code == "F-DEPARTMENT")
+    assert near.file == "b.xlsx" and "「区财政局」" in near.message and near.expected == "区财政局"
+    assert result.not_returned == ["区财政局"]

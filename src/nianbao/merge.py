@@ -8,6 +8,7 @@ The long frame is kept, so every merged number can be traced back to its departm
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from collections import Counter
@@ -186,10 +187,12 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
                 r, "F-DEPARTMENT", "meta.department",
                 "封面没有填报部门：这是未分发到部门的通用模板，请使用汇总单位下发给本部门的模板重新填报", "", "部门名称"))
         elif roster is not None and normalize_name(ident.department) not in roster_names:
+            close = difflib.get_close_matches(ident.department, roster, n=1, cutoff=0.6)
+            hint = f"（名单中有「{close[0]}」，是否同一部门？）" if close else ""
             findings.append(_cover_finding(
                 r, "F-DEPARTMENT", "meta.department",
-                f"填报部门「{ident.department}」不在部门名单中：请核对名单，或确认是否用了其他部门的模板",
-                ident.department, "名单中的部门"))
+                f"填报部门「{ident.department}」不在部门名单中{hint}：请核对名单，或确认是否用了其他部门的模板",
+                ident.department, close[0] if close else "名单中的部门"))
     return body, year, findings
 
 
@@ -292,6 +295,7 @@ def _order(departments: Iterable[str], roster: list[str] | None) -> list[str]:
 def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, body: str | None = None,
                 year: int | None = None, ignored: Sequence[str] = ()) -> MergeResult:
     """Cross-file checks and the merge, on files already read and checked one by one."""
+    roster = _display_roster(roster, reads)
     body, year, identity_findings = _identity_findings(reads, body, year, roster)
     for finding in identity_findings:
         next(r for r in reads if r.file == finding.file).findings.append(finding)
@@ -321,6 +325,14 @@ def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, b
         findings=[f for r in reads for f in r.findings], frame=frame, roster=roster,
         department_status=ordered, ignored=list(ignored),
     )
+
+
+def _display_roster(roster: list[str] | None, reads: list[WorkbookRead]) -> list[str] | None:
+    """Roster names as spelled on the covers (e.g. full-width brackets), matched across width and spaces."""
+    if roster is None:
+        return None
+    spelled = {normalize_name(r.department): r.department for r in reads if r.department}
+    return [spelled.get(normalize_name(name), name) for name in roster]
 
 
 def _rank(department: str, roster: list[str] | None) -> int:
@@ -378,7 +390,7 @@ def run_merge(directory: Path, roster: Path | None = None, *, show_progress: boo
     if not directory.is_dir():
         raise UsageError(f"找不到文件夹：{directory}")
     names = _load_roster(roster) if roster else None
-    paths, ignored = discover_files(directory, exclude)
+    paths, ignored = discover_files(directory, [*exclude, *([roster] if roster else [])])
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
     reads = read_all(paths, directory, show_progress)

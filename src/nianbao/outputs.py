@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from .errors import NianbaoError
 from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding
 from .form import FORM, Table
@@ -125,9 +126,12 @@ def write_outputs(result: MergeResult, outdir: Path) -> list[Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     paths = [outdir / MERGED_JSON, outdir / SUMMARY_XLSX, outdir / PROVENANCE_CSV]
-    write_text_atomic(paths[0], json.dumps(_jsonable(result.to_json_dict()), ensure_ascii=False, indent=2))
-    write_summary_xlsx(result, paths[1])
-    write_provenance(result, paths[2])
+    try:
+        write_text_atomic(paths[0], json.dumps(_jsonable(result.to_json_dict()), ensure_ascii=False, indent=2))
+        write_summary_xlsx(result, paths[1])
+        write_provenance(result, paths[2])
+    except PermissionError as exc:  # on Windows, a file open in Excel/WPS cannot be replaced
+        raise NianbaoError(f"无法写入 {exc.filename or outdir}：文件可能正在 Excel/WPS 中打开，请关闭后重试") from exc
     return paths
 
 

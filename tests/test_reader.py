@@ -145,3 +145,15 @@ def test_reading_never_modifies_the_file(tmp_path: Path) -> None:
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     read_workbook(path)
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_many_blank_cells_on_a_sheet_are_one_warning_listing_them(tmp_path: Path) -> None:
+    values = {k: v for k, v in zero_values().items() if not k.startswith("t3.")}
+    read = check_workbook(write_department(tmp_path / "a.xlsx", "区财政局", values))
+    assert not read.has_errors
+    blank = [f for f in read.findings if f.code == "V-BLANK"]
+    t3_inputs = [f.key for f in FORM.table("t3").fields if f.input]
+    assert len(blank) == 1 and blank[0].sheet == layout.TABLE_SHEETS["t3"]
+    assert sorted(blank[0].extra["cells"]) == sorted(layout.location(k).cell for k in t3_inputs)
+    assert f"{len(t3_inputs)} 个" in blank[0].message and ":" in blank[0].message
+    assert all(read.values[k] == 0 for k in t3_inputs)

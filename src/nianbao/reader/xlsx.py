@@ -23,6 +23,7 @@ from python_calamine import CalamineWorkbook
 from ..findings import Finding
 from ..form import FORM, Field, FieldType, Table
 from ..workbook import layout
+from ..workbook.checks import range_refs
 from ..workbook.template import text_item_label
 from .sniff import Refusal, check_container, open_zip, sniff_bytes, verify_parts
 from .values import Number, Outcome, parse_value
@@ -331,6 +332,7 @@ _DERIVED_CELLS = tuple((f, layout.location(f.key)) for f in _DERIVED)
 
 def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result: WorkbookRead) -> None:
     formulas: dict[str, set[str]] = {}
+    blanks: dict[str, list[Field]] = {}
     for f, loc in _INPUT_CELLS:
         rows = grids[loc.sheet]
         try:
@@ -354,7 +356,7 @@ def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result:
         if isinstance(raw, str) and parsed.value:
             result.as_text.add(f.key)
         if parsed.outcome is Outcome.BLANK:
-            result.findings.append(_value_finding(result, f, "V-BLANK", "warning", raw, "为空，已按0计算；没有发生请填0"))
+            blanks.setdefault(loc.sheet, []).append(f)
         elif parsed.outcome is Outcome.PLACEHOLDER:
             result.findings.append(_value_finding(result, f, "V-BLANK", "warning", raw,
                                                   f"填了“{str(raw).strip()}”，已按0计算；没有发生请填0"))
@@ -363,6 +365,28 @@ def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result:
                                                   f"写法不规范，已按 {parsed.value} 读取，请只填阿拉伯数字"))
     for f, loc in _DERIVED_CELLS:
         result.cached[f.key] = _cell(grids[loc.sheet], loc.row, loc.col)
+    for fields in blanks.values():
+        result.findings.extend(_blank_findings(result, fields))
+
+
+# Above this many blank cells on one sheet, one warning lists them all (a body with no applications
+# leaves most of 表三 blank; 150 identical warnings would bury the real problems).
+MAX_BLANKS_LISTED = 10
+
+
+def _blank_findings(result: WorkbookRead, fields: list[Field]) -> list[Finding]:
+    what = "为空，已按0计算；没有发生请填0"
+    if len(fields) <= MAX_BLANKS_LISTED:
+        return [_value_finding(result, f, "V-BLANK", "warning", "", what) for f in fields]
+    locs = [layout.location(f.key) for f in fields]
+    ranges = "、".join(range_refs(locs))
+    first = fields[0]
+    return [Finding(
+        code="V-BLANK", severity="warning", file=result.file, sheet=locs[0].sheet, cell=locs[0].cell,
+        department=result.department, key=first.key, value="", expected="不小于0的数",
+        message=f"「{locs[0].sheet}」有 {len(fields)} 个填报单元格为空（{ranges}），已按0计算；没有发生的请填0",
+        extra={"cells": [loc.cell for loc in locs]},
+    )]
 
 
 def _value_finding(result: WorkbookRead, f: Field, code: str, severity: str, raw: Any, what: str) -> Finding:

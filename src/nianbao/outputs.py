@@ -28,7 +28,9 @@ from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding
 from .form import FORM, Table
 from .workbook import layout
-from .workbook.styles import BORDER, CENTER, DERIVED_FILL, FONT, FONT_BOLD, FONT_TITLE, HEADER_FILL, LEFT, merge
+from .workbook.styles import (
+    BORDER, CENTER, DERIVED_FILL, FONT, FONT_BOLD, FONT_TITLE, HEADER_FILL, LEFT, landscape_a4, merge,
+)
 
 if TYPE_CHECKING:
     from .merge import MergeResult
@@ -188,8 +190,14 @@ def _title(result: MergeResult) -> str:
 
 def _merged_table_sheet(ws: Worksheet, table: Table, result: MergeResult) -> None:
     """The merged table at the same cells as in the template, so addresses mean the same in both."""
-    ws.cell(1, layout.TABLE_ORIGIN_COL, f"{_title(result)} {table.section}（{table.name}，汇总）").font = FONT_TITLE
-    ws.cell(2, layout.TABLE_ORIGIN_COL, f"汇总了 {len(result.departments)} 个部门：{'、'.join(result.departments)}").font = FONT
+    left, right = layout.TABLE_ORIGIN_COL, layout.TABLE_ORIGIN_COL + table.n_cols - 1
+    title = ws.cell(1, left, f"{_title(result)} {table.section}（{table.name}，汇总）")
+    title.font, title.alignment = FONT_TITLE, CENTER
+    note = ws.cell(2, left, f"汇总了 {len(result.departments)} 个部门：{'、'.join(result.departments)}")
+    note.font, note.alignment = FONT, LEFT
+    for row in (1, 2):
+        merge(ws, row, left, row, right)
+    ws.row_dimensions[2].height = 15 * (1 + len(note.value) // (12 * table.n_cols))
     for cell in table.grid:
         loc = layout.grid_location(table, cell)
         target = ws.cell(loc.row, loc.col)
@@ -209,9 +217,11 @@ def _merged_table_sheet(ws: Worksheet, table: Table, result: MergeResult) -> Non
             for c in range(loc.col, loc.col + cell.colspan):
                 ws.cell(r, c).border = BORDER
         merge(ws, loc.row, loc.col, loc.row + cell.rowspan - 1, loc.col + cell.colspan - 1)
-    for col in range(layout.TABLE_ORIGIN_COL, layout.TABLE_ORIGIN_COL + table.n_cols):
-        ws.column_dimensions[get_column_letter(col)].width = 14
-    ws.column_dimensions[get_column_letter(layout.TABLE_ORIGIN_COL)].width = 24
+    label_cols = {layout.grid_location(table, c).col for c in table.grid if c.kind in ("label", "note")}
+    for col in range(left, right + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 24 if col in label_cols else 12
+    ws.print_area = f"{get_column_letter(left)}1:{get_column_letter(right)}{layout.table_bottom_row(table)}"
+    landscape_a4(ws)
 
 
 def _header_row(ws: Worksheet, headers: Sequence[str]) -> None:
@@ -251,6 +261,7 @@ def _findings_sheet(ws: Worksheet, findings: Sequence[Finding]) -> None:
         if f.is_error:
             ws.cell(ws.max_row, 1).font = Font(color="9C0006", bold=True)
     ws.auto_filter.ref = ws.dimensions
+    landscape_a4(ws)
     for letter, width in zip("ABCDEFGHIJK", (6, 16, 28, 16, 8, 24, 14, 30, 90, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width
 

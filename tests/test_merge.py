@@ -260,3 +260,9 @@ def test_roster_inside_folder_spelling_and_near_misses(tmp_path: Path) -> None:
     near = next(f for f in result.findings if f.code == "F-DEPARTMENT")
     assert near.file == "b.xlsx" and "「区财政局」" in near.message and near.expected == "区财政局"
     assert result.not_returned == ["区财政局"]
+
+
+def test_unreadable_files_are_attributed_by_name_in_findings(merged) -> None:
+    result, _out, _paths = merged
+    xls = next(f for f in result.findings if f.code == "F-XLS")
+    assert xls.department == "区应急局" and xls.file == "区应急局.xls"

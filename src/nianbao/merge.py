@@ -7,6 +7,7 @@ The long frame is kept, so every merged number can be traced back to its departm
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -294,14 +295,16 @@ def _order(departments: Iterable[str], roster: list[str] | None) -> list[str]:
 
 def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, body: str | None = None,
                 year: int | None = None, ignored: Sequence[str] = ()) -> MergeResult:
-    """Cross-file checks and the merge, on files already read and checked one by one."""
+    """Cross-file checks and the merge, on files already read and checked one by one.
+
+    The cross-file findings (body, year, department, duplicates) are added to each file's `findings`.
+    """
     roster = _display_roster(roster, reads)
+    by_file = {r.file: r for r in reads}
     body, year, identity_findings = _identity_findings(reads, body, year, roster)
-    for finding in identity_findings:
-        next(r for r in reads if r.file == finding.file).findings.append(finding)
     duplicated, duplicate_findings = _duplicate_findings(reads, roster)
-    for finding in duplicate_findings:
-        next(r for r in reads if r.file == finding.file).findings.append(finding)
+    for finding in (*identity_findings, *duplicate_findings):
+        by_file[finding.file].findings.append(finding)
 
     sources: list[SourceFile] = []
     merged: list[tuple[WorkbookRead, str]] = []
@@ -322,9 +325,20 @@ def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, b
     return MergeResult(
         body=body, year=year, values=merged_values(frame), texts=merged_texts(merged),
         departments=[d for _r, d in merged], sources=sources,
-        findings=[f for r in reads for f in r.findings], frame=frame, roster=roster,
+        findings=_attributed_findings(reads, sources), frame=frame, roster=roster,
         department_status=ordered, ignored=list(ignored),
     )
+
+
+def _attributed_findings(reads: list[WorkbookRead], sources: list[SourceFile]) -> list[Finding]:
+    """All findings; those of a file refused before its cover was read get the department from its name."""
+    out = []
+    for read, source in zip(reads, sources, strict=True):
+        for finding in read.findings:
+            if not finding.department and source.department:
+                finding = dataclasses.replace(finding, department=source.department)
+            out.append(finding)
+    return out
 
 
 def _display_roster(roster: list[str] | None, reads: list[WorkbookRead]) -> list[str] | None:

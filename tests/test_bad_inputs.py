@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nianbao.checks import check_workbook
 from nianbao.cli import main
@@ -195,3 +197,16 @@ def test_check_of_a_clean_file_exits_zero(good: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(copy)])
     assert result.exit_code == 0, result.output
     assert "通过" in result.output
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=12))
+def test_damaged_bytes_never_raise(good: Path, tmp_path: Path, flips: list[tuple[float, int]]) -> None:
+    data = bytearray(good.read_bytes())
+    for where, byte in flips:
+        data[int(where * len(data))] = byte
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    read = check_workbook(path, "damaged.xlsx")  # must not raise, whatever the damage
+    assert read.readable or [f.severity for f in read.findings] == ["error"]
+    assert all(f.file == "damaged.xlsx" for f in read.findings)

@@ -79,10 +79,15 @@ def _looks_like_text(data: bytes) -> bool:
     return False
 
 
+# What zipfile raises for damaged archives (a damaged directory can claim any version or method).
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, struct.error,
+               UnicodeError, OverflowError, zlib.error, KeyError, IndexError)
+
+
 def open_zip(data: bytes) -> zipfile.ZipFile | Refusal:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except _ZIP_ERRORS:
         return Refusal("F-CORRUPT", "文件已损坏或不完整（可能传输中断），无法打开，请重新保存后再发送")
 
 
@@ -186,8 +191,7 @@ def _scan_head(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Refus
     """A DTD can only come before the root element: look at everything up to it."""
     try:
         head = _head(data, zf, info)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError, zlib.error,
-            struct.error):
+    except _ZIP_ERRORS:
         return _damaged(info)
     root = _ELEMENT_START.search(head)
     prolog = head[: root.start()] if root else head
@@ -201,7 +205,7 @@ def _read_through(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Refusal | None:
         with zf.open(info) as stream:
             while stream.read(1024 * 1024):
                 pass
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError, zlib.error):
+    except _ZIP_ERRORS:
         return _damaged(info)
     return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import sys
 import tempfile
 import time
@@ -27,7 +28,11 @@ import _data  # noqa: E402
 
 def timed(label: str, n: int, fn: Callable[[], Any]) -> Any:
     start = time.perf_counter()
-    value = fn()
+    try:
+        value = fn()
+    except Exception as exc:  # noqa: BLE001 - a stage that changed shape should not hide the others
+        print(f"  {label:<40} failed: {type(exc).__name__}: {exc}")
+        return None
     seconds = time.perf_counter() - start
     print(f"  {label:<40} {seconds:8.2f} s  {seconds / n * 1000:8.2f} ms per workbook")
     return value
@@ -48,9 +53,7 @@ def stages(n: int) -> None:
     result = timed("cross-file checks and merge (merge_reads)", n, lambda: merge.merge_reads(reads, roster))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        timed("merged.json", n, lambda: outputs.write_text_atomic(
-            out / outputs.MERGED_JSON, outputs.json.dumps(outputs._jsonable(result.to_json_dict()),
-                                                          ensure_ascii=False, indent=2)))
+        timed("merged.json content (to_json_dict)", n, lambda: json.dumps(result.to_json_dict(), default=str))
         timed("汇总.xlsx (write_summary_xlsx)", n, lambda: outputs.write_summary_xlsx(result, out / "s.xlsx"))
         timed("provenance.csv (write_provenance)", n, lambda: outputs.write_provenance(result, out / "p.csv"))
     console = Console(file=io.StringIO(), width=120)

@@ -266,3 +266,31 @@ def test_unreadable_files_are_attributed_by_name_in_findings(merged) -> None:
     result, _out, _paths = merged
     xls = next(f for f in result.findings if f.code == "F-XLS")
     assert xls.department == "区应急局" and xls.file == "区应急局.xls"
+
+
+def test_reading_in_worker_processes_gives_the_same_result(folder, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nianbao.merge as merge_module
+
+    inbox, roster, _values = folder
+    monkeypatch.setattr(merge_module, "_CHUNK_FILES", 3)  # several chunks from a small folder
+    one = run_merge(inbox, roster, jobs=1)
+    two = run_merge(inbox, roster, jobs=2)
+    assert [s.file for s in two.sources] == [s.file for s in one.sources], "original order kept"
+    assert two.values == one.values and two.findings == one.findings
+    assert two.frame.equals(one.frame)
+
+
+def test_summary_workbook_written_by_a_second_process_is_complete(folder, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import nianbao.outputs as outputs_module
+
+    inbox, roster, _values = folder
+    result = run_merge(inbox, roster)
+    monkeypatch.setattr(outputs_module, "PARALLEL_XLSX_MIN", 1)
+    write_outputs(result, tmp_path / "a")
+    monkeypatch.setattr(outputs_module, "PARALLEL_XLSX_MIN", 10**9)
+    write_outputs(result, tmp_path / "b")
+    a, b = load_workbook(tmp_path / "a" / SUMMARY_XLSX), load_workbook(tmp_path / "b" / SUMMARY_XLSX)
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        assert list(a[name].values) == list(b[name].values)

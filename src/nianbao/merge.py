@@ -10,14 +10,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import multiprocessing
+import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from pickle import PicklingError
 from typing import Any
 
 import pandas as pd
@@ -35,6 +40,7 @@ __all__ = [
     "FILE_STATUS",
     "MergeResult",
     "SourceFile",
+    "department_of",
     "discover_files",
     "merge_reads",
     "run_merge",
@@ -169,7 +175,7 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
         common = _majority(normalize_name(r.identity.body) for r in readable)
         body = next((r.identity.body for r in readable if normalize_name(r.identity.body) == common), "")
     year = year or _majority(r.identity.year for r in readable)
-    roster_names = {normalize_name(d): d for d in roster or []}
+    roster_names = roster_index(roster) or {}
     findings: list[Finding] = []
     for r in readable:
         ident = r.identity
@@ -197,15 +203,19 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
     return body, year, findings
 
 
-def canonical_department(read: WorkbookRead, roster: list[str] | None) -> str:
-    """The roster's spelling of the file's department (names match across full/half width and spaces).
+def roster_index(roster: Sequence[str] | None) -> dict[str, str] | None:
+    """Normalized name → roster spelling, built once per merge (names compare across widths and spaces)."""
+    return None if roster is None else {normalize_name(d): d for d in roster}
+
+
+def department_of(read: WorkbookRead, names: Mapping[str, str] | None) -> str:
+    """The roster's spelling of the file's department.
 
     A file refused before its cover could be read is attributed by its file name when exactly that
     roster name appears in it, so the department shows as "returned, with errors", not "not returned".
     """
-    if not roster:
+    if not names:
         return read.department
-    names = {normalize_name(d): d for d in roster}
     if read.department:
         return names.get(normalize_name(read.department), read.department)
     stem = normalize_name(Path(read.file).stem)
@@ -213,12 +223,12 @@ def canonical_department(read: WorkbookRead, roster: list[str] | None) -> str:
     return names[matches[0]] if matches else ""
 
 
-def _duplicate_findings(reads: list[WorkbookRead], roster: list[str] | None) -> tuple[set[int], list[Finding]]:
+def _duplicate_findings(reads: list[WorkbookRead], departments: list[str]) -> tuple[set[int], list[Finding]]:
     """Two or more files for one department: an error on each, naming the newer one; merge none of them."""
     groups: dict[str, list[int]] = {}
-    for i, r in enumerate(reads):
+    for i, (r, department) in enumerate(zip(reads, departments, strict=True)):
         if r.department:  # also files refused for their content: the clerk must say which one counts
-            groups.setdefault(canonical_department(r, roster), []).append(i)
+            groups.setdefault(department, []).append(i)
     duplicated: set[int] = set()
     findings: list[Finding] = []
     for department, indexes in groups.items():
@@ -241,19 +251,21 @@ def _duplicate_findings(reads: list[WorkbookRead], roster: list[str] | None) -> 
 
 # -- merging -----------------------------------------------------------------------------------------
 
-def _long_rows(read: WorkbookRead, department: str) -> Iterator[tuple[Any, ...]]:
-    locations = layout.locations()
-    for f in FORM.numeric_fields:
-        loc = locations[f.key]
-        yield (department, f.key, read.values.get(f.key, 0), read.file, loc.sheet, loc.cell, f.input)
-
-
-def build_frame(reads: Iterable[tuple[WorkbookRead, str]]) -> pd.DataFrame:
-    """One long frame for all merged files, built once at the end (not a frame per file)."""
-    rows = [row for read, department in reads for row in _long_rows(read, department)]
-    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
-    frame["value"] = frame["value"].astype(object)  # ints and Decimals keep exact arithmetic
-    return frame
+def build_frame(reads: Sequence[tuple[WorkbookRead, str]]) -> pd.DataFrame:
+    """One long frame for all merged files, built once at the end column by column (not a frame per file)."""
+    fields = FORM.numeric_fields
+    locations = [layout.location(f.key) for f in fields]
+    n = len(reads)
+    frame = pd.DataFrame({
+        "department": [d for _r, d in reads for _f in fields],
+        "key": [f.key for f in fields] * n,
+        "value": pd.Series([r.values.get(f.key, 0) for r, _d in reads for f in fields], dtype=object),
+        "file": [r.file for r, _d in reads for _f in fields],
+        "sheet": [loc.sheet for loc in locations] * n,
+        "cell": [loc.cell for loc in locations] * n,
+        "input": [f.input for f in fields] * n,
+    }, columns=list(FRAME_COLUMNS))
+    return frame  # values stay Python ints and Decimals: exact sums, no float rounding
 
 
 def merged_values(frame: pd.DataFrame) -> dict[str, Number]:
@@ -288,11 +300,6 @@ def merged_texts(reads: Sequence[tuple[WorkbookRead, str]]) -> dict[str, str]:
     return out
 
 
-def _order(departments: Iterable[str], roster: list[str] | None) -> list[str]:
-    position = {d: i for i, d in enumerate(roster or [])}
-    return sorted(set(departments), key=lambda d: (position.get(d, len(position)), d))
-
-
 def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, body: str | None = None,
                 year: int | None = None, ignored: Sequence[str] = ()) -> MergeResult:
     """Cross-file checks and the merge, on files already read and checked one by one.
@@ -300,27 +307,30 @@ def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, b
     The cross-file findings (body, year, department, duplicates) are added to each file's `findings`.
     """
     roster = _display_roster(roster, reads)
+    names = roster_index(roster)
+    departments = [department_of(r, names) for r in reads]
     by_file = {r.file: r for r in reads}
     body, year, identity_findings = _identity_findings(reads, body, year, roster)
-    duplicated, duplicate_findings = _duplicate_findings(reads, roster)
+    duplicated, duplicate_findings = _duplicate_findings(reads, departments)
     for finding in (*identity_findings, *duplicate_findings):
         by_file[finding.file].findings.append(finding)
 
     sources: list[SourceFile] = []
     merged: list[tuple[WorkbookRead, str]] = []
     seen: dict[str, str] = {}
-    for i, r in enumerate(reads):
-        department = canonical_department(r, roster)
+    position = {d: i for i, d in enumerate(roster or [])}
+    for i, (r, department) in enumerate(zip(reads, departments, strict=True)):
         status = "duplicate" if i in duplicated else ("rejected" if r.has_errors or not r.readable else "merged")
         sources.append(SourceFile(r.file, r.sha256, department, status, r.mtime, r.identity.date, r.size))
         if status == "merged":
             merged.append((r, department))
         if department:
-            seen[department] = _worse(seen.get(department), status, department, roster)
-    merged.sort(key=lambda pair: (_rank(pair[1], roster), pair[1]))
+            on_roster = roster is None or department in position
+            seen[department] = _worse(seen.get(department), status) if on_roster else "not_on_roster"
+    merged.sort(key=lambda pair: (position.get(pair[1], len(position)), pair[1]))
     status = {d: "not_returned" for d in roster or []}
     status.update(seen)
-    ordered = {d: status[d] for d in _order(status, roster)}
+    ordered = {d: status[d] for d in sorted(status, key=lambda d: (position.get(d, len(position)), d))}
     frame = build_frame(merged)
     return MergeResult(
         body=body, year=year, values=merged_values(frame), texts=merged_texts(merged),
@@ -349,15 +359,8 @@ def _display_roster(roster: list[str] | None, reads: list[WorkbookRead]) -> list
     return [spelled.get(normalize_name(name), name) for name in roster]
 
 
-def _rank(department: str, roster: list[str] | None) -> int:
-    position = {d: i for i, d in enumerate(roster or [])}
-    return position.get(department, len(position))
-
-
-def _worse(previous: str | None, status: str, department: str, roster: list[str] | None) -> str:
-    """A department's status from its files: not on the roster beats everything, then duplicate, …"""
-    if roster is not None and department not in roster:
-        return "not_on_roster"
+def _worse(previous: str | None, status: str) -> str:
+    """A department's status from its files: a duplicate beats a rejection beats a merge."""
     order = ["merged", "rejected", "duplicate"]
     return max(previous or "merged", status, key=order.index)
 
@@ -379,26 +382,90 @@ def _progress(show: bool, total: int) -> Iterator[Any]:
     with Progress(TextColumn("读取工作簿"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("read", total=total)
-        yield lambda: progress.advance(task)
+        yield lambda n=1: progress.advance(task, n)
 
 
-def read_all(paths: Sequence[Path], directory: Path, show_progress: bool = False) -> list[WorkbookRead]:
-    """Read and check files one at a time (never all open at once); names are relative to `directory`."""
-    reads = []
-    with _progress(show_progress, len(paths)) as advance:
-        for path in paths:
-            reads.append(check_workbook(path, path.relative_to(directory).as_posix()))
+# Below this many files a second process costs more (start-up, pickling) than it saves.
+PARALLEL_MIN_FILES = 200
+_CHUNK_FILES = 25  # files per task: small enough for a smooth progress bar, large enough to amortize IPC
+
+
+def _read_chunk(paths: Sequence[Path], names: Sequence[str]) -> list[WorkbookRead]:
+    return [check_workbook(path, name) for path, name in zip(paths, names, strict=True)]
+
+
+def default_jobs(files: int) -> int:
+    """Worker processes for reading: one per core, but only when there are enough files to gain."""
+    if files < PARALLEL_MIN_FILES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, files // _CHUNK_FILES))
+
+
+def read_all(paths: Sequence[Path], directory: Path, show_progress: bool = False,
+             jobs: int | None = None) -> list[WorkbookRead]:
+    """Read and check every file (each opened, read and closed on its own); names relative to `directory`.
+
+    With several jobs the files are read in chunks by worker processes, in the original order; if the
+    pool cannot start or breaks, the remaining files are read here, so a merge never fails for that.
+    """
+    names = [p.relative_to(directory).as_posix() for p in paths]
+    jobs = default_jobs(len(paths)) if jobs is None else max(1, jobs)
+    chunks = [(paths[i:i + _CHUNK_FILES], names[i:i + _CHUNK_FILES]) for i in range(0, len(paths), _CHUNK_FILES)]
+    results: list[list[WorkbookRead] | None] = [None] * len(chunks)
+    pool = _start_pool(jobs) if jobs > 1 else None
+    try:
+        # Workers are forked before the progress bar starts its refresh thread.
+        futures = _submit(pool, chunks) if pool else {}
+        with _progress(show_progress, len(paths)) as advance:
+            _collect(futures, chunks, results, advance)
+            for i, (chunk_paths, chunk_names) in enumerate(chunks):
+                if results[i] is None:
+                    results[i] = _read_chunk(chunk_paths, chunk_names)
+                    if advance:
+                        advance(len(chunk_paths))
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    return [read for chunk in results for read in chunk or []]
+
+
+def _start_pool(jobs: int) -> ProcessPoolExecutor | None:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import
+    try:
+        return ProcessPoolExecutor(jobs, mp_context=context)
+    except (OSError, ValueError, NotImplementedError):
+        return None
+
+
+def _submit(pool: ProcessPoolExecutor, chunks: list[tuple[Sequence[Path], Sequence[str]]]) -> dict[Future[Any], int]:
+    try:
+        return {pool.submit(_read_chunk, p, n): i for i, (p, n) in enumerate(chunks)}
+    except (BrokenProcessPool, OSError, RuntimeError):
+        return {}
+
+
+def _collect(futures: dict[Future[Any], int], chunks: list[tuple[Sequence[Path], Sequence[str]]],
+             results: list[list[WorkbookRead] | None], advance: Any) -> None:
+    """Results as workers finish; a broken pool leaves the rest to be read in this process."""
+    try:
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
             if advance:
-                advance()
-    return reads
+                advance(len(chunks[i][0]))
+    except (BrokenProcessPool, OSError, PicklingError):
+        return
 
 
 def run_merge(directory: Path, roster: Path | None = None, *, show_progress: bool = False,
-              body: str | None = None, year: int | None = None, exclude: Sequence[Path] = ()) -> MergeResult:
+              body: str | None = None, year: int | None = None, exclude: Sequence[Path] = (),
+              jobs: int | None = None) -> MergeResult:
     """Read every workbook under `directory`, check each, and merge those without errors.
 
     `body`/`year` fix what the files must say; by default the value most files agree on is used.
-    `exclude` keeps an output folder inside `directory` from being read back.
+    `exclude` keeps an output folder inside `directory` from being read back. `jobs` is the number of
+    reading processes (default: one per core when there are many files).
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -407,7 +474,7 @@ def run_merge(directory: Path, roster: Path | None = None, *, show_progress: boo
     paths, ignored = discover_files(directory, [*exclude, *([roster] if roster else [])])
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
-    reads = read_all(paths, directory, show_progress)
+    reads = read_all(paths, directory, show_progress, jobs)
     return merge_reads(reads, names, body=body, year=year,
                        ignored=[p.relative_to(directory).as_posix() for p in ignored])
 

@@ -8,14 +8,16 @@ department and number: the file and cell it came from; read back by `nianbao exp
 from __future__ import annotations
 
 import csv
-import io
 import json
+import multiprocessing
+import os
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -26,10 +28,10 @@ from rich.table import Table as RichTable
 from .errors import NianbaoError
 from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding
-from .form import FORM, Table
+from .form import FORM, GridCell, Table
 from .workbook import layout
 from .workbook.styles import (
-    BORDER, CENTER, DERIVED_FILL, FONT, FONT_BOLD, FONT_TITLE, HEADER_FILL, LEFT, landscape_a4, merge,
+    BORDER, CENTER, DERIVED_FILL, FONT, FONT_BOLD, FONT_TITLE, HEADER_FILL, LEFT,
 )
 
 if TYPE_CHECKING:
@@ -100,6 +102,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# With more departments than this, the console lists only those needing attention (all are in 回收情况).
+MAX_DEPARTMENTS_LISTED = 50
+
+
 def status_table(result: MergeResult) -> RichTable:
     from .merge import DEPARTMENT_STATUS
 
@@ -110,8 +116,14 @@ def status_table(result: MergeResult) -> RichTable:
     for f in result.findings:
         if f.is_error:
             errors[f.department] = errors.get(f.department, 0) + 1
-    table = RichTable("部门", "状态", "文件", "错误数", title="各部门报送情况")
-    for department, status in result.department_status.items():
+    statuses = result.department_status
+    title = "各部门报送情况"
+    if len(statuses) > MAX_DEPARTMENTS_LISTED:
+        merged = sum(1 for s in statuses.values() if s == "merged")
+        statuses = {d: s for d, s in statuses.items() if s != "merged"}
+        title = f"各部门报送情况（{merged} 个部门已汇总，下面只列出其余的；全部见 汇总.xlsx 的回收情况）"
+    table = RichTable("部门", "状态", "文件", "错误数", title=title)
+    for department, status in statuses.items():
         style = {"merged": "green", "not_returned": "yellow"}.get(status, "red")
         table.add_row(department, f"[{style}]{DEPARTMENT_STATUS[status]}[/]", "、".join(files.get(department, [])),
                       str(errors.get(department, "")))
@@ -129,25 +141,46 @@ def write_outputs(result: MergeResult, outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     paths = [outdir / MERGED_JSON, outdir / SUMMARY_XLSX, outdir / PROVENANCE_CSV]
     try:
+        # The workbook is the slow part for many departments: a forked child writes it meanwhile.
+        child = _fork(write_summary_xlsx, result, paths[1]) if len(result.departments) >= PARALLEL_XLSX_MIN else None
         write_text_atomic(paths[0], json.dumps(_jsonable(result.to_json_dict()), ensure_ascii=False, indent=2))
-        write_summary_xlsx(result, paths[1])
         write_provenance(result, paths[2])
+        if child is not None:
+            child.join()
+        if child is None or child.exitcode != 0:  # not forked, or failed there: write (and report) it here
+            write_summary_xlsx(result, paths[1])
     except PermissionError as exc:  # on Windows, a file open in Excel/WPS cannot be replaced
         raise NianbaoError(f"无法写入 {exc.filename or outdir}：文件可能正在 Excel/WPS 中打开，请关闭后重试") from exc
     return paths
 
 
+# From this many merged departments on, 汇总.xlsx is written by a second process (where fork exists).
+PARALLEL_XLSX_MIN = 200
+
+
+def _fork(target: Any, *args: Any) -> Any:
+    """Start `target(*args)` in a forked process (shares the result in memory, nothing pickled)."""
+    if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
+        return None
+    try:
+        process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+        process.start()
+        return process
+    except OSError:
+        return None
+
+
 def write_provenance(result: MergeResult, path: Path) -> None:
     """UTF-8 with BOM so that Excel/WPS open it with Chinese intact."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(PROVENANCE_HEADERS)
     frame = result.frame
-    for row in zip(frame["department"], frame["key"], frame["value"], frame["file"], frame["sheet"],
-                   frame["cell"], frame["input"], strict=True):
-        department, key, value, file, sheet, cell, is_input = row
-        writer.writerow((department, key, _plain(value), file, sheet, cell, "是" if is_input else "自动计算"))
-    write_text_atomic(path, "\ufeff" + buffer.getvalue())
+    flags = {True: "是", False: "自动计算"}
+    values = [v if type(v) is int else _plain(v) for v in frame["value"].tolist()]
+    rows = zip(frame["department"].tolist(), frame["key"].tolist(), values, frame["file"].tolist(),
+               frame["sheet"].tolist(), frame["cell"].tolist(), [flags[bool(x)] for x in frame["input"].tolist()])
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PROVENANCE_HEADERS)
+        writer.writerows(rows)
 
 
 def read_provenance(outdir: Path) -> list[dict[str, str]]:
@@ -172,8 +205,8 @@ def _excel_number(value: Any) -> Any:
 
 
 def write_summary_xlsx(result: MergeResult, path: Path) -> None:
-    wb = Workbook()
-    wb.remove(wb.active)
+    """Written in openpyxl's write-only mode: the breakdown of 1,000 departments is 200,000 cells."""
+    wb = Workbook(write_only=True)
     for table in FORM.tables:
         _merged_table_sheet(wb.create_sheet(layout.TABLE_SHEETS[table.key]), table, result)
     _breakdown_sheet(wb.create_sheet(SHEET_BREAKDOWN), result)
@@ -188,82 +221,118 @@ def _title(result: MergeResult) -> str:
     return f"{result.body}{year}"
 
 
-def _merged_table_sheet(ws: Worksheet, table: Table, result: MergeResult) -> None:
-    """The merged table at the same cells as in the template, so addresses mean the same in both."""
+def _styled(ws: Any, value: Any, *, font: Font | None = None, fill: Any = None, align: Any = None,
+            border: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if align is not None:
+        cell.alignment = align
+    if border:
+        cell.border = BORDER
+    return cell
+
+
+def _landscape(ws: Any) -> None:
+    """A4 landscape, fit to one page wide (styles.landscape_a4 needs a normal, not write-only, sheet)."""
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+
+
+def _ref(row1: int, col1: int, row2: int, col2: int) -> str:
+    return f"{get_column_letter(col1)}{row1}:{get_column_letter(col2)}{row2}"
+
+
+def _merged_table_sheet(ws: Any, table: Table, result: MergeResult) -> None:
+    """The merged table at the same cells as in the template, so addresses mean the same in both.
+
+    Write-only sheets take whole rows in order, so the grid is laid out in memory first.
+    """
     left, right = layout.TABLE_ORIGIN_COL, layout.TABLE_ORIGIN_COL + table.n_cols - 1
-    title = ws.cell(1, left, f"{_title(result)} {table.section}（{table.name}，汇总）")
-    title.font, title.alignment = FONT_TITLE, CENTER
-    note = ws.cell(2, left, f"汇总了 {len(result.departments)} 个部门：{'、'.join(result.departments)}")
-    note.font, note.alignment = FONT, LEFT
+    bottom = layout.table_bottom_row(table)
+    rows: dict[int, dict[int, WriteOnlyCell]] = {}
+    note = f"汇总了 {len(result.departments)} 个部门：{'、'.join(result.departments)}"
+    rows[1] = {left: _styled(ws, f"{_title(result)} {table.section}（{table.name}，汇总）", font=FONT_TITLE,
+                             align=CENTER)}
+    rows[2] = {left: _styled(ws, note, font=FONT, align=LEFT)}
     for row in (1, 2):
-        merge(ws, row, left, row, right)
-    ws.row_dimensions[2].height = 15 * (1 + len(note.value) // (12 * table.n_cols))
+        ws.merged_cells.add(_ref(row, left, row, right))
     for cell in table.grid:
         loc = layout.grid_location(table, cell)
-        target = ws.cell(loc.row, loc.col)
-        if cell.kind == "value":
-            field = FORM.by_key[cell.key or ""]
-            target.value = _excel_number(result.values.get(field.key, 0))
-            target.alignment = CENTER
-            if not field.input:
-                target.fill = DERIVED_FILL
-        else:
-            target.value = cell.text
-            target.alignment = CENTER if cell.kind == "header" else LEFT
-            target.font = FONT_BOLD if cell.kind == "header" else FONT
-            if cell.kind == "header":
-                target.fill = HEADER_FILL
         for r in range(loc.row, loc.row + cell.rowspan):
             for c in range(loc.col, loc.col + cell.colspan):
-                ws.cell(r, c).border = BORDER
-        merge(ws, loc.row, loc.col, loc.row + cell.rowspan - 1, loc.col + cell.colspan - 1)
+                rows.setdefault(r, {})[c] = _styled(ws, None, border=True)
+        rows[loc.row][loc.col] = _grid_cell(ws, cell, result)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            ws.merged_cells.add(_ref(loc.row, loc.col, loc.row + cell.rowspan - 1, loc.col + cell.colspan - 1))
     label_cols = {layout.grid_location(table, c).col for c in table.grid if c.kind in ("label", "note")}
     for col in range(left, right + 1):
         ws.column_dimensions[get_column_letter(col)].width = 24 if col in label_cols else 12
-    ws.print_area = f"{get_column_letter(left)}1:{get_column_letter(right)}{layout.table_bottom_row(table)}"
-    landscape_a4(ws)
+    ws.row_dimensions[2].height = 15 * (1 + len(note) // (12 * table.n_cols))
+    ws.print_area = _ref(1, left, bottom, right)
+    _landscape(ws)
+    for r in range(1, bottom + 1):
+        line = rows.get(r, {})
+        ws.append([line.get(c) for c in range(1, right + 1)])
 
 
-def _header_row(ws: Worksheet, headers: Sequence[str]) -> None:
-    ws.append(list(headers))
-    for cell in ws[1]:
-        cell.font = FONT_BOLD
-        cell.fill = HEADER_FILL
-    ws.freeze_panes = "A2"
+def _grid_cell(ws: Any, cell: GridCell, result: MergeResult) -> WriteOnlyCell:
+    if cell.kind == "value":
+        field = FORM.by_key[cell.key or ""]
+        return _styled(ws, _excel_number(result.values.get(field.key, 0)), align=CENTER, border=True,
+                       fill=None if field.input else DERIVED_FILL)
+    header = cell.kind == "header"
+    return _styled(ws, cell.text, font=FONT_BOLD if header else FONT, fill=HEADER_FILL if header else None,
+                   align=CENTER if header else LEFT, border=True)
 
 
-def _breakdown_sheet(ws: Worksheet, result: MergeResult) -> None:
+def _header_row(ws: Any, headers: Sequence[str], widths: Sequence[float], freeze: str = "A2") -> None:
+    """Column widths and the frozen header must be set before the first row of a write-only sheet."""
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = freeze
+    ws.append([_styled(ws, h, font=FONT_BOLD, fill=HEADER_FILL) for h in headers])
+
+
+def _autofilter(ws: Any, columns: int, rows: int) -> None:
+    ws.auto_filter.ref = _ref(1, 1, max(rows, 1), columns)
+
+
+def _breakdown_sheet(ws: Any, result: MergeResult) -> None:
     """Every number by department: one row per field, one column per merged department."""
     departments = result.departments
-    _header_row(ws, ("键", "所属", "行", "列", "模板位置", "汇总", *departments))
+    headers = ("键", "所属", "行", "列", "模板位置", "汇总", *departments)
+    _header_row(ws, headers, (34, 10, 40, 24, 26, 10), freeze="G2")
     by_key: dict[str, dict[str, Any]] = {}
     frame = result.frame
     for department, key, value in zip(frame["department"], frame["key"], frame["value"], strict=True):
         by_key.setdefault(key, {})[department] = value
     for f in FORM.numeric_fields:
-        loc = layout.location(f.key)
         row = by_key.get(f.key, {})
-        ws.append([f.key, f.part, " / ".join(f.row), " / ".join(f.column), loc.ref(),
+        ws.append([f.key, f.part, " / ".join(f.row), " / ".join(f.column), layout.location(f.key).ref(),
                    _excel_number(result.values.get(f.key, 0)),
                    *(_excel_number(row.get(d, 0)) for d in departments)])
-    ws.auto_filter.ref = ws.dimensions
-    ws.freeze_panes = "G2"
-    for letter, width in zip("ABCDEF", (34, 10, 40, 24, 26, 10), strict=True):
-        ws.column_dimensions[letter].width = width
+    _autofilter(ws, len(headers), 1 + len(FORM.numeric_fields))
 
 
-def _findings_sheet(ws: Worksheet, findings: Sequence[Finding]) -> None:
-    _header_row(ws, FINDING_HEADERS)
+_ERROR_FONT = Font(color="9C0006", bold=True)
+
+
+def _findings_sheet(ws: Any, findings: Sequence[Finding]) -> None:
+    _header_row(ws, FINDING_HEADERS, (6, 16, 28, 16, 8, 24, 14, 30, 90, 14, 14))
+    _landscape(ws)
     for f in sorted(findings, key=_finding_order):
         rule = f.extra.get("rule", f.code) if f.extra else f.code
-        ws.append([SEVERITY_LABELS.get(f.severity, f.severity), f.department, f.file, f.sheet, f.cell, f.address,
-                   f.code, CODES.get(rule, ""), f.message, _cell_text(f.value), _cell_text(f.expected)])
-        if f.is_error:
-            ws.cell(ws.max_row, 1).font = Font(color="9C0006", bold=True)
-    ws.auto_filter.ref = ws.dimensions
-    landscape_a4(ws)
-    for letter, width in zip("ABCDEFGHIJK", (6, 16, 28, 16, 8, 24, 14, 30, 90, 14, 14), strict=True):
-        ws.column_dimensions[letter].width = width
+        severity = SEVERITY_LABELS.get(f.severity, f.severity)
+        ws.append([_styled(ws, severity, font=_ERROR_FONT) if f.is_error else severity, f.department, f.file,
+                   f.sheet, f.cell, f.address, f.code, CODES.get(rule, ""), f.message, _cell_text(f.value),
+                   _cell_text(f.expected)])
+    _autofilter(ws, len(FINDING_HEADERS), 1 + len(findings))
 
 
 def _cell_text(value: Any) -> Any:
@@ -274,20 +343,22 @@ def _cell_text(value: Any) -> Any:
     return str(value)
 
 
-def _returns_sheet(ws: Worksheet, result: MergeResult) -> None:
+def _returns_sheet(ws: Any, result: MergeResult) -> None:
     """Who returned what: one row per file, then the departments on the roster with no file."""
     from .merge import DEPARTMENT_STATUS, FILE_STATUS
 
-    _header_row(ws, ("部门", "部门状态", "文件", "文件状态", "填报日期", "修改时间", "大小(字节)", "SHA-256"))
+    headers = ("部门", "部门状态", "文件", "文件状态", "填报日期", "修改时间", "大小(字节)", "SHA-256")
+    _header_row(ws, headers, (20, 14, 36, 14, 12, 20, 12, 66))
+    count = 1
     for s in sorted(result.sources, key=lambda s: (s.department == "", s.department, s.file)):
-        d = s.to_dict()
         department_status = DEPARTMENT_STATUS.get(result.department_status.get(s.department, ""), "无法识别部门")
         ws.append([s.department or "（无法识别）", department_status, s.file, FILE_STATUS[s.status], s.date,
-                   d["modified"], s.size, s.sha256])
+                   s.to_dict()["modified"], s.size, s.sha256])
+        count += 1
     for department in result.not_returned:
         ws.append([department, DEPARTMENT_STATUS["not_returned"], "", "", "", "", "", ""])
+        count += 1
     for name in result.ignored:
         ws.append(["", "", name, "不是工作簿，已忽略", "", "", "", ""])
-    ws.auto_filter.ref = ws.dimensions
-    for letter, width in zip("ABCDEFGH", (20, 14, 36, 14, 12, 20, 12, 66), strict=True):
-        ws.column_dimensions[letter].width = width
+        count += 1
+    _autofilter(ws, len(headers), count)

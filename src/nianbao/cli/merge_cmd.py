@@ -80,9 +80,10 @@ def check(files: tuple[Path, ...], as_json: bool) -> None:
 @click.option("--year", type=int, help="本次汇总的报告年度；不填则以多数文件封面上的为准。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 在标准输出列出全部问题（摘要改到标准错误输出）。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度条。")
+@click.option("--jobs", type=click.IntRange(min=1), help="同时读取工作簿的进程数；默认文件多时每个 CPU 核一个。")
 @handle_errors
 def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, year: int | None,
-          as_json: bool, quiet: bool) -> None:
+          as_json: bool, quiet: bool, jobs: int | None) -> None:
     """读取文件夹（含子文件夹）中的全部工作簿，逐个校验，汇总没有错误的，写出汇总结果。
 
     例：nianbao merge 回收表格 --roster 部门名单.csv --out 汇总结果
@@ -92,12 +93,16 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
 
     if roster is not None and not roster.is_file():
         raise UsageError(f"找不到部门名单：{roster}")
-    result = run_merge(directory, roster, show_progress=not quiet, body=body, year=year, exclude=[outdir])
+    result = run_merge(directory, roster, show_progress=not quiet, body=body, year=year, exclude=[outdir], jobs=jobs)
     paths = write_outputs(result, outdir)
     out = err_console if as_json else console
     if as_json:
         click.echo(findings_json(result.findings))
-    out.print(status_table(result))
+    table = status_table(result)
+    if table.row_count:
+        out.print(table)
+    else:
+        out.print(f"[green]全部 {len(result.departments)} 个部门已汇总。[/]")
     if result.not_returned:
         out.print(f"[yellow]未报送（{len(result.not_returned)} 个）[/]：{'、'.join(result.not_returned)}")
     if result.ignored:

@@ -294,3 +294,19 @@ def test_summary_workbook_written_by_a_second_process_is_complete(folder, tmp_pa
     assert a.sheetnames == b.sheetnames
     for name in a.sheetnames:
         assert list(a[name].values) == list(b[name].values)
+
+
+def test_console_lists_only_departments_needing_attention_in_large_merges(tmp_path: Path) -> None:
+    from nianbao.merge import MergeResult
+    from nianbao.outputs import MAX_DEPARTMENTS_LISTED, status_table
+
+    names = [f"部门{i}" for i in range(MAX_DEPARTMENTS_LISTED + 5)]
+    status = {name: "merged" for name in names}
+    status["部门3"] = "not_returned"
+    result = MergeResult(body=BODY, year=YEAR, values={}, texts={}, departments=names, sources=[], findings=[],
+                         frame=None, department_status=status)  # type: ignore[arg-type]
+    table = status_table(result)
+    assert table.row_count == 1
+    small = MergeResult(body=BODY, year=YEAR, values={}, texts={}, departments=names[:3], sources=[], findings=[],
+                        frame=None, department_status={n: "merged" for n in names[:3]})  # type: ignore[arg-type]
+    assert status_table(small).row_count == 3

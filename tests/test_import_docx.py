@@ -18,7 +18,6 @@ from nianbao.cli import main
 from nianbao.errors import UsageError
 from nianbao.form import FORM, FieldType, official
 from nianbao.importer import import_report
-from nianbao.importer.docx import form_signatures
 from nianbao.report.context import FEE_KEYS, paragraphs
 from nianbao.report.render import render_report
 from report_helpers import zero_data
@@ -73,12 +72,8 @@ def test_round_trip_render_import(tmp_path: Path, sample: dict[str, Any]) -> Non
         assert back["texts"].get(key, "") == "\n".join(paragraphs(sample["texts"].get(key))), key
 
 
-def test_signatures_identify_every_table_number() -> None:
-    assert sorted(form_signatures().values()) == sorted(f.key for f in FORM.table_fields)
-
-
-def test_import_finds_cells_by_labels_not_positions(tmp_path: Path) -> None:
-    """Tables in another order, and a table cell's text edited: numbers still land on their keys."""
+def test_table_moved_out_of_its_section_is_reported_not_guessed(tmp_path: Path) -> None:
+    """表二 moved under 三、: its numbers are not guessed; the problem names the table; 表四 still reads."""
     data = zero_data()
     data["values"]["t2.penalty.decisions"] = 7
     data["values"]["t4.suit_direct.pending"] = 2
@@ -89,7 +84,8 @@ def test_import_finds_cells_by_labels_not_positions(tmp_path: Path) -> None:
     t3.addnext(t2)  # 表二 now after 表三
     doc.save(str(out))
     back = import_report(out)
-    assert back["values"]["t2.penalty.decisions"] == 7
+    assert "t2.penalty.decisions" not in back["values"]
+    assert any(p["code"] == "IM-2" and "表二" in p["message"] for p in back["problems"])
     assert back["values"]["t4.suit_direct.pending"] == 2
     assert back["values"]["t4.suit_direct.total"] == 2
 
@@ -97,13 +93,13 @@ def test_import_finds_cells_by_labels_not_positions(tmp_path: Path) -> None:
 def test_import_rejects_what_it_cannot_read(tmp_path: Path) -> None:
     fake = tmp_path / "x.docx"
     fake.write_bytes(b"not a zip")
-    with pytest.raises(UsageError, match="不是有效的 Word"):
+    with pytest.raises(UsageError, match="Word"):
         import_report(fake)
     other = tmp_path / "other.docx"
     doc = Document()
     doc.add_paragraph("一份别的文件")
     doc.save(str(other))
-    with pytest.raises(UsageError, match=official.TITLE_SUFFIX):
+    with pytest.raises(UsageError, match="找不到表二"):
         import_report(other)
     with pytest.raises(UsageError, match="暂不支持"):
         import_report(Path(__file__))

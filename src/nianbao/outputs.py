@@ -11,6 +11,7 @@ import csv
 import json
 import multiprocessing
 import os
+import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -154,6 +155,14 @@ def write_outputs(result: MergeResult, outdir: Path) -> list[Path]:
     return paths
 
 
+def _quietly(target: Any, *args: Any) -> None:
+    """In the child: no traceback on the console; a failure shows as the exit code and is redone by the parent."""
+    try:
+        target(*args)
+    except BaseException:  # noqa: BLE001 - the parent writes the file again and reports any error itself
+        sys.exit(1)
+
+
 # From this many merged departments on, 汇总.xlsx is written by a second process (where fork exists).
 PARALLEL_XLSX_MIN = 200
 
@@ -163,7 +172,7 @@ def _fork(target: Any, *args: Any) -> Any:
     if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return None
     try:
-        process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+        process = multiprocessing.get_context("fork").Process(target=_quietly, args=(target, *args), daemon=True)
         process.start()
         return process
     except OSError:

@@ -208,7 +208,9 @@ def demo(outdir: Path, pdf: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="把 JSON 写入此文件。")
 @handle_errors
 def import_(report: Path, as_json: bool, out: Path | None) -> None:
-    """读取本工具生成的 Word 报告，取回机关名称、年度、三张表的全部数字和文字。
+    """读取已发布的年度报告（.docx、网页 .html/.htm、带文字层的 PDF、纯文本），取回机关名称、年度、三张表的数字和各部分文字。
+
+    本工具生成的 Word 报告可完整取回；其他机关的报告按标签容错对齐，读不出的内容列在 problems 中，不会用 0 代替。
 
     例：nianbao import 报告.docx --json > merged.json
     """
@@ -229,6 +231,8 @@ def import_(report: Path, as_json: bool, out: Path | None) -> None:
                       "加 --json 输出全部内容。")
         if data.get("missing"):
             console.print(f"[yellow]有 {len(data['missing'])} 个数字未找到[/]（见 --json 输出中的 missing）。")
+        for problem in data.get("problems", []):
+            console.print(f"[yellow]{escape(problem['code'])}[/] {escape(problem['message'])}")
 
 
 COMMANDS = [render, build, demo, import_]

@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import resource
 import json
+import os
 import sys
 import tempfile
 import time
@@ -34,8 +36,14 @@ def timed(label: str, n: int, fn: Callable[[], Any]) -> Any:
         print(f"  {label:<40} failed: {type(exc).__name__}: {exc}")
         return None
     seconds = time.perf_counter() - start
-    print(f"  {label:<40} {seconds:8.2f} s  {seconds / n * 1000:8.2f} ms per workbook")
+    print(f"  {label:<40} {seconds:8.2f} s  {seconds / n * 1000:8.2f} ms per workbook  {_rss_mb():6.0f} MB now")
     return value
+
+
+def _rss_mb() -> float:
+    """Current resident memory of this process (after the stage, so what it keeps alive)."""
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def stages(n: int) -> None:
@@ -46,7 +54,7 @@ def stages(n: int) -> None:
 
     from nianbao import merge, outputs
 
-    print(f"  {'imports':<40} {time.perf_counter() - start:8.2f} s")
+    print(f"  {'imports':<40} {time.perf_counter() - start:8.2f} s  {'':>24}{_rss_mb():6.0f} MB now")
     roster = merge._load_roster(folder / "departments.csv")
     paths, _ignored = merge.discover_files(returned, ())
     reads = timed("read and check every file (read_all)", n, lambda: merge.read_all(paths, returned))
@@ -58,6 +66,8 @@ def stages(n: int) -> None:
         timed("provenance.csv (write_provenance)", n, lambda: outputs.write_provenance(result, out / "p.csv"))
     console = Console(file=io.StringIO(), width=120)
     timed("console status table (status_table)", n, lambda: console.print(outputs.status_table(result)))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS of the whole run: {peak:.0f} MB")
 
 
 def main() -> int:

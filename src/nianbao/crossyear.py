@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from .errors import UsageError
 from .findings import Finding
 from .form import FORM, Severity, official
 
-__all__ = ["CROSSYEAR_CODES", "SWING_FACTOR", "SWING_MINIMUM", "compare", "load_last_year"]
+__all__ = ["CROSSYEAR_CODES", "SWING_FACTOR", "SWING_MINIMUM", "compare", "compare_to_last", "load_last_year"]
 
 CROSSYEAR_CODES: dict[str, str] = {
     "C1": "本年“二、上年结转”应等于上年报告的“四、结转下年度继续办理”（逐列）",
@@ -180,16 +181,45 @@ def compare(this: Mapping[str, Any], last: Mapping[str, Any]) -> list[Finding]:
     ]
 
 
+def _last_year_workbook(path: Path) -> dict[str, Any]:
+    from .checks import check_workbook
+
+    read = check_workbook(path)
+    if not read.readable:
+        reason = next((f.message for f in read.findings if f.is_error), "")
+        raise UsageError(f"上年工作簿 {path.name} 无法读取：{reason}")
+    return read.to_data()
+
+
 def _last_name(last: Mapping[str, Any]) -> str:
     year = last.get("year")
     return f"{year}年报告" if year else "上年报告"
 
 
+def compare_to_last(this: Mapping[str, Any], last: Mapping[str, Any], *, file: str = "", department: str = "",
+                    locate: bool = False) -> list[Finding]:
+    """`compare`, with each finding attributed to `file`/`department`; with `locate`, pointed at the
+    cell of this year's workbook that holds the key (for `check` and per-department use)."""
+    from .workbook.layout import location
+
+    out = []
+    for finding in compare(this, last):
+        where: dict[str, str] = {}
+        if locate and finding.key in FORM.by_key:
+            loc = location(finding.key)
+            where = {"sheet": loc.sheet, "cell": loc.cell}
+        out.append(replace(finding, file=file or finding.file, department=department or finding.department, **where))
+    return out
+
+
 def load_last_year(path: Path) -> dict[str, Any]:
-    """Last year's data as a merged.json-shaped dict, from a merged.json or any importable report."""
+    """Last year's data as a merged.json-shaped dict: from a merged.json, a workbook filled in last year's
+    template, or any report `nianbao import` can read."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"找不到上年报告文件：{path}")
+    if path.suffix.lower() == ".xlsx":
+        return _last_year_workbook(path)
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))

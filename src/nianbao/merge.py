@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from .checks import check_workbook
+from .crossyear import compare_to_last, load_last_year
 from .errors import UsageError
 from .findings import Finding
 from .form import FORM, official
@@ -460,23 +461,29 @@ def _collect(futures: dict[Future[Any], int], chunks: list[tuple[Sequence[Path],
 
 def run_merge(directory: Path, roster: Path | None = None, *, show_progress: bool = False,
               body: str | None = None, year: int | None = None, exclude: Sequence[Path] = (),
-              jobs: int | None = None) -> MergeResult:
+              jobs: int | None = None, last_year: Path | None = None) -> MergeResult:
     """Read every workbook under `directory`, check each, and merge those without errors.
 
     `body`/`year` fix what the files must say; by default the value most files agree on is used.
     `exclude` keeps an output folder inside `directory` from being read back. `jobs` is the number of
-    reading processes (default: one per core when there are many files).
+    reading processes (default: one per core when there are many files). `last_year` (last year's
+    merged.json, workbook or published report) adds the cross-year findings C1, C2, T2-3 and swings.
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise UsageError(f"找不到文件夹：{directory}")
     names = _load_roster(roster) if roster else None
-    paths, ignored = discover_files(directory, [*exclude, *([roster] if roster else [])])
+    last = load_last_year(last_year) if last_year else None  # a bad file fails before any reading
+    paths, ignored = discover_files(directory, [*exclude, *([roster] if roster else []),
+                                                *([last_year] if last_year else [])])
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
     reads = read_all(paths, directory, show_progress, jobs)
-    return merge_reads(reads, names, body=body, year=year,
-                       ignored=[p.relative_to(directory).as_posix() for p in ignored])
+    result = merge_reads(reads, names, body=body, year=year,
+                         ignored=[p.relative_to(directory).as_posix() for p in ignored])
+    if last is not None and last_year is not None:
+        result.findings.extend(compare_to_last(result.to_json_dict(), last, file=last_year.name))
+    return result
 
 
 def _load_roster(path: Path) -> list[str]:

@@ -46,21 +46,28 @@ def _print_findings(out: Console, findings: Sequence[Finding], where_full: str =
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 在标准输出列出全部问题。")
+@click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
+              help="上年数据（merged.json、上年工作簿或已发布的报告），用于跨年度核对（上年结转、现行有效件数）。")
 @handle_errors
-def check(files: tuple[Path, ...], as_json: bool) -> None:
+def check(files: tuple[Path, ...], as_json: bool, last_year: Path | None) -> None:
     """检查填好的工作簿（不汇总）。部门发送前可自查。
 
     例：nianbao check 财政局.xlsx
     """
     from ..checks import check_workbook
+    from ..crossyear import compare_to_last, load_last_year
     from ..outputs import findings_json
 
     missing = [str(p) for p in files if not p.is_file()]
     if missing:
         raise UsageError(f"找不到文件：{'、'.join(missing)}")
+    last = load_last_year(last_year) if last_year else None
     findings: list[Finding] = []
     for path in files:
-        findings += check_workbook(path, str(path)).findings
+        read = check_workbook(path, str(path))
+        findings += read.findings
+        if last is not None and read.readable:
+            findings += compare_to_last(read.to_data(), last, file=str(path), department=read.department, locate=True)
     if as_json:
         click.echo(findings_json(findings))
     else:
@@ -81,9 +88,11 @@ def check(files: tuple[Path, ...], as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 在标准输出列出全部问题（摘要改到标准错误输出）。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度条。")
 @click.option("--jobs", type=click.IntRange(min=1), help="同时读取工作簿的进程数；默认文件多时每个 CPU 核一个。")
+@click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
+              help="上年数据（merged.json、上年工作簿或已发布的报告），用于跨年度核对（上年结转、现行有效件数）。")
 @handle_errors
 def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, year: int | None,
-          as_json: bool, quiet: bool, jobs: int | None) -> None:
+          as_json: bool, quiet: bool, jobs: int | None, last_year: Path | None) -> None:
     """读取文件夹（含子文件夹）中的全部工作簿，逐个校验，汇总没有错误的，写出汇总结果。
 
     例：nianbao merge 回收表格 --roster 部门名单.csv --out 汇总结果
@@ -93,7 +102,8 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
 
     if roster is not None and not roster.is_file():
         raise UsageError(f"找不到部门名单：{roster}")
-    result = run_merge(directory, roster, show_progress=not quiet, body=body, year=year, exclude=[outdir], jobs=jobs)
+    result = run_merge(directory, roster, show_progress=not quiet, body=body, year=year, exclude=[outdir], jobs=jobs,
+                       last_year=last_year)
     paths = write_outputs(result, outdir)
     out = err_console if as_json else console
     if as_json:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 import sys
 from collections.abc import Sequence
@@ -113,17 +112,11 @@ def render(data_file: Path, out: Path, template: Path | None, report_date: dt.da
 
 # -- build ------------------------------------------------------------------------------------------
 def _run_merge(directory: Path, roster: Path | None, outdir: Path, last_year: Path | None) -> Any:
-    from .. import merge
+    from ..merge import run_merge
 
-    wanted: dict[str, Any] = {"show_progress": sys.stderr.isatty()}
-    accepted = inspect.signature(merge.run_merge).parameters
-    if "exclude" in accepted:  # the roster and earlier outputs may sit inside the folder
-        wanted["exclude"] = [p for p in (roster, outdir) if p is not None]
-    if last_year is not None:
-        if "last_year" not in accepted:
-            raise UsageError("当前版本的汇总不支持 --last-year。")
-        wanted["last_year"] = last_year
-    return merge.run_merge(directory, roster, **{k: v for k, v in wanted.items() if k in accepted})
+    # The roster and earlier outputs may sit inside the folder: never read them as workbooks.
+    exclude = [p for p in (roster, outdir) if p is not None]
+    return run_merge(directory, roster, show_progress=sys.stderr.isatty(), exclude=exclude, last_year=last_year)
 
 
 def build_report(directory: Path, roster: Path | None, outdir: Path, *, template: Path | None = None,
@@ -161,15 +154,17 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
 @click.option("--date", "report_date", callback=_parse_date_option, help="落款日期，如 2025-01-08；默认为今天。")
 @click.option("--draft", is_flag=True, help="汇总有错误也生成报告，每页标“草稿”。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
+@click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
+              help="上年数据（merged.json 或已发布的报告），用于跨年度核对；核对出错误时不生成报告（除非 --draft）。")
 @handle_errors
 def build(directory: Path, roster: Path | None, outdir: Path, template: Path | None, report_date: dt.date | None,
-          draft: bool, pdf: bool) -> None:
+          draft: bool, pdf: bool, last_year: Path | None) -> None:
     """汇总文件夹中各部门交回的工作簿，然后生成 Word 报告（一步完成）。
 
     例：nianbao build 收到的报表 --roster 部门名单.csv --out 汇总结果
     """
     if build_report(directory, roster, outdir, template=template, report_date=report_date, draft=draft,
-                    pdf=pdf) is None:
+                    pdf=pdf, last_year=last_year) is None:
         sys.exit(EXIT_FINDINGS)
 
 

@@ -81,6 +81,11 @@ class WorkbookRead:
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
 
+    def to_data(self) -> dict[str, Any]:
+        """This workbook in the merged.json shape (for checks that compare with other data)."""
+        return {"body": self.identity.body, "year": self.identity.year, "values": dict(self.values),
+                "texts": dict(self.texts)}
+
 
 def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:
     """Read and check one file. Never raises for bad input; the file itself is only ever read."""

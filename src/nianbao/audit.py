@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .crossyear import CROSSYEAR_CODES, compare
-from .findings import Finding
+from .findings import Finding, codes
 from .form import FORM, RULE_TITLES, BoundRule, CellRule, Rule, Severity, SumRule, ZeroRule, official
 from .importer import labels as lb
 from .importer.align import IMPORT_CODES
@@ -27,17 +27,7 @@ __all__ = ["AUDIT_CODES", "AuditReport", "audit_file", "audit_paths", "audit_res
 
 AUDIT_CODES: dict[str, str] = {
     **RULE_TITLES,
-    "T2-2": "没有规章制定权的机关（乡镇、街道、县级政府及其部门）“规章”一行应为0",
-    "T2-4": "行政事业性收费金额偏大，可能把“元”填成了“万元”",
-    "T3-7": "（六）2 逾期未缴费不为0时，“六、其他需要报告的事项”应写明发出的收费通知",
-    "T4-3": "有“复议后起诉”但本年（及上年）没有行政复议",
-    "T4-4": "行政复议、行政诉讼件数远多于政府信息公开申请数，可能混入了非政府信息公开案件",
-    "X1": "六个部分的标题齐全、顺序正确、文字规范；报告标题规范",
-    "X2": "表格的行列标签与官方格式一字不差",
-    "X3": "正文中的数字与表格一致",
-    "X4": "报告年度前后一致（标题、统计期限、正文）",
-    "X5": "“六、其他需要报告的事项”写明信息处理费收取情况",
-    "X6": "2021年及以后的报告应使用2021年格式（不得使用2019年试行格式）",
+    **codes("T2-2", "T2-4", "T3-7", "T4-3", "T4-4", "X1", "X2", "X3", "X4", "X5", "X6"),
     **CROSSYEAR_CODES,
     **IMPORT_CODES,
 }

@@ -20,18 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .findings import Finding
+from .findings import Finding, codes
 from .form import FORM, Severity, official
 
 __all__ = ["CROSSYEAR_CODES", "SWING_FACTOR", "SWING_MINIMUM", "compare", "compare_to_last", "load_last_year"]
 
-CROSSYEAR_CODES: dict[str, str] = {
-    "C1": "本年“二、上年结转”应等于上年报告的“四、结转下年度继续办理”（逐列）",
-    "C2": "现行有效件数 = 上年现行有效件数 + 本年制发件数 − 本年废止件数（逐行）",
-    "T2-3": "本年废止件数 不应超过 上年现行有效件数 + 本年制发件数",
-    "C-SWING": "与上年相比变化异常（10倍以上）",
-    "C3": "正文中与上年比较的说法（较上年增加n件、同比增长x%）与上年报告的数字一致",
-}
+CROSSYEAR_CODES: dict[str, str] = codes("C1", "C2", "T2-3", "C-SWING", "C3")
 
 # A count that grew or shrank by this factor, with both years at least SWING_MINIMUM, is flagged.
 SWING_FACTOR = 10

@@ -7,7 +7,7 @@ from typing import Any
 
 from .form import RULE_TITLES, Severity
 
-__all__ = ["CODES", "Finding", "Severity", "has_errors"]
+__all__ = ["CODES", "Finding", "Severity", "codes", "has_errors"]
 
 # Every finding code with a short Chinese title. Rule ids of official-format.md §8 are used as codes
 # where a rule applies; other codes describe file-level problems.
@@ -32,7 +32,43 @@ CODES.update({
     "V-INVALID": "不是不小于0的整数（或金额）",
     "V-CACHED-TOTAL": "总计单元格显示的数与按各项重新计算的结果不符（公式可能被改写）",
     "V-FORMULA": "填报单元格中是公式，且没有保存计算结果",
+    # Published reports (audit) and rules that need more than one workbook.
+    "T2-2": "没有规章制定权的机关（乡镇、街道、县级政府及其部门）“规章”一行应为0",
+    "T2-4": "行政事业性收费金额偏大，可能把“元”填成了“万元”",
+    "T3-7": "（六）2 逾期未缴费不为0时，“六、其他需要报告的事项”应写明发出的收费通知",
+    "T4-3": "有“复议后起诉”但本年（及上年）没有行政复议",
+    "T4-4": "行政复议、行政诉讼件数远多于政府信息公开申请数，可能混入了非政府信息公开案件",
+    "X1": "六个部分的标题齐全、顺序正确、文字规范；报告标题规范",
+    "X2": "表格的行列标签与官方格式一字不差",
+    "X3": "正文中的数字与表格一致",
+    "X4": "报告年度前后一致（标题、统计期限、正文）",
+    "X5": "“六、其他需要报告的事项”写明信息处理费收取情况",
+    "X6": "2021年及以后的报告应使用2021年格式（不得使用2019年试行格式）",
+    # Across years.
+    "C1": "本年“二、上年结转”应等于上年报告的“四、结转下年度继续办理”（逐列）",
+    "C2": "现行有效件数 = 上年现行有效件数 + 本年制发件数 − 本年废止件数（逐行）",
+    "T2-3": "本年废止件数 不应超过 上年现行有效件数 + 本年制发件数",
+    "C-SWING": "与上年相比变化异常（10倍以上）",
+    "C3": "正文中与上年比较的说法（较上年增加n件、同比增长x%）与上年报告的数字一致",
+    # Importing a published report.
+    "IM-1": "报告文件无法读取",
+    "IM-2": "表格未找到或无法与官方格式对齐",
+    "IM-3": "表格中缺少某一行",
+    "IM-4": "某一行的数值个数与官方格式不符",
+    "IM-5": "2019年试行格式的单行“（六）其他处理”，已计入“（六）3.其他”",
+    "IM-6": "数字单元格带有注释文字，只读取了数字",
+    "IM-7": "找不到报告标题或报告年度",
+    # Rendering the report.
+    "R-KEY": "报告数据中有表单里没有的字段",
+    "R-FEE": "信息处理费数字无效",
+    "R-DATE": "落款日期无效",
+    "R-TPL": "Word 模板的占位符与表单不符",
 })
+
+
+def codes(*names: str) -> dict[str, str]:
+    """A subset of the registry, for a stage that wants to list the codes it can produce."""
+    return {name: CODES[name] for name in names}
 
 
 @dataclass(frozen=True)

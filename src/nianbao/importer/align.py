@@ -18,7 +18,7 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import cache
 
-from ..findings import Finding
+from ..findings import Finding, codes
 from ..form import FORM, CellRule, FieldType, Severity, official
 from . import labels as lb
 
@@ -32,15 +32,7 @@ _MAX_LABEL_PARTS = 6
 _MAX_WINDOW = 12
 
 # Problem codes of the importer (the audit shows them next to the §8 rule ids).
-IMPORT_CODES: dict[str, str] = {
-    "IM-1": "报告文件无法读取",
-    "IM-2": "表格未找到或无法与官方格式对齐",
-    "IM-3": "表格中缺少某一行",
-    "IM-4": "某一行的数值个数与官方格式不符",
-    "IM-5": "2019年试行格式的单行“（六）其他处理”，已计入“（六）3.其他”",
-    "IM-6": "数字单元格带有注释文字，只读取了数字",
-    "IM-7": "找不到报告标题或报告年度",
-}
+IMPORT_CODES: dict[str, str] = codes(*(f"IM-{n}" for n in range(1, 8)))
 
 
 @dataclass(frozen=True)

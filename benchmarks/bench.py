@@ -203,6 +203,25 @@ def evaluate(steps: dict[str, Step]) -> list[Goal]:
     ]
 
 
+def markdown(steps: dict[str, Step], goals: list[Goal], args: argparse.Namespace, runs: dict[str, int]) -> str:
+    """The figures as Markdown, for benchmarks/README.md."""
+    lines = [
+        f"N = {args.n} workbooks, R = {args.renders} reports, {args.runs} runs "
+        f"({runs['usual']} of the usual script); {time.strftime('%Y-%m-%d')}.",
+        "",
+        "| step | median s | min–max s | per item | CPU/wall | peak MB | procs |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for step in steps.values():
+        if step.runs:
+            lines.append(f"| {step.label} | {step.median:.2f} | {min(step.walls):.2f}–{max(step.walls):.2f} | "
+                         f"{step.median / step.items * 1000:.2f} ms/{step.unit} | {step.utilisation:.2f} | "
+                         f"{step.peak_mb:.0f} | {step.procs} |")
+    lines += ["", "| goal | measured | met |", "| --- | ---: | :---: |"]
+    lines += [f"| {g.text} | {g.value} | {'yes' if g.met else '**no**'} |" for g in goals]
+    return "\n".join(lines)
+
+
 def print_cpu_ratios(steps: dict[str, Step]) -> None:
     """The same comparisons in CPU seconds, for a machine shared with other work."""
     pairs = (("merge", "floor"), ("usual", "merge"), ("render", "pydocx"))
@@ -264,6 +283,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a small try-out: --n 50 --renders 20 --runs 1")
     parser.add_argument("--regenerate", action="store_true", help="rebuild the cached workbooks and report inputs")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    parser.add_argument("--markdown", action="store_true", help="also print the figures as Markdown (for the README)")
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.renders, args.runs = 50, 20, 1
@@ -316,6 +336,8 @@ def measure_and_report(args: argparse.Namespace, info: dict[str, str], wb_dir: P
     print_goals(goals, args.quick)
     if note := contention_note(steps):
         print(f"\n{note}")
+    if args.markdown:
+        print("\n" + markdown(steps, goals, args, runs))
     print(f"\nwhole run: {time.perf_counter() - t0:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({

@@ -93,7 +93,9 @@ def nianbao_command() -> list[str]:
 def measure(cmd: list[str], log: Path) -> dict[str, float]:
     """Run `cmd` under the _run.py wrapper (a fresh process, so its rusage is this command's alone)."""
     wrapper = [sys.executable, str(HERE / "_run.py"), str(log), "--", *cmd]
-    done = subprocess.run(wrapper, capture_output=True, text=True, check=True)
+    done = subprocess.run(wrapper, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise StepFailed(f"the measuring wrapper failed: {done.stderr[-2000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if result["rc"] != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
@@ -143,6 +145,19 @@ def run_all(steps: dict[str, Step], commands: dict[str, list[str]], runs: dict[s
             result = measure(commands[name], work / f"{name}.log")
             step.runs.append(result)
             print(f" {result['wall_s']:.2f} s")
+            if name == "merge" and run == 1:
+                check_merge_output(out / "merged.json", step.items)
+
+
+def check_merge_output(path: Path, expected: int) -> None:
+    """The generated files must all merge without a finding; otherwise the timing is of another job."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    merged = len(data.get("departments", []))
+    findings = data.get("findings", [])
+    if merged != expected or findings:
+        codes = sorted({f.get("code", "?") for f in findings})
+        raise StepFailed(f"nianbao merge merged {merged} of {expected} workbooks with {len(findings)} findings "
+                         f"({', '.join(codes[:10])}); regenerate the inputs (--regenerate) or fix the generator")
 
 
 def print_table(steps: dict[str, Step]) -> None:

@@ -1,28 +1,25 @@
-"""nianbao rendering R reports in one process, the way the CLI renders many reports.
+"""nianbao rendering R reports the way the CLI renders many (`nianbao render A.json B.json … --out DIR`).
 
     python benchmarks/_render_nianbao.py REPORTS_DIR OUT_DIR
 
-Every report_*.json (merged.json shape) becomes OUT_DIR/report_*.docx through nianbao's own API, so the
-template is loaded and compiled once per process and reused for every report.
+Every report_*.json (merged.json shape) becomes a .docx in OUT_DIR through `render_many`: the template is
+compiled once per worker process, and the reports are spread over every core.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from nianbao.report.render import render_report
+from nianbao.report.render import render_many
 
 
 def main(argv: list[str]) -> int:
     src, out = Path(argv[0]), Path(argv[1])
     out.mkdir(parents=True, exist_ok=True)
     paths = sorted(src.glob("report_*.json"))
-    blocked = 0
-    for path in paths:
-        result = render_report(json.loads(path.read_text(encoding="utf-8")), out / f"{path.stem}.docx")
-        blocked += result.output is None
+    outcomes = render_many(paths, out)
+    blocked = sum(1 for o in outcomes if o.output is None)
     print(f"nianbao render: {len(paths) - blocked} reports, {blocked} blocked by errors")
     return 1 if blocked else 0
 

@@ -8,25 +8,21 @@ The long frame is kept, so every merged number can be traced back to its departm
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import difflib
-import multiprocessing
-import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from pickle import PicklingError
 from typing import Any
 
 import pandas as pd
 
+from . import parallel
 from .checks import check_workbook
 from .crossyear import compare_to_last, load_last_year
 from .errors import UsageError
@@ -368,95 +364,27 @@ def _worse(previous: str | None, status: str) -> str:
 
 # -- the whole run -----------------------------------------------------------------------------------
 
-@contextmanager
-def _progress(show: bool, total: int) -> Iterator[Any]:
-    if not show:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    with Progress(TextColumn("读取工作簿"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task("read", total=total)
-        yield lambda n=1: progress.advance(task, n)
-
-
 # Below this many files a second process costs more (start-up, pickling) than it saves.
 PARALLEL_MIN_FILES = 200
 _CHUNK_FILES = 25  # files per task: small enough for a smooth progress bar, large enough to amortize IPC
 
 
-def _read_chunk(paths: Sequence[Path], names: Sequence[str]) -> list[WorkbookRead]:
-    return [check_workbook(path, name) for path, name in zip(paths, names, strict=True)]
+def _read_chunk(chunk: Sequence[tuple[Path, str]]) -> list[WorkbookRead]:
+    return [check_workbook(path, name) for path, name in chunk]
 
 
 def default_jobs(files: int) -> int:
     """Worker processes for reading: one per core, but only when there are enough files to gain."""
-    if files < PARALLEL_MIN_FILES:
-        return 1
-    return max(1, min(os.cpu_count() or 1, files // _CHUNK_FILES))
+    return parallel.default_jobs(files, minimum=PARALLEL_MIN_FILES, chunk_size=_CHUNK_FILES)
 
 
 def read_all(paths: Sequence[Path], directory: Path, show_progress: bool = False,
              jobs: int | None = None) -> list[WorkbookRead]:
-    """Read and check every file (each opened, read and closed on its own); names relative to `directory`.
-
-    With several jobs the files are read in chunks by worker processes, in the original order; if the
-    pool cannot start or breaks, the remaining files are read here, so a merge never fails for that.
-    """
-    names = [p.relative_to(directory).as_posix() for p in paths]
+    """Read and check every file (each opened, read and closed on its own); names relative to `directory`."""
+    items = [(p, p.relative_to(directory).as_posix()) for p in paths]
     jobs = default_jobs(len(paths)) if jobs is None else max(1, jobs)
-    chunks = [(paths[i:i + _CHUNK_FILES], names[i:i + _CHUNK_FILES]) for i in range(0, len(paths), _CHUNK_FILES)]
-    results: list[list[WorkbookRead] | None] = [None] * len(chunks)
-    pool = _start_pool(jobs) if jobs > 1 else None
-    try:
-        # Workers are forked before the progress bar starts its refresh thread.
-        futures = _submit(pool, chunks) if pool else {}
-        with _progress(show_progress, len(paths)) as advance:
-            _collect(futures, chunks, results, advance)
-            for i, (chunk_paths, chunk_names) in enumerate(chunks):
-                if results[i] is None:
-                    results[i] = _read_chunk(chunk_paths, chunk_names)
-                    if advance:
-                        advance(len(chunk_paths))
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
-    return [read for chunk in results for read in chunk or []]
-
-
-def _start_pool(jobs: int) -> ProcessPoolExecutor | None:
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import
-    try:
-        return ProcessPoolExecutor(jobs, mp_context=context)
-    except (OSError, ValueError, NotImplementedError):
-        return None
-
-
-def _submit(pool: ProcessPoolExecutor, chunks: list[tuple[Sequence[Path], Sequence[str]]]) -> dict[Future[Any], int]:
-    try:
-        return {pool.submit(_read_chunk, p, n): i for i, (p, n) in enumerate(chunks)}
-    except (BrokenProcessPool, OSError, RuntimeError):
-        return {}
-
-
-def _collect(futures: dict[Future[Any], int], chunks: list[tuple[Sequence[Path], Sequence[str]]],
-             results: list[list[WorkbookRead] | None], advance: Any) -> None:
-    """Results as workers finish; a broken pool leaves the rest to be read in this process."""
-    try:
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
-            if advance:
-                advance(len(chunks[i][0]))
-    except (BrokenProcessPool, OSError, PicklingError):
-        return
+    return parallel.run_chunked(_read_chunk, items, jobs=jobs, chunk_size=_CHUNK_FILES,
+                                progress=functools.partial(parallel.progress_bar, "读取工作簿", show_progress))
 
 
 def run_merge(directory: Path, roster: Path | None = None, *, show_progress: bool = False,

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +35,6 @@ def _parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str 
         raise click.BadParameter(f"日期格式应为 2025-01-08，实际为 {value}") from None
 
 
-def _load_json(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"无法读取 {path}：{exc.strerror or exc}") from exc
-    try:
-        data = json.loads(text, parse_float=Decimal)  # amounts keep their exact decimal digits
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path.name} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）。") from exc
-    if not isinstance(data, dict):
-        raise UsageError(f"{path.name} 的内容应为 JSON 对象（含 body、year、values、texts）。")
-    return data
-
-
 def _print_findings(findings: Sequence[Finding]) -> None:
     for f in sorted(findings, key=lambda f: (not f.is_error, f.department, f.file))[:_MAX_LISTED]:
         level = "[red]错误[/]" if f.is_error else "[yellow]警告[/]"
@@ -57,13 +42,6 @@ def _print_findings(findings: Sequence[Finding]) -> None:
         err_console.print(f"{level} [dim]{escape(f.code)}[/] {escape(where)} {escape(f.message)}".rstrip())
     if len(findings) > _MAX_LISTED:
         err_console.print(f"……另有 {len(findings) - _MAX_LISTED} 条，完整清单见 merged.json 的 findings。")
-
-
-def _report_name(body: str, year: int) -> str:
-    from ..form import official
-
-    safe = "".join(ch for ch in body if ch not in '\\/:*?"<>|').strip() or "报告"
-    return f"{safe}{year}{official.TITLE_SUFFIX}.docx"
 
 
 def _render(data: dict[str, Any] | Any, out: Path, *, template: Path | None, report_date: dt.date | None,
@@ -90,24 +68,60 @@ def _render(data: dict[str, Any] | Any, out: Path, *, template: Path | None, rep
 
 # -- render -----------------------------------------------------------------------------------------
 @click.command("render")
-@click.argument("data_file", metavar="MERGED_JSON", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="输出的 Word 报告（.docx）。")
+@click.argument("data_files", metavar="MERGED_JSON...", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="输出的 Word 报告（.docx）；给出多个数据文件时为输出文件夹。")
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False),
               help="使用修改过的 Word 模板（先检查其中的占位符）。")
 @click.option("--date", "report_date", callback=_parse_date_option, help="落款日期，如 2025-01-08；默认取数据中的 date，否则为今天。")
 @click.option("--draft", is_flag=True, help="数据有错误也生成，每页标“草稿”。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
+@click.option("--jobs", type=click.IntRange(min=1), help="同时生成报告的进程数；默认报告多时每个 CPU 核一个。")
 @handle_errors
-def render(data_file: Path, out: Path, template: Path | None, report_date: dt.date | None, draft: bool,
-           pdf: bool) -> None:
-    """按官方格式把汇总数据（merged.json）生成 Word 报告。
+def render(data_files: tuple[Path, ...], out: Path, template: Path | None, report_date: dt.date | None, draft: bool,
+           pdf: bool, jobs: int | None) -> None:
+    """按官方格式把汇总数据（merged.json）生成 Word 报告；可一次生成多份。
 
     数据只需 body、year、values、texts 四项，其他系统导出的数字也可以生成。合计由各项重新计算。
 
     例：nianbao render 汇总结果/merged.json --out 报告.docx --pdf
+        nianbao render 甲镇.json 乙镇.json 丙镇.json --out 报告
     """
-    if not _render(_load_json(data_file), out, template=template, report_date=report_date, draft=draft, pdf=pdf):
+    from ..report.render import load_data
+
+    if len(data_files) == 1:
+        if not _render(load_data(data_files[0]), out, template=template, report_date=report_date, draft=draft, pdf=pdf):
+            sys.exit(EXIT_FINDINGS)
+        return
+    if out.suffix.lower() == ".docx" or out.is_file():
+        raise UsageError(f"给出多个数据文件时，--out 应为文件夹，而不是 {out}。")
+    if not _render_batch(data_files, out, template=template, report_date=report_date, draft=draft, pdf=pdf,
+                         jobs=jobs):
         sys.exit(EXIT_FINDINGS)
+
+
+def _render_batch(sources: Sequence[Path], outdir: Path, *, template: Path | None, report_date: dt.date | None,
+                  draft: bool, pdf: bool, jobs: int | None) -> bool:
+    """Render many reports; one line per report that was not written. False when any was not."""
+    from ..report.render import render_many
+
+    outcomes = render_many(sources, outdir, template=template, report_date=report_date, draft=draft, jobs=jobs,
+                           show_progress=sys.stderr.isatty())
+    written = [o.output for o in outcomes if o.output is not None]
+    for outcome in outcomes:
+        if outcome.output is None:
+            reason = outcome.error or "；".join(f.message for f in outcome.findings if f.is_error)
+            err_console.print(f"[red]未生成[/] {escape(str(outcome.source))}：{escape(reason)}")
+    warned = sum(1 for o in outcomes if o.output is not None and o.findings)
+    console.print(f"已生成 {len(written)} 份报告（共 {len(outcomes)} 份数据），在 [bold]{escape(str(outdir))}[/]"
+                  + (f"；其中 {warned} 份有警告，可逐份用 nianbao render 查看" if warned else ""))
+    if pdf and written:
+        from ..report.pdf import convert_to_pdf
+
+        pdfs = convert_to_pdf(written, outdir)
+        console.print(f"已生成 PDF {len(pdfs)} 份。")
+    return len(written) == len(outcomes)
 
 
 # -- build ------------------------------------------------------------------------------------------
@@ -140,7 +154,9 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
                               "如需先看效果，可加 --draft 生成标有“草稿”的报告。")
             return None
     data = result.to_json_dict()
-    out = outdir / _report_name(data["body"], data["year"])
+    from ..report.render import report_filename
+
+    out = outdir / report_filename(data["body"], data["year"])
     ok = _render(data, out, template=template, report_date=report_date, draft=draft or result.has_errors, pdf=pdf)
     return out if ok else None
 

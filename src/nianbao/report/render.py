@@ -7,9 +7,12 @@ the template, so they are memoised here (perf-baseline.md: about 60 % of a rende
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, Template, TemplateError, UndefinedError
 
+from .. import parallel
 from ..errors import NianbaoError, UsageError
 from ..fileio import atomic_path
 from ..findings import Finding, Severity, has_errors
@@ -187,3 +191,92 @@ def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: 
     except OSError as exc:
         raise NianbaoError(f"无法写入报告 {out}：{exc.strerror or exc}") from exc
     return RenderResult(out, findings, check)
+
+
+# -- many reports ----------------------------------------------------------------------------------
+# Below this many reports a second process costs more (start-up) than it saves.
+PARALLEL_MIN_REPORTS = 8
+_CHUNK_REPORTS = 5
+
+
+def load_data(path: Path) -> dict[str, Any]:
+    """A merged.json-shaped file; amounts keep their exact decimal digits. Bad files are a UsageError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"无法读取 {path}：{exc.strerror or exc}") from exc
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{Path(path).name} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）。") from exc
+    if not isinstance(data, dict):
+        raise UsageError(f"{Path(path).name} 的内容应为 JSON 对象（含 body、year、values、texts）。")
+    return data
+
+
+def report_filename(body: str, year: object) -> str:
+    """{机关名称}{年度}年政府信息公开工作年度报告.docx, without characters a file name cannot hold."""
+    safe = "".join(ch for ch in str(body) if ch not in '\\/:*?"<>|').strip() or "报告"
+    return f"{safe}{year}{official.TITLE_SUFFIX}.docx"
+
+
+@dataclass
+class BatchOutcome:
+    """One report of a batch: where it came from, where it went, and what was found or went wrong."""
+
+    source: Path
+    output: Path | None
+    findings: list[Finding] = field(default_factory=list)
+    error: str = ""  # the file could not be read or rendered at all
+
+
+def _render_one(source: Path, data: Mapping[str, Any] | None, out: Path, error: str,
+                options: Mapping[str, Any]) -> BatchOutcome:
+    if data is None:
+        return BatchOutcome(source, None, error=error)
+    try:
+        result = render_report(data, out, **options)
+    except NianbaoError as exc:
+        return BatchOutcome(source, None, error=str(exc))
+    return BatchOutcome(source, result.output, result.findings)
+
+
+def _render_chunk(chunk: Sequence[tuple[Path, Mapping[str, Any] | None, Path, str, Mapping[str, Any]]]) -> list[BatchOutcome]:
+    return [_render_one(*item) for item in chunk]
+
+
+def _unique(path: Path, taken: set[Path]) -> Path:
+    candidate, n = path, 2
+    while candidate in taken:
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def render_many(sources: Sequence[Path], outdir: Path, *, template: Path | None = None,
+                report_date: dt.date | None = None, draft: bool = False, jobs: int | None = None,
+                show_progress: bool = False) -> list[BatchOutcome]:
+    """Render one report per merged.json-shaped file into `outdir`, on every core when there are many.
+
+    Each report is named after its body and year; a file that cannot be read is an outcome with an
+    `error`, never the end of the batch. The template is compiled once per worker process.
+    """
+    if template is not None:
+        check = check_template(template)  # once, here, instead of once per report in every worker
+        if check.unknown:
+            raise UsageError(check.summary())
+    options = {"template": template, "report_date": report_date, "draft": draft}
+    taken: set[Path] = set()
+    items = []
+    for source in sources:
+        try:
+            data: dict[str, Any] | None = load_data(source)
+            error = ""
+            out = _unique(outdir / report_filename(data.get("body", ""), data.get("year", "")), taken)
+        except UsageError as exc:
+            data, error, out = None, str(exc), outdir / source.name
+        items.append((source, data, out, error, options))
+    workers = jobs or parallel.default_jobs(len(items), minimum=PARALLEL_MIN_REPORTS, chunk_size=_CHUNK_REPORTS)
+    return parallel.run_chunked(_render_chunk, items, jobs=workers, chunk_size=_CHUNK_REPORTS,
+                                progress=functools.partial(parallel.progress_bar, "生成报告", show_progress))

@@ -1,0 +1,51 @@
+"""Many reports at once: one per data file, on worker processes, a bad file never stops the batch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from nianbao.cli import main
+from nianbao.importer import import_report
+from nianbao.report.render import render_many, report_filename
+from report_helpers import zero_data
+
+
+def _write(path: Path, body: str, penalty: int) -> Path:
+    data = zero_data()
+    data["body"] = body
+    data["values"]["t2.penalty.decisions"] = penalty
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_render_many_on_two_processes_keeps_order_and_numbers(tmp_path: Path) -> None:
+    sources = [_write(tmp_path / f"{i}.json", f"第{i}镇", i * 10) for i in range(10)]
+    outcomes = render_many(sources, tmp_path / "out", jobs=2)
+    assert [o.source for o in outcomes] == sources
+    for i, outcome in enumerate(outcomes):
+        assert outcome.output == tmp_path / "out" / report_filename(f"第{i}镇", 2024)
+        assert import_report(outcome.output)["values"]["t2.penalty.decisions"] == i * 10
+
+
+def test_bad_file_and_same_body_in_a_batch(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.json", "甲镇", 1)
+    b = _write(tmp_path / "b.json", "甲镇", 2)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    outcomes = render_many([a, bad, b], tmp_path / "out", jobs=1)
+    assert outcomes[1].output is None and "不是有效的 JSON" in outcomes[1].error
+    first, second = outcomes[0].output, outcomes[2].output
+    assert first is not None and second is not None and first != second  # never overwrites a sibling
+    assert import_report(second)["values"]["t2.penalty.decisions"] == 2
+
+
+def test_cli_renders_many_into_a_folder(tmp_path: Path) -> None:
+    sources = [str(_write(tmp_path / f"{i}.json", f"第{i}镇", i)) for i in range(3)]
+    result = CliRunner().invoke(main, ["render", *sources, "--out", str(tmp_path / "报告")])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "报告").glob("*.docx"))) == 3
+    refused = CliRunner().invoke(main, ["render", *sources, "--out", str(tmp_path / "x.docx")])
+    assert refused.exit_code == 2

@@ -49,7 +49,7 @@ def test_wrong_t4_total_is_t4_1(tmp_path: Path) -> None:
     values = clean_values(1)
     mangle = Mangle(cells={"t4.review.total": str(values["t4.review.total"] + 2)})
     findings = audit_file(make_html(tmp_path / "r.html", _clean(mangle=mangle, overview="本年工作平稳。"))).findings
-    assert [(f.code, f.sheet, f.cell) for f in findings] == [("T4-1", "表四", "「行政复议」")]
+    assert [(f.code, f.sheet, f.cell) for f in findings] == [("T4-1", "表四", "行政复议 / 总计")]
 
 
 def test_year_mismatch_is_x4(tmp_path: Path) -> None:

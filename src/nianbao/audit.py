@@ -9,15 +9,16 @@ the §8 rule ids as codes, the file, the table (`sheet`) and the row/column labe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from . import checks
 from .crossyear import CROSSYEAR_CODES, compare
 from .findings import Finding, codes
-from .form import FORM, RULE_TITLES, BoundRule, CellRule, Rule, Severity, SumRule, ZeroRule, official
+from .form import FORM, RULE_TITLES, CellRule, Severity, official
 from .importer import labels as lb
 from .importer.align import IMPORT_CODES
 from .importer.published import SUFFIXES, ImportResult, import_or_error
@@ -32,8 +33,6 @@ AUDIT_CODES: dict[str, str] = {
     **IMPORT_CODES,
 }
 
-# Rules implied by T3-1 in the same column: reported only where T3-1 holds (one typo, one error).
-_IMPLIED_BY = {"T3-5": "T3-1", "T3-6": "T3-1"}
 _FEE_AMOUNT_LIMIT = Decimal(10000)  # 万元; more at a 乡镇/街道 suggests 元 were entered
 _T4_4_MINIMUM = 10
 
@@ -78,76 +77,23 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _term(key: str, keys: Sequence[str]) -> str:
-    """Name a cell by what distinguishes it among the rule's cells."""
-    f = FORM.by_key[key]
-    others = [FORM.by_key[k] for k in keys]
-    if all(o.column == f.column for o in others) and f.row:
-        return f.row[-1]
-    if all(o.row == f.row for o in others) and f.column:
-        return f.column[-1]
-    return " / ".join(x for x in (*f.row[-1:], *f.column[-1:]) if x)
+def rule_findings(values: Mapping[str, Any]) -> list[Finding]:
+    """The form's rules on the numbers as printed (totals included); rules with an unread cell are skipped."""
+    unread = frozenset(f.key for f in FORM.table_fields if f.key not in values)
+    return [*_negative_findings(values),
+            *checks.rule_findings(values, tainted=unread, places=checks.TABLES, printed_totals=True)]
 
 
-def _sum_text(keys: Sequence[str], all_keys: Sequence[str], values: Mapping[str, Any]) -> str:
-    shown = [k for k in keys if values.get(k)] if len(keys) > 6 else list(keys)
-    text = " + ".join(f"{_term(k, all_keys)}({_fmt(values[k])})" for k in shown)
-    if len(shown) < len(keys):
-        text = f"{len(keys)}项之和（{text or '均为0'}{'，其余为0' if text else ''}）"
-    return text
-
-
-def _rule_table(rule: Rule) -> str:
-    keys = rule.keys if isinstance(rule, CellRule) else (rule.condition if isinstance(rule, ZeroRule) else rule.lhs)
-    return FORM.by_key[keys[0]].part
-
-
-def rule_findings(values: Mapping[str, Any], rules: Iterable[Rule] | None = None) -> list[Finding]:
-    """Evaluate the form's rules on printed values; rules with an unread cell are skipped.
-
-    Kept small and separate so it can be swapped for `nianbao.checks` once its wording suits
-    published reports (it cites template cell addresses, which a published report does not have).
-    """
-    rules = tuple(FORM.rules if rules is None else rules)
-    out: list[Finding] = []
-    failed: set[tuple[str, str]] = set()
-    for rule in rules:
-        finding = _evaluate(rule, values)
-        if finding is None:
-            continue
-        if isinstance(rule, (SumRule, BoundRule, ZeroRule)):
-            failed.add((rule.code, rule.scope))
-        out.extend(finding)
-    return [f for f in out if (_IMPLIED_BY.get(f.code), f.cell) not in failed]
-
-
-def _evaluate(rule: Rule, values: Mapping[str, Any]) -> list[Finding] | None:
-    table = _rule_table(rule)
-    if isinstance(rule, CellRule):
-        bad = [k for k in rule.keys if k in values and values[k] < 0]
-        return [Finding(rule.code, rule.severity, f"{table}“{FORM.by_key[k].label}”为负数（{_fmt(values[k])}）。",
-                        sheet=table, cell=_term(k, rule.keys), key=k, value=_fmt(values[k])) for k in bad] or None
-    keys = (*rule.condition, *rule.targets) if isinstance(rule, ZeroRule) else (*rule.lhs, *rule.rhs)
-    if any(k not in values for k in keys):
-        return None
-    if isinstance(rule, ZeroRule):
-        if sum(values[k] for k in rule.condition) != 0:
-            return None
-        nonzero = [k for k in rule.targets if values[k] != 0]
-        if not nonzero:
-            return None
-        return [Finding(rule.code, rule.severity, f"{table}{rule.scope}：{rule.description}，但{_sum_text(nonzero, rule.targets, values)}不为0。",
-                        sheet=table, cell=rule.scope, key=nonzero[0])]
-    lhs = sum(values[k] for k in rule.lhs)
-    rhs = sum(values[k] for k in rule.rhs)
-    ok = lhs <= rhs if isinstance(rule, BoundRule) else lhs == rhs
-    if ok:
-        return None
-    all_keys = (*rule.lhs, *rule.rhs)
-    message = (f"{table}{rule.scope}：{rule.description}。报告中 {_sum_text(rule.lhs, all_keys, values)} = {_fmt(lhs)}，"
-               f"{_sum_text(rule.rhs, all_keys, values)} = {_fmt(rhs)}。")
-    return [Finding(rule.code, rule.severity, message, sheet=table, cell=rule.scope, key=rule.lhs[0],
-                    value=_fmt(lhs), expected=_fmt(rhs))]
+def _negative_findings(values: Mapping[str, Any]) -> list[Finding]:
+    out = []
+    for rule in FORM.rules:
+        if isinstance(rule, CellRule):
+            for key in rule.keys:
+                if key in values and values[key] < 0:
+                    sheet, cell = checks.TABLES.where(key)
+                    out.append(Finding(rule.code, rule.severity, f"{sheet}“{FORM.by_key[key].label}”为负数（{_fmt(values[key])}）。",
+                                       sheet=sheet, cell=cell, key=key, value=_fmt(values[key])))
+    return out
 
 
 # -- plausibility rules -----------------------------------------------------------------------------

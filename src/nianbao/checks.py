@@ -1,7 +1,8 @@
-"""Apply the form's rules (`FORM.rules`, official-format.md §8) to one department's values.
+"""Apply the form's rules (`FORM.rules`, official-format.md §8) to a set of values.
 
-The rules are declared once in `nianbao.form`; this module only evaluates them and words the findings
-with real cell addresses from the template layout, so a clerk can go straight to the cell.
+The rules are declared once in `nianbao.form`; this module only evaluates them. Findings on a returned
+workbook carry real cell addresses from the template layout, so a clerk can go straight to the cell;
+findings on a published report (or on data from another system) name the table's row and column labels.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from .reader.values import Number, parse_value
 from .reader.xlsx import WorkbookRead, read_workbook
 from .workbook.layout import location
 
-__all__ = ["Context", "cached_total_findings", "check_read", "check_workbook", "rule_findings", "tainted_keys",
-           "term_label"]
+__all__ = ["TABLES", "WORKBOOK", "Context", "Places", "cached_total_findings", "check_read", "check_workbook",
+           "rule_findings", "tainted_keys", "term_label"]
 
 # T3-5 and T3-6 can only fail where T3-1 fails in the same column (all cells being >= 0), so they are
 # reported only when T3-1 holds there: one typo gives one error, not three.
@@ -73,15 +74,43 @@ def _fmt(value: Number) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class Places:
+    """How findings point at a value: a template cell (a returned workbook), or a table's labels."""
+
+    cells: bool
+
+    def where(self, key: str) -> tuple[str, str]:
+        """(sheet, cell) of a finding: 'Sheet', 'D7' — or '表三', 'row label / column label'."""
+        if self.cells:
+            loc = location(key)
+            return loc.sheet, loc.cell
+        f = FORM.by_key[key]
+        column = f.column[-1:] if f.row else f.column[-2:]  # 表四 has no row labels: name the block
+        return f.part, " / ".join(x for x in (*f.row[-1:], *column) if x)
+
+    def term(self, key: str, all_keys: Iterable[str], values: Mapping[str, Number]) -> str:
+        address = f"[{location(key).cell}]" if self.cells else ""
+        return f"{term_label(key, all_keys)}{address}({_fmt(values.get(key, 0))})"
+
+    def span(self, keys: tuple[str, ...]) -> str:
+        if self.cells:
+            return f"{location(keys[0]).cell}:{location(keys[-1]).cell} 各项"
+        return f"{len(keys)}项"
+
+
+WORKBOOK = Places(cells=True)
+TABLES = Places(cells=False)
+
 _MAX_TERMS = 6  # longer sums list only their non-zero terms, to keep the message on one line
 
 
-def _terms(keys: tuple[str, ...], all_keys: tuple[str, ...], values: Mapping[str, Number]) -> str:
+def _terms(keys: tuple[str, ...], all_keys: tuple[str, ...], values: Mapping[str, Number],
+           places: Places = WORKBOOK) -> str:
     shown = keys if len(keys) <= _MAX_TERMS else tuple(k for k in keys if values.get(k, 0) != 0)
-    text = " + ".join(f"{term_label(k, all_keys)}[{location(k).cell}]({_fmt(values.get(k, 0))})" for k in shown)
+    text = " + ".join(places.term(k, all_keys, values) for k in shown)
     if len(shown) < len(keys):
-        first, last = location(keys[0]).cell, location(keys[-1]).cell
-        text = f"{first}:{last} 各项（{text or '均为0'}{'，其余为0' if text else ''}）"
+        text = f"{places.span(keys)}（{text or '均为0'}{'，其余为0' if text else ''}）"
     return text
 
 
@@ -93,12 +122,12 @@ def _total(keys: Iterable[str], values: Mapping[str, Number]) -> Number:
 
 
 def _finding(rule: Rule, key: str, message: str, ctx: Context, value: object, expected: object,
-             cells: Iterable[str]) -> Finding:
-    loc = location(key)
+             cells: Iterable[str], places: Places) -> Finding:
+    sheet, cell = places.where(key)
     return Finding(
-        code=rule.code, severity=rule.severity, message=message, file=ctx.file, sheet=loc.sheet,
-        cell=loc.cell, department=ctx.department, key=key, value=value, expected=expected,
-        extra={"cells": [location(k).cell for k in cells]},
+        code=rule.code, severity=rule.severity, message=message, file=ctx.file, sheet=sheet,
+        cell=cell, department=ctx.department, key=key, value=value, expected=expected,
+        extra={"cells": [location(k).cell for k in cells]} if places.cells else {},
     )
 
 
@@ -106,31 +135,31 @@ def _table_name(key: str) -> str:
     return FORM.by_key[key].part
 
 
-def _check_sum(rule: SumRule, values: Mapping[str, Number], ctx: Context) -> Finding | None:
+def _check_sum(rule: SumRule, values: Mapping[str, Number], ctx: Context, places: Places) -> Finding | None:
     left, right = _total(rule.lhs, values), _total(rule.rhs, values)
     if left == right:
         return None
     keys = (*rule.lhs, *rule.rhs)
     message = (
-        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values)} = {_fmt(left)}，"
-        f"但 {_terms(rule.rhs, keys, values)} = {_fmt(right)}，两边应相等；{_ADVICE.get(rule.code, '请核对')}"
+        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values, places)} = {_fmt(left)}，"
+        f"但 {_terms(rule.rhs, keys, values, places)} = {_fmt(right)}，两边应相等；{_ADVICE.get(rule.code, '请核对')}"
     )
-    return _finding(rule, rule.lhs[0], message, ctx, _fmt(left), _fmt(right), keys)
+    return _finding(rule, rule.lhs[0], message, ctx, _fmt(left), _fmt(right), keys, places)
 
 
-def _check_bound(rule: BoundRule, values: Mapping[str, Number], ctx: Context) -> Finding | None:
+def _check_bound(rule: BoundRule, values: Mapping[str, Number], ctx: Context, places: Places) -> Finding | None:
     left, right = _total(rule.lhs, values), _total(rule.rhs, values)
     if left <= right:
         return None
     keys = (*rule.lhs, *rule.rhs)
     message = (
-        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values)} = {_fmt(left)}，"
-        f"超过了 {_terms(rule.rhs, keys, values)} = {_fmt(right)}；{_ADVICE.get(rule.code, '请核对')}"
+        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values, places)} = {_fmt(left)}，"
+        f"超过了 {_terms(rule.rhs, keys, values, places)} = {_fmt(right)}；{_ADVICE.get(rule.code, '请核对')}"
     )
-    return _finding(rule, rule.lhs[0], message, ctx, _fmt(left), f"≤ {_fmt(right)}", keys)
+    return _finding(rule, rule.lhs[0], message, ctx, _fmt(left), f"≤ {_fmt(right)}", keys, places)
 
 
-def _check_zero(rule: ZeroRule, values: Mapping[str, Number], ctx: Context) -> Finding | None:
+def _check_zero(rule: ZeroRule, values: Mapping[str, Number], ctx: Context, places: Places) -> Finding | None:
     if _total(rule.condition, values) != 0:
         return None
     nonzero = [k for k in rule.targets if values.get(k, 0) != 0]
@@ -138,10 +167,10 @@ def _check_zero(rule: ZeroRule, values: Mapping[str, Number], ctx: Context) -> F
         return None
     keys = (*rule.condition, *nonzero)
     message = (
-        f"{_table_name(nonzero[0])}{rule.scope}：{_terms(rule.condition, keys, values)} 都为0，"
-        f"但 {_terms(tuple(nonzero), keys, values)} 不为0；{rule.description}，{_ADVICE.get(rule.code, '请核对')}"
+        f"{_table_name(nonzero[0])}{rule.scope}：{_terms(rule.condition, keys, values, places)} 都为0，"
+        f"但 {_terms(tuple(nonzero), keys, values, places)} 不为0；{rule.description}，{_ADVICE.get(rule.code, '请核对')}"
     )
-    return _finding(rule, nonzero[0], message, ctx, _fmt(values.get(nonzero[0], 0)), 0, keys)
+    return _finding(rule, nonzero[0], message, ctx, _fmt(values.get(nonzero[0], 0)), 0, keys, places)
 
 
 def _rule_keys(rule: Rule) -> tuple[str, ...]:
@@ -152,34 +181,38 @@ def _rule_keys(rule: Rule) -> tuple[str, ...]:
     return rule.keys
 
 
-# The rules worth evaluating (not implied by others), with their keys, resolved once.
-_ACTIVE_RULES: tuple[tuple[Rule, frozenset[str]], ...] = tuple(
-    (rule, frozenset(_rule_keys(rule))) for rule in FORM.rules
-    if not isinstance(rule, CellRule) and not all(k in _DERIVED_KEYS for k in _rule_keys(rule))
+# The equation and bound rules with their keys, resolved once: all of them for printed tables, and
+# for recomputed totals only those not implied by the same rule on the input cells.
+_TABLE_RULES: tuple[tuple[Rule, frozenset[str]], ...] = tuple(
+    (rule, frozenset(_rule_keys(rule))) for rule in FORM.rules if not isinstance(rule, CellRule)
 )
+_ACTIVE_RULES = tuple((rule, keys) for rule, keys in _TABLE_RULES if not keys <= _DERIVED_KEYS)
 
 
 def rule_findings(values: Mapping[str, Number], ctx: Context = Context(),
-                  tainted: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
-    """Evaluate the equation and bound rules on all 200 values (totals already recomputed).
+                  tainted: set[str] | frozenset[str] = frozenset(), *, places: Places = WORKBOOK,
+                  printed_totals: bool = False) -> list[Finding]:
+    """Evaluate the equation and bound rules on the 200 values.
 
-    Per-cell type rules (`CellRule`) are enforced by the reader, where the raw cell is known. Rules that
-    touch an invalid cell are skipped: that cell already has its own error.
+    By default the totals are taken as recomputed from the inputs; with `printed_totals` (a published
+    report) the rules on the totals are checked too. Per-cell type rules (`CellRule`) are enforced where
+    the raw cell is read. Rules that touch a `tainted` key (an invalid or unread cell) are skipped: that
+    cell has its own finding.
     """
     findings: list[Finding] = []
     failed: set[tuple[str, str]] = set()
-    for rule, keys in _ACTIVE_RULES:
+    for rule, keys in (_TABLE_RULES if printed_totals else _ACTIVE_RULES):
         if tainted and not tainted.isdisjoint(keys):
             continue
         implied = _IMPLIED_BY.get(rule.code)
         if implied and (implied, rule.scope) in failed:
             continue
         if isinstance(rule, SumRule):
-            found = _check_sum(rule, values, ctx)
+            found = _check_sum(rule, values, ctx, places)
         elif isinstance(rule, BoundRule):
-            found = _check_bound(rule, values, ctx)
+            found = _check_bound(rule, values, ctx, places)
         elif isinstance(rule, ZeroRule):
-            found = _check_zero(rule, values, ctx)
+            found = _check_zero(rule, values, ctx, places)
         else:
             continue
         if found:

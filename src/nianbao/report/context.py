@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
-from ..checks import rule_findings, tainted_keys
+from ..checks import TABLES, rule_findings, tainted_keys
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..form import FORM, CellRule, FieldType, Number, official
@@ -163,7 +163,7 @@ def _read_values(values: Mapping[str, Any], findings: list[Finding]) -> tuple[di
             inputs[f.key] = number
     computed = FORM.compute_derived(inputs)
     # The official identities (T3-1 …) on the recomputed table; rules touching a bad cell are skipped.
-    findings += rule_findings(computed, tainted=tainted_keys(invalid))
+    findings += rule_findings(computed, tainted=tainted_keys(invalid), places=TABLES)
     codes = _derivation_codes()
     for key, code in codes.items():
         if values.get(key) is None:

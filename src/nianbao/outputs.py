@@ -319,7 +319,9 @@ def _breakdown_sheet(ws: Any, result: MergeResult) -> None:
     _header_row(ws, headers, (34, 10, 40, 24, 26, 10), freeze="G2")
     by_key: dict[str, dict[str, Any]] = {}
     frame = result.frame
-    for department, key, value in zip(frame["department"], frame["key"], frame["value"], strict=True):
+    # Plain lists: iterating pandas columns element by element costs ~0.2 s for 1,000 departments.
+    for department, key, value in zip(frame["department"].tolist(), frame["key"].tolist(),
+                                      frame["value"].tolist(), strict=True):
         by_key.setdefault(key, {})[department] = value
     for f in FORM.numeric_fields:
         row = by_key.get(f.key, {})

@@ -18,6 +18,7 @@ from typing import Any
 from . import checks
 from .crossyear import CROSSYEAR_CODES, compare
 from .findings import Finding, codes
+from .numbers import plain
 from .form import FORM, RULE_TITLES, CellRule, Severity, official
 from .importer import labels as lb
 from .importer.align import IMPORT_CODES
@@ -71,10 +72,7 @@ class AuditReport:
 
 
 # -- table rules ------------------------------------------------------------------------------------
-def _fmt(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
+_fmt = plain
 
 
 def rule_findings(values: Mapping[str, Any]) -> list[Finding]:

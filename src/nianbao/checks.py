@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from .findings import Finding
+from .numbers import plain
 from .form import FORM, BoundRule, CellRule, Field, Rule, SumRule, ZeroRule
 from .reader.values import Number, parse_value
 from .reader.xlsx import WorkbookRead, read_workbook
@@ -68,10 +68,7 @@ def term_label(key: str, keys: Iterable[str]) -> str:
     return field.label
 
 
-def _fmt(value: Number) -> str:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
+_fmt = plain
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from .errors import UsageError
 from .findings import Finding, codes
+from .numbers import plain
 from .form import FORM, Severity, official
 
 __all__ = ["CROSSYEAR_CODES", "SWING_FACTOR", "SWING_MINIMUM", "compare", "compare_to_last", "load_last_year"]
@@ -53,8 +54,7 @@ def _num(values: Mapping[str, Any], key: str) -> Decimal | None:
         return None
 
 
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+_fmt = plain
 
 
 def _finding(code: str, severity: str, message: str, table: str, where: str, key: str = "",

@@ -27,6 +27,7 @@ from .checks import check_workbook
 from .crossyear import compare_to_last, load_last_year
 from .errors import UsageError
 from .findings import Finding
+from .numbers import to_json
 from .form import FORM, official
 from .reader.values import Number
 from .reader.xlsx import WorkbookRead
@@ -118,9 +119,7 @@ class MergeResult:
         }
 
 
-def json_number(value: Number) -> int | float:
-    """JSON has no decimal type; amounts have at most 4 decimals, which a float carries exactly enough."""
-    return float(value) if isinstance(value, Decimal) else int(value)
+json_number = to_json
 
 
 def _iso(timestamp: float) -> str:

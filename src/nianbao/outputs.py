@@ -30,6 +30,7 @@ from .errors import NianbaoError
 from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding
 from .form import FORM, GridCell, Table
+from .numbers import plain
 from .workbook import layout
 from .workbook.styles import (
     BORDER, CENTER, DERIVED_FILL, FONT, FONT_BOLD, FONT_TITLE, HEADER_FILL, LEFT,
@@ -183,7 +184,7 @@ def write_provenance(result: MergeResult, path: Path) -> None:
     """UTF-8 with BOM so that Excel/WPS open it with Chinese intact."""
     frame = result.frame
     flags = {True: "是", False: "自动计算"}
-    values = [v if type(v) is int else _plain(v) for v in frame["value"].tolist()]
+    values = [v if type(v) is int else plain(v) for v in frame["value"].tolist()]
     rows = zip(frame["department"].tolist(), frame["key"].tolist(), values, frame["file"].tolist(),
                frame["sheet"].tolist(), frame["cell"].tolist(), [flags[bool(x)] for x in frame["input"].tolist()])
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -200,12 +201,6 @@ def read_provenance(outdir: Path) -> list[dict[str, str]]:
         reader = csv.reader(handle)
         next(reader, None)
         return [dict(zip(FRAME_COLUMNS, row, strict=True)) for row in reader]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return value
 
 
 def _excel_number(value: Any) -> Any:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cached_property
 
+from ..numbers import Number
 from . import official
 from .model import Axis, Field, FieldType, GridCell, Section, Table
 from .rules import (
@@ -26,7 +26,6 @@ from .rules import (
 )
 from .tables import build_table2, build_table3, build_table4
 
-Number = int | Decimal
 
 __all__ = [
     "FORM",

@@ -20,7 +20,8 @@ from docx.text.paragraph import Paragraph
 from ..errors import UsageError
 from ..form import FORM, official
 from ..report import styles
-from ..report.context import format_amount, parse_date, parse_fee_statement
+from ..numbers import to_json
+from ..report.context import parse_date, parse_fee_statement
 from .labels import fold as normalise
 
 
@@ -114,8 +115,7 @@ def to_jsonable(data: dict[str, Any]) -> dict[str, Any]:
     """Decimals as JSON numbers (via float only when exact enough to print the same digits)."""
     def convert(value: Any) -> Any:
         if isinstance(value, Decimal):
-            text = format_amount(value)
-            return int(text) if "." not in text else float(text)
+            return to_json(value)
         if isinstance(value, dict):
             return {k: convert(v) for k, v in value.items()}
         if isinstance(value, list):

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import NianbaoError, UsageError
 from ..findings import Finding
+from ..numbers import to_json
 from ..form import FORM, Severity, official
 from . import labels as lb
 from .align import Document, TableResult, Token, align_rows, align_single_row, check_headers, tokenize
@@ -83,10 +84,7 @@ class ImportResult:
         }
 
 
-def _json_number(value: int | Decimal) -> int | float:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
+_json_number = to_json
 
 
 # -- readers ----------------------------------------------------------------------------------------

@@ -16,8 +16,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from ..form import Field, FieldType
-
-Number = int | Decimal
+from ..numbers import Number
 
 MAX_DECIMALS = 4
 _PLACEHOLDERS = frozenset({"无", "-", "—", "–", "/", "\\", "——", "--", "无。", "没有", "n/a", "na"})

@@ -21,6 +21,7 @@ from ..checks import TABLES, rule_findings, tainted_keys
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..form import FORM, CellRule, FieldType, Number, official
+from ..numbers import plain
 from . import names
 
 # Finding codes of this stage (the rule ids of official-format.md §8 are used where a rule applies).
@@ -83,11 +84,7 @@ def format_count(value: Number) -> str:
 
 def format_amount(value: Number) -> str:
     """万元/元 amounts without trailing zeros and never in exponent form: 0 → "0", 12.50 → "12.5"."""
-    number = Decimal(value)
-    if number == 0:
-        return "0"
-    text = format(number.normalize(), "f")
-    return text
+    return plain(Decimal(value))
 
 
 def format_value(key: str, value: Number) -> str:

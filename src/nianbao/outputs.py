@@ -274,15 +274,35 @@ def _merged_table_sheet(ws: Any, table: Table, result: MergeResult) -> None:
         rows[loc.row][loc.col] = _grid_cell(ws, cell, result)
         if cell.rowspan > 1 or cell.colspan > 1:
             ws.merged_cells.add(_ref(loc.row, loc.col, loc.row + cell.rowspan - 1, loc.col + cell.colspan - 1))
-    label_cols = {layout.grid_location(table, c).col for c in table.grid if c.kind in ("label", "note")}
+    widths = _label_widths(table)
     for col in range(left, right + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 24 if col in label_cols else 12
+        ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 12)
+    for cell in table.grid:  # long labels wrap: give their rows the lines they need
+        if cell.kind == "label" and cell.rowspan == 1 and cell.colspan == 1:
+            loc = layout.grid_location(table, cell)
+            lines = -(-2 * len(cell.text) // int(widths[loc.col] - 2))
+            if lines > 1:
+                ws.row_dimensions[loc.row].height = 15 * lines
     ws.row_dimensions[2].height = 15 * (1 + len(note) // (12 * table.n_cols))
     ws.print_area = _ref(1, left, bottom, right)
     _landscape(ws)
     for r in range(1, bottom + 1):
         line = rows.get(r, {})
         ws.append([line.get(c) for c in range(1, right + 1)])
+
+
+_MAX_LABEL_WIDTH = 44  # characters of width (a Chinese character takes two)
+
+
+def _label_widths(table: Table) -> dict[int, float]:
+    """Label columns as wide as their longest single-column label (up to a limit, then wrapped)."""
+    widths: dict[int, float] = {}
+    for cell in table.grid:
+        if cell.kind in ("label", "note"):
+            col = layout.grid_location(table, cell).col
+            need = 2 * len(cell.text) + 2 if cell.colspan == 1 and cell.rowspan == 1 else 10
+            widths[col] = min(_MAX_LABEL_WIDTH, max(widths.get(col, 10), need))
+    return widths
 
 
 def _grid_cell(ws: Any, cell: GridCell, result: MergeResult) -> WriteOnlyCell:

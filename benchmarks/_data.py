@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.form import FORM, BoundRule, SumRule, ZeroRule, official
+from nianbao.numbers import to_json
 
 # Bump when the generator changes, so cached files are rebuilt.
 GENERATOR_VERSION = "3"
@@ -220,14 +221,21 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[i:i + size]
 
 
-def ensure_workbooks(n: int, workers: int | None = None, regenerate: bool = False) -> Path:
-    """The directory of n filled workbooks plus departments.csv, generated once (both cores)."""
-    out = workbook_dir(n)
+def _start(out: Path, regenerate: bool) -> Path | None:
+    """None when `out` is complete already; else a fresh partial folder to fill and then publish."""
     if regenerate and out.exists():
         shutil.rmtree(out)
     if (out / ".complete").exists():
+        return None
+    return Path(tempfile.mkdtemp(prefix=out.name + ".", suffix=".partial", dir=CACHE))
+
+
+def ensure_workbooks(n: int, workers: int | None = None, regenerate: bool = False) -> Path:
+    """The directory of n filled workbooks plus departments.csv, generated once (both cores)."""
+    out = workbook_dir(n)
+    tmp = _start(out, regenerate)
+    if tmp is None:
         return out
-    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", suffix=".partial", dir=CACHE))
     (tmp / "returned").mkdir()
     names = department_names(n)
     jobs = [(tmp / "returned" / f"{i:04d}_{name}.xlsx", i, name) for i, name in enumerate(names, start=1)]
@@ -242,17 +250,13 @@ def ensure_workbooks(n: int, workers: int | None = None, regenerate: bool = Fals
 
 
 # -- render inputs ----------------------------------------------------------------------------------
-def _jsonable(v: int | Decimal) -> int | float:
-    return float(v) if isinstance(v, Decimal) else v
-
-
 def report_data(index: int, dept: str) -> dict[str, Any]:
     """A merged.json-shaped document for one department's report."""
     d = department_data(index, dept)
     numbers = {**FORM.compute_derived(d["values"]), **{k: d["values"][k] for k in d["values"] if k.startswith("fee.")}}
     return {
         "body": dept, "year": YEAR, "template_version": FORM.template_version,
-        "values": {k: _jsonable(v) for k, v in numbers.items()},
+        "values": {k: to_json(v) for k, v in numbers.items()},
         "texts": d["texts"], "departments": [dept], "sources": [], "findings": [],
     }
 
@@ -264,11 +268,9 @@ def report_dir(r: int) -> Path:
 def ensure_reports(r: int, regenerate: bool = False) -> Path:
     """r merged.json-shaped files (report_0001.json …), generated once."""
     out = report_dir(r)
-    if regenerate and out.exists():
-        shutil.rmtree(out)
-    if (out / ".complete").exists():
+    tmp = _start(out, regenerate)
+    if tmp is None:
         return out
-    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", suffix=".partial", dir=CACHE))
     for i, name in enumerate(department_names(r), start=1):
         (tmp / f"report_{i:04d}.json").write_text(
             json.dumps(report_data(i, name), ensure_ascii=False), encoding="utf-8")

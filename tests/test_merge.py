@@ -101,6 +101,7 @@ def test_every_bad_file_has_an_error_naming_it(merged) -> None:
         "区应急局.xls": {"F-XLS"},
         "区审计局.xlsx": {"F-CORRUPT"},
         "区人社局.xlsx": {"F-ENCRYPTED"},
+        "": {"F-MISSING"},  # 区林业局 sent nothing: an error of the merge, not of a file
     }
     typo = next(f for f in result.findings if f.code == "V-INVALID")
     assert (typo.sheet, typo.cell) == (layout.location("t3.new.business").sheet, layout.location("t3.new.business").cell)

@@ -48,14 +48,17 @@ __all__ = [
 # Files the coordinator may have received; other files in the folder (notes, scans) are listed as ignored.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".et", ".ett", ".ods", ".csv"})
 
-FILE_STATUS = {"merged": "已汇总", "rejected": "有错误未汇总", "duplicate": "重复未汇总"}
+FILE_STATUS = {"merged": "已汇总", "rejected": "有错误未汇总", "duplicate": "重复未汇总", "copy": "相同副本，只计一份"}
 DEPARTMENT_STATUS = {
     "merged": "已汇总",
     "rejected": "有错误未汇总",
     "duplicate": "重复报送未汇总",
     "not_returned": "未报送",
+    "allowed_missing": "经同意不报送",
     "not_on_roster": "不在部门名单",
 }
+# What merged.json says of the report made from it (set by `build`; None when none was written).
+REPORT_KINDS = ("final", "draft")
 FRAME_COLUMNS = ("department", "key", "value", "file", "sheet", "cell", "input")
 
 
@@ -92,6 +95,9 @@ class MergeResult:
     department_status: dict[str, str] = field(default_factory=dict)  # department → DEPARTMENT_STATUS key
     ignored: list[str] = field(default_factory=list)  # files in the folder that are not workbooks
     template_version: str = FORM.template_version
+    allowed_missing: list[str] = field(default_factory=list)  # roster departments knowingly left out
+    date: str = ""  # the collection's date: the latest 填报日期 of the merged workbooks (ISO), "" if none
+    report: str | None = None  # a REPORT_KINDS value once a report was written from this merge
 
     @property
     def has_errors(self) -> bool:
@@ -113,7 +119,10 @@ class MergeResult:
             "texts": self.texts,
             "departments": self.departments,
             "not_returned": self.not_returned,
+            "allowed_missing": self.allowed_missing,
             "department_status": self.department_status,
+            "date": self.date or None,
+            "report": self.report,
             "sources": [s.to_dict() for s in self.sources],
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -163,13 +172,44 @@ def _majority(values: Iterable[Any]) -> Any:
     return counted.most_common(1)[0][0] if counted else None
 
 
+def _majority_spelling(named: Sequence[tuple[str, str]]) -> str:
+    """The spelling most (department, spelling) pairs agree on, compared normalized, kept as first typed."""
+    common = _majority(normalize_name(s) for _d, s in named)
+    return next((s for _d, s in named if normalize_name(s) == common), "")
+
+
+def spelling_finding(what: str, key: str, named: Sequence[tuple[str, str]], used: str, why: str) -> Finding | None:
+    """A warning when departments typed a name differently: each spelling, who gave it, which one is used."""
+    by_spelling: dict[str, list[str]] = {}
+    for department, spelling in named:
+        if spelling:
+            by_spelling.setdefault(spelling, []).append(department)
+    if len(by_spelling) < 2:
+        return None
+    listing = "；".join(f"「{s}」（{'、'.join(ds)}）" for s, ds in by_spelling.items())
+    message = (f"各部门填写的{what}有 {len(by_spelling)} 种写法：{listing}。本次使用「{used}」（{why}）。"
+               f"请核实，必要时请有关部门改正后重新汇总")
+    loc = layout.location(key)
+    return Finding(code="F-SPELLING", severity="warning", message=message, sheet=loc.sheet, cell=loc.cell, key=key,
+                   value=list(by_spelling), expected=used, extra={"spellings": by_spelling})
+
+
+def _cover_names(reads: Iterable[WorkbookRead]) -> list[tuple[str, str]]:
+    """(department or file, body as typed) of each file whose cover gives a body."""
+    return [(r.department or r.file, r.identity.body) for r in reads if r.identity.body]
+
+
 def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | None,
                        roster: list[str] | None) -> tuple[str, int | None, list[Finding]]:
-    """Check body, year and department of every readable file; returns the body and year merged."""
+    """Check body, year and department of every readable file; returns the body and year merged.
+
+    Findings without a file (a spelling summary) are returned too; the caller files them by `file`.
+    """
     readable = [r for r in reads if r.readable]
-    if not body:  # the spelling most files agree on (compared normalized, kept as typed)
-        common = _majority(normalize_name(r.identity.body) for r in readable)
-        body = next((r.identity.body for r in readable if normalize_name(r.identity.body) == common), "")
+    named = _cover_names(readable)
+    why = "以 --body 指定的为准" if body else "多数部门的写法"
+    body = body or _majority_spelling(named)  # compared normalized, kept as typed
+    spelling = spelling_finding(official.META_FIELDS[0][1], "meta.body", named, body, why)
     year = year or _majority(r.identity.year for r in readable)
     roster_names = roster_index(roster) or {}
     findings: list[Finding] = []
@@ -196,7 +236,7 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
                 r, "F-DEPARTMENT", "meta.department",
                 f"填报部门「{ident.department}」不在部门名单中{hint}：请核对名单，或确认是否用了其他部门的模板",
                 ident.department, close[0] if close else "名单中的部门"))
-    return body, year, findings
+    return body, year, [*findings, *([spelling] if spelling else [])]
 
 
 def roster_index(roster: Sequence[str] | None) -> dict[str, str] | None:
@@ -219,16 +259,44 @@ def department_of(read: WorkbookRead, names: Mapping[str, str] | None) -> str:
     return names[matches[0]] if matches else ""
 
 
-def _duplicate_findings(reads: list[WorkbookRead], departments: list[str]) -> tuple[set[int], list[Finding]]:
-    """Two or more files for one department: an error on each, naming the newer one; merge none of them."""
+def _copy_findings(reads: list[WorkbookRead], indexes: list[int], department: str) -> tuple[list[int], list[Finding]]:
+    """Byte-identical files of one department: the first by path counts, each later copy gets a warning.
+
+    Returns the indexes left (one per distinct content) and the warnings.
+    """
+    first_of: dict[str, int] = {}
+    findings: list[Finding] = []
+    for i in sorted(indexes, key=lambda i: reads[i].file):
+        kept = first_of.setdefault(reads[i].sha256, i)
+        if kept != i:
+            findings.append(Finding(
+                code="F-COPY", severity="warning", file=reads[i].file, department=department,
+                message=f"与 {reads[kept].file} 内容完全相同，已只计一份（汇总的是 {reads[kept].file}）；"
+                        f"可把这份副本移出文件夹", value=reads[i].file, expected=reads[kept].file))
+    return sorted(first_of.values()), findings
+
+
+def _duplicate_findings(reads: list[WorkbookRead],
+                        departments: list[str]) -> tuple[set[int], set[int], list[Finding]]:
+    """Two or more files for one department: (duplicated, copies, findings).
+
+    Byte-identical copies are dropped with a warning and the first is merged; files that differ are an
+    error on each, naming the newer one, and none of them is merged.
+    """
     groups: dict[str, list[int]] = {}
     for i, (r, department) in enumerate(zip(reads, departments, strict=True)):
         if r.department:  # also files refused for their content: the clerk must say which one counts
             groups.setdefault(department, []).append(i)
     duplicated: set[int] = set()
+    copies: set[int] = set()
     findings: list[Finding] = []
     for department, indexes in groups.items():
         if len(indexes) < 2:
+            continue
+        distinct, copy_findings = _copy_findings(reads, indexes, department)
+        if len(distinct) < 2:
+            copies.update(set(indexes) - set(distinct))
+            findings += copy_findings
             continue
         duplicated.update(indexes)
         files = sorted((reads[i] for i in indexes), key=lambda r: (r.mtime, r.identity.date), reverse=True)
@@ -242,7 +310,7 @@ def _duplicate_findings(reads: list[WorkbookRead], departments: list[str]) -> tu
             findings.append(Finding(code="F-DUPLICATE", severity="error", message=message, file=r.file,
                                     department=department, value=r.file, expected=newest.file,
                                     extra={"files": [x.file for x in files], "newest": newest.file}))
-    return duplicated, findings
+    return duplicated, copies, findings
 
 
 # -- merging -----------------------------------------------------------------------------------------
@@ -296,20 +364,70 @@ def merged_texts(reads: Sequence[tuple[WorkbookRead, str]]) -> dict[str, str]:
     return out
 
 
+ISSUER_KEY, ISSUER_LABEL = official.REPORT_INFO_TEXTS[0][:2]
+
+
+def merged_issuer(reads: Sequence[tuple[WorkbookRead, str]]) -> tuple[str, Finding | None]:
+    """落款机关: the spelling most departments gave (compared normalized), and a warning if they differ."""
+    named = [(d, r.texts.get(ISSUER_KEY, "").strip()) for r, d in reads]
+    named = [(d, s) for d, s in named if s]
+    used = _majority_spelling(named)
+    return used, spelling_finding(ISSUER_LABEL, ISSUER_KEY, named, used, "多数部门的写法")
+
+
+def allowed_roster_names(allowed: Sequence[str], roster: Sequence[str] | None) -> list[str]:
+    """The roster spellings of the departments knowingly left out; a name not on the roster is a usage error."""
+    if not allowed:
+        return []
+    if roster is None:
+        raise UsageError("--allow-missing 需要同时给出部门名单（--roster）")
+    names = roster_index(roster) or {}
+    unknown = [a for a in allowed if normalize_name(a) not in names]
+    if unknown:
+        raise UsageError(f"--allow-missing 中的部门不在部门名单中：{'、'.join(unknown)}（请按名单中的名称填写）")
+    return list(dict.fromkeys(names[normalize_name(a)] for a in allowed))
+
+
+def _missing_findings(status: Mapping[str, str]) -> list[Finding]:
+    """A roster department that sent nothing, and was not knowingly left out, keeps the report from being final."""
+    return [Finding(code="F-MISSING", severity="error", department=d, value=d,
+                    message=f"「{d}」未报送工作簿：请催报后重新汇总；如经同意不报送，"
+                            f"汇总时用 --allow-missing {d} 注明")
+            for d, s in status.items() if s == "not_returned"]
+
+
+def collection_date(reads: Iterable[WorkbookRead]) -> str:
+    """The latest 填报日期 of the given workbooks (ISO), or "" when none gives a readable date."""
+    from .report.context import parse_date
+
+    days = []
+    for r in reads:
+        try:
+            days.append(parse_date(r.identity.date))
+        except ValueError:
+            continue
+    return max(days).isoformat() if days else ""
+
+
 def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, body: str | None = None,
-                year: int | None = None, ignored: Sequence[str] = ()) -> MergeResult:
+                year: int | None = None, ignored: Sequence[str] = (),
+                allowed_missing: Sequence[str] = ()) -> MergeResult:
     """Cross-file checks and the merge, on files already read and checked one by one.
 
-    The cross-file findings (body, year, department, duplicates) are added to each file's `findings`.
+    The cross-file findings of one file (body, year, department, duplicates) are added to its `findings`;
+    those of the whole merge (spellings, departments not returned) follow the files' findings.
+    `allowed_missing` names roster departments knowingly left out (a UsageError if not on the roster).
     """
     roster = _display_roster(roster, reads)
+    allowed = allowed_roster_names(allowed_missing, roster)
     names = roster_index(roster)
     departments = [department_of(r, names) for r in reads]
     by_file = {r.file: r for r in reads}
     body, year, identity_findings = _identity_findings(reads, body, year, roster)
-    duplicated, duplicate_findings = _duplicate_findings(reads, departments)
+    duplicated, copies, duplicate_findings = _duplicate_findings(reads, departments)
+    overall: list[Finding] = []
     for finding in (*identity_findings, *duplicate_findings):
-        by_file[finding.file].findings.append(finding)
+        (by_file[finding.file].findings if finding.file else overall).append(finding)
 
     sources: list[SourceFile] = []
     merged: list[tuple[WorkbookRead, str]] = []
@@ -317,22 +435,27 @@ def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, b
     position = {d: i for i, d in enumerate(roster or [])}
     for i, (r, department) in enumerate(zip(reads, departments, strict=True)):
         status = "duplicate" if i in duplicated else ("rejected" if r.has_errors or not r.readable else "merged")
+        status = "copy" if i in copies else status
         sources.append(SourceFile(r.file, r.sha256, department, status, r.mtime, r.identity.date, r.size))
         if status == "merged":
             merged.append((r, department))
-        if department:
+        if department and status != "copy":  # a dropped copy says nothing the kept file does not
             on_roster = roster is None or department in position
             seen[department] = _worse(seen.get(department), status) if on_roster else "not_on_roster"
     merged.sort(key=lambda pair: (position.get(pair[1], len(position)), pair[1]))
-    status = {d: "not_returned" for d in roster or []}
+    status = {d: "allowed_missing" if d in allowed else "not_returned" for d in roster or []}
     status.update(seen)
     ordered = {d: status[d] for d in sorted(status, key=lambda d: (position.get(d, len(position)), d))}
     frame = build_frame(merged)
+    texts = merged_texts(merged)
+    texts[ISSUER_KEY], issuer_spelling = merged_issuer(merged)
+    overall += [*([issuer_spelling] if issuer_spelling else []), *_missing_findings(ordered)]
     return MergeResult(
-        body=body, year=year, values=merged_values(frame), texts=merged_texts(merged),
+        body=body, year=year, values=merged_values(frame), texts=texts,
         departments=[d for _r, d in merged], sources=sources,
-        findings=_attributed_findings(reads, sources), frame=frame, roster=roster,
-        department_status=ordered, ignored=list(ignored),
+        findings=[*_attributed_findings(reads, sources), *overall], frame=frame, roster=roster,
+        department_status=ordered, ignored=list(ignored), allowed_missing=allowed,
+        date=collection_date(r for r, _d in merged),
     )
 
 
@@ -357,7 +480,7 @@ def _display_roster(roster: list[str] | None, reads: list[WorkbookRead]) -> list
 
 def _worse(previous: str | None, status: str) -> str:
     """A department's status from its files: a duplicate beats a rejection beats a merge."""
-    order = ["merged", "rejected", "duplicate"]
+    order = ["merged", "rejected", "duplicate"]  # a dropped identical copy ("copy") is not counted
     return max(previous or "merged", status, key=order.index)
 
 
@@ -388,25 +511,28 @@ def read_all(paths: Sequence[Path], directory: Path, show_progress: bool = False
 
 def run_merge(directory: Path, roster: Path | None = None, *, show_progress: bool = False,
               body: str | None = None, year: int | None = None, exclude: Sequence[Path] = (),
-              jobs: int | None = None, last_year: Path | None = None) -> MergeResult:
+              jobs: int | None = None, last_year: Path | None = None,
+              allowed_missing: Sequence[str] = ()) -> MergeResult:
     """Read every workbook under `directory`, check each, and merge those without errors.
 
     `body`/`year` fix what the files must say; by default the value most files agree on is used.
     `exclude` keeps an output folder inside `directory` from being read back. `jobs` is the number of
     reading processes (default: one per core when there are many files). `last_year` (last year's
     merged.json, workbook or published report) adds the cross-year findings C1, C2, T2-3 and swings.
+    `allowed_missing` names roster departments knowingly left out (checked against the roster first).
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise UsageError(f"找不到文件夹：{directory}")
     names = _load_roster(roster) if roster else None
+    allowed_roster_names(allowed_missing, names)  # a name off the roster fails before any reading
     last = load_last_year(last_year) if last_year else None  # a bad file fails before any reading
     paths, ignored = discover_files(directory, [*exclude, *([roster] if roster else []),
                                                 *([last_year] if last_year else [])])
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
     reads = read_all(paths, directory, show_progress, jobs)
-    result = merge_reads(reads, names, body=body, year=year,
+    result = merge_reads(reads, names, body=body, year=year, allowed_missing=allowed_missing,
                          ignored=[p.relative_to(directory).as_posix() for p in ignored])
     if last is not None and last_year is not None:
         result.findings.extend(compare_to_last(result.to_json_dict(), last, file=last_year.name))

@@ -10,7 +10,6 @@ year's number; warning).
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -20,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .fileio import read_json
 from .findings import Finding, codes
-from .numbers import plain
+from .numbers import NotANumber, plain, to_decimal
 from .form import FORM, Severity, official
 
 __all__ = ["CROSSYEAR_CODES", "SWING_FACTOR", "SWING_MINIMUM", "compare", "compare_to_last", "load_last_year"]
@@ -206,6 +206,17 @@ def compare_to_last(this: Mapping[str, Any], last: Mapping[str, Any], *, file: s
     return out
 
 
+def _check_last_values(values: Mapping[str, Any], path: Path) -> None:
+    """Last year's numbers go into sums and ratios: NaN, Infinity or 1e400 there is refused, naming the key."""
+    for key, raw in values.items():
+        if raw is None:
+            continue
+        try:
+            to_decimal(raw)
+        except NotANumber as exc:
+            raise UsageError(f"上年数据 {path} 中 {key} 的值 {raw} {exc}，请核对上年的 merged.json。") from exc
+
+
 def load_last_year(path: Path) -> dict[str, Any]:
     """Last year's data as a merged.json-shaped dict: from a merged.json, a workbook filled in last year's
     template, or any report `nianbao import` can read."""
@@ -215,12 +226,10 @@ def load_last_year(path: Path) -> dict[str, Any]:
     if path.suffix.lower() == ".xlsx":
         return _last_year_workbook(path)
     if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UsageError(f"上年数据 {path.name} 不是有效的 JSON：{exc}") from exc
+        data = read_json(path, what="上年数据 ")
         if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
             raise UsageError(f"上年数据 {path.name} 不是 nianbao 汇总结果（merged.json，需含 values）。")
+        _check_last_values(data["values"], path)
         return data
     from .importer.published import import_published
 

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import math
+import unicodedata
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 # Counts are int; amounts (万元, 元) are Decimal, so 96171.6 stays exactly 96171.6.
 Number = int | Decimal
+
+# Excel keeps 15 significant digits, so no count or amount typed into a workbook reaches 10^15; a larger
+# value (1e400 is infinite to any reader that uses floats) is a typing or export error, not a figure.
+MAX_MAGNITUDE = Decimal(10) ** 15
+
+
+class NotANumber(ValueError):
+    """A value the number parser refuses; the argument is the reason, in Chinese."""
+
+
+def to_decimal(value: Any) -> Decimal:
+    """The one number parser for data values: int, float, Decimal or numeric text → a finite Decimal.
+
+    Refused (NotANumber): bools, None, other types, text that is not a number, NaN, ±Infinity, and any
+    magnitude of MAX_MAGNITUDE or more.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise NotANumber("不是数字")
+    if isinstance(value, float):
+        number = Decimal(repr(value)) if math.isfinite(value) else Decimal(str(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(unicodedata.normalize("NFKC", value).replace(",", "").strip())
+        except InvalidOperation:
+            raise NotANumber("不是数字") from None
+    else:
+        number = Decimal(value)
+    if number.is_nan():
+        raise NotANumber("不是数字（NaN）")
+    if not number.is_finite() or abs(number) >= MAX_MAGNITUDE:
+        raise NotANumber(f"超出可能的范围（应小于 {plain(MAX_MAGNITUDE)}）")
+    return number
 
 
 def plain(value: Any) -> str:

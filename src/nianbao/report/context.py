@@ -8,12 +8,11 @@ recomputation is an error under the rule that defines it (T3-2, T3-3, T4-1).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,7 +20,7 @@ from ..checks import TABLES, rule_findings, tainted_keys
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..form import FORM, CellRule, FieldType, Number, official
-from ..numbers import plain
+from ..numbers import NotANumber, plain, to_decimal
 from . import names
 
 # Finding codes of this stage (the rule ids of official-format.md §8 are used where a rule applies).
@@ -59,23 +58,11 @@ def paragraphs(text: str | None) -> list[str]:
 
 # -- numbers ----------------------------------------------------------------------------------------
 def _as_decimal(value: Any) -> Decimal | None:
-    """A finite Decimal, or None when the value is not a number (bools are not numbers here)."""
-    if isinstance(value, bool) or value is None:
+    """A finite Decimal, or None when the value is not a number (bools, NaN, ±Infinity, 1e400 are not)."""
+    try:
+        return to_decimal(value)
+    except NotANumber:
         return None
-    if isinstance(value, int | Decimal):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        number = Decimal(repr(value))
-    elif isinstance(value, str):
-        try:
-            number = Decimal(unicodedata.normalize("NFKC", value).replace(",", "").strip())
-        except InvalidOperation:
-            return None
-    else:
-        return None
-    return number if number.is_finite() else None
 
 
 def format_count(value: Number) -> str:
@@ -115,11 +102,19 @@ def _finding(code: str, message: str, key: str = "", value: Any = None, expected
     return Finding(code=code, severity=severity, message=message, key=key, value=value, expected=expected)
 
 
+def _shown(raw: Any) -> str:
+    """A refused value as the data wrote it (Decimal('Infinity') → Infinity), cut short."""
+    text = str(raw) if isinstance(raw, Decimal | int | float) else repr(raw)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 def _read_number(key: str, raw: Any, findings: list[Finding]) -> Number | None:
     f = FORM.by_key[key]
-    number = _as_decimal(raw)
-    if number is None:
-        findings.append(_finding(_cell_rule_code(key), f"「{f.label}」不是数字：{raw!r}。", key, raw))
+    try:
+        number = to_decimal(raw)
+    except NotANumber as exc:
+        findings.append(_finding(_cell_rule_code(key), f"「{f.label}」（{key}）{exc}：{_shown(raw)}。", key,
+                                 _shown(raw)))
         return None
     if number < 0:
         findings.append(_finding(_cell_rule_code(key), f"「{f.label}」不能为负数：{raw}。", key, raw))

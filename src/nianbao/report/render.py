@@ -11,10 +11,8 @@ import datetime as dt
 import functools
 import gc
 import io
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from jinja2 import Environment, StrictUndefined, Template, TemplateError, Undefi
 
 from .. import parallel
 from ..errors import NianbaoError, UsageError
-from ..fileio import atomic_path
+from ..fileio import atomic_path, read_json
 from ..findings import Finding, Severity, has_errors
 from ..form import official
 from . import names
@@ -203,14 +201,7 @@ _CHUNK_REPORTS = 5
 
 def load_data(path: Path) -> dict[str, Any]:
     """A merged.json-shaped file; amounts keep their exact decimal digits. Bad files are a UsageError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"无法读取 {path}：{exc.strerror or exc}") from exc
-    try:
-        data = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{Path(path).name} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）。") from exc
+    data = read_json(path)
     if not isinstance(data, dict):
         raise UsageError(f"{Path(path).name} 的内容应为 JSON 对象（含 body、year、values、texts）。")
     return data

@@ -128,12 +128,13 @@ def test_random_split_survives_workbooks_merge_render_import(tmp_path: Path) -> 
     """data → department workbooks → merge → docx → import gives back every number."""
     from nianbao.merge import run_merge
     from nianbao.workbook.template import Identity, write_filled
+    from test_merge_support import CONTACT
 
     rng = random.Random(20250108)
     departments = ("甲科", "乙科")
     per_department = [_valid_values(rng) for _ in departments]
     for name, values in zip(departments, per_department, strict=True):
-        write_filled(tmp_path / "in" / f"{name}.xlsx", Identity("某某镇", 2024, name), values)
+        write_filled(tmp_path / "in" / f"{name}.xlsx", Identity("某某镇", 2024, name), values, meta=CONTACT)
     merged = run_merge(tmp_path / "in")
     assert not merged.has_errors, [f.message for f in merged.findings if f.is_error]
     out = tmp_path / "r.docx"

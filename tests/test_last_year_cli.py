@@ -12,14 +12,14 @@ from nianbao.cli import main
 from nianbao.form import FORM
 from nianbao.workbook import layout
 from nianbao.workbook.template import Identity, write_filled
-from test_merge_support import BODY, YEAR, consistent_values
+from test_merge_support import BODY, CONTACT, YEAR, consistent_values
 
 CARRIED = "t3.carried_over.natural_person"
 
 
 def _this_year(folder: Path) -> dict[str, int]:
     values = consistent_values(random.Random(7))
-    write_filled(folder / "甲科.xlsx", Identity(BODY, YEAR, "甲科"), values)
+    write_filled(folder / "甲科.xlsx", Identity(BODY, YEAR, "甲科"), values, meta=CONTACT)
     return FORM.compute_derived(values)
 
 
@@ -58,7 +58,7 @@ def test_check_takes_last_years_workbook_and_points_at_the_cell(tmp_path: Path) 
     this = _this_year(tmp_path)
     last_values = consistent_values(random.Random(8))
     last_path = tmp_path / "last" / "甲科-2023.xlsx"
-    write_filled(last_path, Identity(BODY, YEAR - 1, "甲科"), last_values)
+    write_filled(last_path, Identity(BODY, YEAR - 1, "甲科"), last_values, meta=CONTACT)
     expected = FORM.compute_derived(last_values)["t3.carried_forward.natural_person"]
     result = CliRunner().invoke(main, ["check", str(tmp_path / "甲科.xlsx"), "--last-year", str(last_path), "--json"])
     assert expected != this[CARRIED], "the seeds must give different figures"

@@ -44,11 +44,17 @@ def zero_values() -> dict[str, int]:
     return {k: 0 for k in FORM.input_numeric_keys}
 
 
+# What a clerk puts on the cover besides the numbers; without a name and phone a workbook has errors.
+CONTACT = {"meta.preparer": "张三", "meta.phone": "0574-86761234", "meta.date": "2025-01-06"}
+
+
 def write_department(path: Path, department: str, values: Mapping[str, object], *, body: str = BODY,
                      year: int | None = YEAR, texts: Mapping[str, str] | None = None,
                      meta: Mapping[str, str] | None = None) -> Path:
+    """A returned workbook; the cover's contact fields are filled unless `meta` overrides them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_filled(path, Identity(body, year, department), values, texts=texts, meta=meta)  # type: ignore[arg-type]
+    write_filled(path, Identity(body, year, department), values, texts=texts,  # type: ignore[arg-type]
+                 meta={**CONTACT, **(meta or {})})
     return path
 
 

@@ -12,6 +12,7 @@ from nianbao.cli import main
 from nianbao.form import FORM
 from nianbao.workbook.template import Identity, write_filled
 from report_helpers import EXAMPLE
+from test_merge_support import CONTACT
 
 
 def _folder_with_a_bad_workbook(tmp_path: Path) -> Path:
@@ -19,7 +20,7 @@ def _folder_with_a_bad_workbook(tmp_path: Path) -> Path:
     shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     values = dict.fromkeys(FORM.input_numeric_keys, 0)
     values["t3.new.natural_person"] = 1  # received one application, concluded none: breaks T3-1
-    write_filled(folder / "经济发展办.xlsx", Identity("大榭街道", 2024, "经济发展办"), values)
+    write_filled(folder / "经济发展办.xlsx", Identity("大榭街道", 2024, "经济发展办"), values, meta=CONTACT)
     return folder
 
 

@@ -39,6 +39,8 @@ PREPARERS: dict[str, str] = {
     "综合行政执法队": "周斌",
     "平安建设办": "吴昊",
 }
+# Each preparer's office line (fictional numbers in the 0574 area code), for the coordinator's call-backs.
+PHONES: dict[str, str] = {department: f"0574-8676{1001 + i}" for i, department in enumerate(PREPARERS)}
 COORDINATOR = "党建综合办（党政办）"
 
 NARRATIVE: dict[str, str] = {
@@ -116,7 +118,7 @@ def main() -> None:
             Identity(body=BODY, year=YEAR, department=department),
             department_values(penalties),
             texts=NARRATIVE if department == COORDINATOR else None,
-            meta={"meta.preparer": PREPARERS[department], "meta.date": FILLED_ON},
+            meta={"meta.preparer": PREPARERS[department], "meta.phone": PHONES[department], "meta.date": FILLED_ON},
         )
     print(f"已生成 {len(PENALTIES)} 个部门的工作簿和 {ROSTER}（{HERE.name}）")
 

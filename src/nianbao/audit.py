@@ -17,6 +17,7 @@ from typing import Any
 
 from . import checks
 from .crossyear import CROSSYEAR_CODES, compare
+from .fileio import skipped_link_findings, walk_files
 from .findings import Finding, codes
 from .numbers import plain
 from .form import FORM, RULE_TITLES, CellRule, Severity, official
@@ -337,13 +338,19 @@ def audit_file(path: Path, last: Mapping[str, Any] | None = None) -> AuditReport
     return AuditReport(Path(path).name, result, audit_result(result, last))
 
 
-def collect_files(target: Path) -> list[Path]:
-    """The report files in a folder (sorted, hidden and temporary files skipped), or the one file."""
+def collect_files(target: Path, findings: list[Finding] | None = None) -> list[Path]:
+    """The report files in a folder (sorted, hidden and temporary files skipped), or the one file.
+
+    Symbolic links are followed only inside the folder, never twice to one file; a link out of it (or a
+    broken one) is skipped with an F-SYMLINK warning appended to `findings`.
+    """
     target = Path(target)
     if target.is_file():
         return [target]
-    return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                  and not p.name.startswith((".", "~$")))
+    files, skipped = walk_files(target)
+    if findings is not None:
+        findings += skipped_link_findings(skipped, target)
+    return [p for p in files if p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$"))]
 
 
 def audit_paths(paths: Sequence[Path], last: Mapping[str, Any] | None = None,

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from .findings import Finding
 from .numbers import plain
-from .form import FORM, BoundRule, CellRule, Field, Rule, SumRule, ZeroRule
+from .form import FORM, BoundRule, CellRule, Field, Rule, SumRule, ZeroRule, entry
 from .reader.values import Number, parse_value
 from .reader.xlsx import WorkbookRead, read_workbook
 from .workbook.layout import location
 
 __all__ = ["TABLES", "WORKBOOK", "Context", "Places", "cached_total_findings", "check_read", "check_workbook",
-           "rule_findings", "tainted_keys", "term_label"]
+           "confirm_findings", "cover_findings", "implausible_findings", "rule_findings", "tainted_keys",
+           "term_label"]
 
 # T3-5 and T3-6 can only fail where T3-1 fails in the same column (all cells being >= 0), so they are
 # reported only when T3-1 holds there: one typo gives one error, not three.
@@ -259,10 +260,78 @@ def _cached_finding(rule: SumRule, key: str, raw: object, shown: Number | None, 
     )
 
 
+def _cell_name(field: Field) -> str:
+    loc = location(field.key)
+    return f"{field.part}「{' / '.join(x for x in (*field.row[-1:], *field.column[-1:]) if x)}」{loc.cell}"
+
+
+def _entry_finding(read: WorkbookRead, field: Field, code: str, severity: str, message: str, value: object,
+                   expected: object, **extra: object) -> Finding:
+    loc = location(field.key)
+    return Finding(code=code, severity=severity, message=message, file=read.file, sheet=loc.sheet, cell=loc.cell,
+                   department=read.department, key=field.key, value=value, expected=expected, extra=dict(extra))
+
+
+def cover_findings(read: WorkbookRead) -> list[Finding]:
+    """填报人, 联系电话, 填报日期: empty (with the severity the form declares) or not written as a phone or date."""
+    findings = []
+    for field in FORM.meta:
+        if not field.input or not (field.when_empty or field.format in entry.FORMAT_CHECKS):
+            continue
+        text = str(getattr(read.identity, field.key.split(".", 1)[1], "") or "").strip()
+        label, cell = field.row[0], location(field.key).cell
+        if not text:
+            if field.when_empty:
+                findings.append(_entry_finding(
+                    read, field, entry.COVER_CODE, field.when_empty,
+                    f"「{location(field.key).sheet}」{cell} {label}未填写，请填写{('；' + field.help) if field.help else ''}",
+                    "", label))
+            continue
+        check = entry.FORMAT_CHECKS.get(field.format)
+        if check and not check[0](text):
+            findings.append(_entry_finding(
+                read, field, entry.COVER_CODE, entry.COVER_FORMAT_SEVERITY,
+                f"「{location(field.key).sheet}」{cell} {label}“{text[:30]}”{check[1]}", text, label))
+    return findings
+
+
+def confirm_findings(read: WorkbookRead) -> list[Finding]:
+    """The cover confirms that every number is 0, but some are not: the confirmation or the numbers are wrong."""
+    if not read.identity.all_zero:
+        return []
+    nonzero = [k for k in FORM.input_numeric_keys if read.inputs.get(k, 0) != 0]
+    if not nonzero:
+        return []
+    field = FORM.confirm_field
+    shown = "、".join(f"{_cell_name(FORM.by_key[k])}（{_fmt(read.inputs[k])}）" for k in nonzero[:3])
+    more = f"等 {len(nonzero)} 个" if len(nonzero) > 3 else ""
+    return [_entry_finding(
+        read, field, entry.CONFIRM_CODE, entry.CONFIRM_SEVERITY,
+        f"“{field.row[0]}”选了“{field.choices[0]}”，但 {shown}{more}单元格不为0；请核对数字，或取消这项确认",
+        field.choices[0], "各表数字全部为0", cells=[location(k).cell for k in nonzero])]
+
+
+def implausible_findings(read: WorkbookRead) -> list[Finding]:
+    """Numbers above the plausible bound the form declares for their unit (a warning: the clerk confirms)."""
+    findings = []
+    for key, value in read.inputs.items():
+        field = FORM.by_key[key]
+        bound = entry.plausible_max(field)
+        if bound is not None and value > bound:
+            findings.append(_entry_finding(
+                read, field, entry.IMPLAUSIBLE_CODE, entry.IMPLAUSIBLE_SEVERITY,
+                f"{_cell_name(field)} 填了 {_fmt(value)}，超过了合理上限 {_fmt(bound)}（{field.unit}）；"
+                "请核对是否多打了数字、粘贴错了内容或填错了单位", _fmt(value), f"≤ {_fmt(bound)}"))
+    return findings
+
+
 def check_read(read: WorkbookRead) -> WorkbookRead:
     """Recompute every total from the inputs, then apply the rules; adds to `read.values`/`read.findings`."""
     if not read.readable:
         return read
+    read.findings.extend(cover_findings(read))
+    read.findings.extend(confirm_findings(read))
+    read.findings.extend(implausible_findings(read))
     ctx = Context(read.file, read.department)
     computed = FORM.compute_derived(read.inputs)
     read.values = {**computed, **{k: v for k, v in read.inputs.items() if k not in computed}}

@@ -26,6 +26,7 @@ from . import parallel
 from .checks import check_workbook
 from .crossyear import compare_to_last, load_last_year
 from .errors import UsageError
+from .fileio import skipped_link_findings, walk_files
 from .findings import Finding
 from .numbers import to_json
 from .form import FORM, official
@@ -137,16 +138,22 @@ def _iso(timestamp: float) -> str:
 
 # -- finding the files -------------------------------------------------------------------------------
 
-def discover_files(directory: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path], list[Path]]:
+def discover_files(directory: Path, exclude: Sequence[Path] = (),
+                   findings: list[Finding] | None = None) -> tuple[list[Path], list[Path]]:
     """(workbook candidates, ignored files) under `directory`, recursively, in a stable order.
 
     Hidden files and Office lock files (~$name.xlsx, left behind while a file is open) are skipped.
+    Symbolic links are followed only inside `directory` and a file is never read twice through one;
+    a link out of the folder (or a broken one) is skipped with a warning appended to `findings`.
     """
     excluded = [p.resolve() for p in exclude]
     candidates: list[Path] = []
     ignored: list[Path] = []
-    for path in sorted(directory.rglob("*")):
-        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(directory).parts):
+    files, skipped = walk_files(directory)
+    if findings is not None:
+        findings += skipped_link_findings(skipped, directory)
+    for path in files:
+        if any(part.startswith(".") for part in path.relative_to(directory).parts):
             continue
         if path.name.startswith("~$") or any(path.resolve().is_relative_to(e) for e in excluded):
             continue
@@ -527,13 +534,15 @@ def run_merge(directory: Path, roster: Path | None = None, *, show_progress: boo
     names = _load_roster(roster) if roster else None
     allowed_roster_names(allowed_missing, names)  # a name off the roster fails before any reading
     last = load_last_year(last_year) if last_year else None  # a bad file fails before any reading
+    link_findings: list[Finding] = []
     paths, ignored = discover_files(directory, [*exclude, *([roster] if roster else []),
-                                                *([last_year] if last_year else [])])
+                                                *([last_year] if last_year else [])], link_findings)
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
     reads = read_all(paths, directory, show_progress, jobs)
     result = merge_reads(reads, names, body=body, year=year, allowed_missing=allowed_missing,
                          ignored=[p.relative_to(directory).as_posix() for p in ignored])
+    result.findings.extend(link_findings)
     if last is not None and last_year is not None:
         result.findings.extend(compare_to_last(result.to_json_dict(), last, file=last_year.name))
     return result

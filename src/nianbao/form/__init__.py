@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..numbers import Number
-from . import official
+from . import entry, official
 from .model import Axis, Field, FieldType, GridCell, Section, Table
 from .rules import (
     RULE_TITLES,
@@ -44,6 +44,7 @@ __all__ = [
     "SumRule",
     "Table",
     "ZeroRule",
+    "entry",
     "official",
 ]
 
@@ -64,8 +65,10 @@ def _text_fields() -> tuple[Field, ...]:
 
 def _meta_fields() -> tuple[Field, ...]:
     return tuple(
-        Field(key, "基本信息", (label,), (), FieldType.TEXT, not locked, help=help_, required=True)
-        for key, label, locked, help_ in official.META_FIELDS
+        Field(key, "基本信息", (label,), (), FieldType.TEXT, not locked, help=help_,
+              required=locked or when_empty == Severity.ERROR, when_empty=when_empty, format=format_,
+              choices=official.CONFIRM_CHOICES if format_ == "choice" else ())
+        for key, label, locked, help_, when_empty, format_ in official.META_FIELDS
     )
 
 
@@ -104,6 +107,19 @@ class Form:
     def text_keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.texts if f.type is FieldType.TEXT)
 
+    @cached_property
+    def entry_sections(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(section label, input number keys) in form order: what blank cells are reported by."""
+        sections: dict[str, list[str]] = {}
+        for key in self.input_numeric_keys:
+            sections.setdefault(entry.entry_section(self.by_key[key]), []).append(key)
+        return tuple((label, tuple(keys)) for label, keys in sections.items())
+
+    @cached_property
+    def confirm_field(self) -> Field:
+        """The cover's "all numbers are 0" confirmation."""
+        return next(f for f in self.meta if f.format == "choice")
+
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
 
@@ -113,7 +129,8 @@ class Form:
         numbers = ("一", "二", "三", "四", "五", "六")
         tables = (None, "t2", "t3", "t4", None, None)
         return tuple(
-            Section(n, heading, table, tuple(f.key for f in self.texts if f.part == heading and f.type is FieldType.TEXT))
+            Section(n, heading, table, tuple(f.key for f in self.texts if f.part == heading and f.type is FieldType.TEXT),
+                    mandatory=heading in official.MANDATORY_SECTIONS)
             for n, heading, table in zip(numbers, h, tables, strict=True)
         )
 

@@ -38,6 +38,9 @@ class Field:
     unit: str = ""
     help: str = ""  # a plain-Chinese hint, shown in the workbook
     required: bool = False  # only meaningful for text/metadata fields
+    when_empty: str = ""  # cover fields: the severity of leaving it empty ("" = may stay empty)
+    format: str = ""  # cover fields: "phone", "date" or "choice" (a drop-down of `choices`)
+    choices: tuple[str, ...] = ()
 
     @property
     def numeric(self) -> bool:
@@ -93,3 +96,4 @@ class Section:
     heading: str  # "一、总体情况"
     table: str | None  # "t2" for sections carrying a table
     text_keys: tuple[str, ...] = ()
+    mandatory: bool = False  # must have text in a final report (official.MANDATORY_SECTIONS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .model import Axis
 
 FORMAT_NAME = "国办公开办函〔2021〕30号"
-TEMPLATE_VERSION = "2021.30-v1"
+TEMPLATE_VERSION = "2021.30-v2"
 
 TITLE_SUFFIX = "年政府信息公开工作年度报告"
 
@@ -31,6 +31,9 @@ HEADINGS: tuple[str, ...] = (
     "五、存在的主要问题及改进情况",
     "六、其他需要报告的事项",
 )
+# Sections that must have text (official-format.md §3): 一 and 五 the body's own narrative, 六 at least the
+# 信息处理费 statement. Printed as a bare heading they make a report incomplete (X8).
+MANDATORY_SECTIONS: tuple[str, ...] = (HEADINGS[0], HEADINGS[4], HEADINGS[5])
 
 # ---------------------------------------------------------------------------------------------
 # 表二 主动公开政府信息情况: four stacked blocks, each with its own column headers.
@@ -185,14 +188,22 @@ REPORT_INFO_TEXTS: tuple[tuple[str, str, str], ...] = (
     ("text.report.website", "报告电子版网址", "本报告电子版可在何处查阅或下载。"),
 )
 
-# (key, label, locked in the personalized copy, help)
-META_FIELDS: tuple[tuple[str, str, bool, str], ...] = (
-    ("meta.body", "机关名称", True, "由汇总单位预先填好，不能修改。"),
-    ("meta.year", "报告年度", True, "由汇总单位预先填好，不能修改。"),
-    ("meta.department", "填报部门", True, "由汇总单位预先填好，不能修改。"),
-    ("meta.preparer", "填报人", False, ""),
-    ("meta.phone", "联系电话", False, "填报人的联系电话，便于汇总单位核对。"),
-    ("meta.date", "填报日期", False, "如 2025-01-06。"),
+# The answers of the "all numbers are 0" confirmation; only the first one confirms.
+CONFIRM_CHOICES: tuple[str, ...] = ("是", "否")
+
+# (key, label, locked in the personalized copy, help, severity when left empty, format).
+# The coordinator has to call the clerk back about any question, so a missing name or phone is an
+# error (the file cannot be used); a missing date only delays nothing, so it is a warning. The locked
+# identity fields have their own checks (F-BODY, F-YEAR, F-DEPARTMENT); the confirmation is optional.
+META_FIELDS: tuple[tuple[str, str, bool, str, str, str], ...] = (
+    ("meta.body", "机关名称", True, "由汇总单位预先填好，不能修改。", "", ""),
+    ("meta.year", "报告年度", True, "由汇总单位预先填好，不能修改。", "", ""),
+    ("meta.department", "填报部门", True, "由汇总单位预先填好，不能修改。", "", ""),
+    ("meta.preparer", "填报人", False, "填报人姓名，汇总单位有疑问时联系。", "error", ""),
+    ("meta.phone", "联系电话", False, "填报人的联系电话，便于汇总单位核对。", "error", "phone"),
+    ("meta.date", "填报日期", False, "如 2025-01-06。", "warning", "date"),
+    ("meta.all_zero", "本部门本年度各表数字全部为0（确认）", False,
+     "本年度各表确实没有发生任何事项时选“是”，各表可以不填；否则请在各表中逐项填写。", "", "choice"),
 )
 
 # Labels found only in the 2019 trial layout of 表二 (国办公开办函〔2019〕60号). They identify a report

@@ -1,8 +1,8 @@
 """Turning what a clerk typed into a number: the normalization rules of issue 3.
 
-blank → 0 (warning); 无 - — / → 0 (warning); full-width digits, spaces, thousands separators and a
-trailing unit → normalized (warning); 12.0 → 12 silently; 1.5 in a count cell, negatives, other text →
-invalid (error). Amounts (万元/元) accept up to four decimals.
+blank → 0; 无 - — / → placeholder (0); full-width digits, spaces, thousands separators and a trailing
+unit → normalized; 12.0 → 12 silently; 1.5 in a count cell, negatives, other text → invalid. How serious
+each outcome is, is declared in `nianbao.form.entry.ENTRY_KINDS`. Amounts (万元/元) accept up to four decimals.
 """
 
 from __future__ import annotations
@@ -15,20 +15,20 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
-from ..form import Field, FieldType
+from ..form import Field, FieldType, entry
 from ..numbers import Number
 
 MAX_DECIMALS = 4
-_PLACEHOLDERS = frozenset({"无", "-", "—", "–", "/", "\\", "——", "--", "无。", "没有", "n/a", "na"})
-# Units a clerk may type after the number; NFKC has already folded full-width forms.
-_UNITS = ("万元", "件", "个", "条", "元", "项", "次")
+# Both lists are declared in the form, which the workbook's live checks read too.
+_PLACEHOLDERS = entry.PLACEHOLDER_WORDS
+_UNITS = entry.NUMBER_UNITS
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
 class Outcome(str, Enum):
     OK = "ok"  # a proper number, used as is
     BLANK = "blank"  # counted as 0, warning
-    PLACEHOLDER = "placeholder"  # 无, -, … counted as 0, warning
+    PLACEHOLDER = "placeholder"  # 无, -, … not a number (an error, see form.entry)
     NORMALIZED = "normalized"  # typed as text but clearly a number, warning
     INVALID = "invalid"  # error; the value is not used
 

@@ -21,7 +21,8 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from ..findings import Finding
-from ..form import FORM, Field, FieldType, Table
+from ..form import FORM, Field, FieldType, Table, entry
+from ..form.entry import ENTRY_KINDS
 from ..workbook import layout
 from ..workbook.checks import range_refs
 from ..workbook.template import text_item_label
@@ -51,6 +52,7 @@ class CoverIdentity:
     preparer: str = ""
     phone: str = ""
     date: str = ""  # 填报日期 as typed, ISO when the cell holds a date
+    all_zero: bool = False  # the cover confirms that every number of the tables is 0
 
 
 @dataclass
@@ -235,7 +237,13 @@ def _cover_identity(rows: list[list[Any]], properties: dict[str, str]) -> CoverI
         preparer=_as_text(cover.get("meta.preparer")),
         phone=_as_text(cover.get("meta.phone")),
         date=_as_text(cover.get("meta.date")),
+        all_zero=_confirmed(cover.get(FORM.confirm_field.key)),
     )
+
+
+def _confirmed(raw: Any) -> bool:
+    """The confirmation holds only its first choice (是), however it was spaced or written in full width."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _as_text(raw))) == FORM.confirm_field.choices[0]
 
 
 def _custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -360,7 +368,8 @@ def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result:
             continue
         if parsed.outcome is Outcome.INVALID:
             result.invalid.add(f.key)
-            result.findings.append(_value_finding(result, f, "V-INVALID", "error", raw, parsed.reason))
+            kind = ENTRY_KINDS[Outcome.INVALID.value]
+            result.findings.append(_value_finding(result, f, kind.code, kind.severity, raw, parsed.reason))
             continue
         result.inputs[f.key] = parsed.value or 0
         if isinstance(raw, str) and parsed.value:
@@ -368,35 +377,58 @@ def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result:
         if parsed.outcome is Outcome.BLANK:
             blanks.setdefault(loc.sheet, []).append(f)
         elif parsed.outcome is Outcome.PLACEHOLDER:
-            result.findings.append(_value_finding(result, f, "V-BLANK", "warning", raw,
-                                                  f"填了“{str(raw).strip()}”，已按0计算；没有发生请填0"))
+            kind = ENTRY_KINDS[parsed.outcome.value]
+            result.findings.append(_value_finding(result, f, kind.code, kind.severity, raw,
+                                                  f"填了“{str(raw).strip()}”，不是数字；没有发生请填0"))
         elif parsed.outcome is Outcome.NORMALIZED:
-            result.findings.append(_value_finding(result, f, "V-NORMALIZED", "warning", raw,
+            kind = ENTRY_KINDS[parsed.outcome.value]
+            result.findings.append(_value_finding(result, f, kind.code, kind.severity, raw,
                                                   f"写法不规范，已按 {parsed.value} 读取，请只填阿拉伯数字"))
     for f, loc in _DERIVED_CELLS:
         result.cached[f.key] = _cell(grids[loc.sheet], loc.row, loc.col)
-    for fields in blanks.values():
-        result.findings.extend(_blank_findings(result, fields))
-
-
-# Above this many blank cells on one sheet, one warning lists them all (a body with no applications
-# leaves most of 表三 blank; 150 identical warnings would bury the real problems).
-MAX_BLANKS_LISTED = 10
+    result.findings.extend(_blank_findings(result, [f for fields in blanks.values() for f in fields]))
 
 
 def _blank_findings(result: WorkbookRead, fields: list[Field]) -> list[Finding]:
-    what = "为空，已按0计算；没有发生请填0"
-    if len(fields) <= MAX_BLANKS_LISTED:
-        return [_value_finding(result, f, "V-BLANK", "warning", "", what) for f in fields]
-    locs = [layout.location(f.key) for f in fields]
+    """Blank number cells. Nothing when the cover confirms that every number is 0; one error when no number
+    was filled at all (an untouched template is not a report of zeros); otherwise one warning per section
+    of the form (a body with no applications leaves most of 表三 blank: a warning per cell would bury the
+    real problems)."""
+    if result.identity.all_zero or not fields:
+        return []
+    blank = {f.key for f in fields}
+    if len(blank) == len(_INPUT_CELLS):
+        return [_unfilled_finding(result)]
+    out = []
+    for label, keys in FORM.entry_sections:
+        empty = [k for k in keys if k in blank]
+        if empty:
+            out.append(_section_blank_finding(result, label, empty))
+    return out
+
+
+def _section_blank_finding(result: WorkbookRead, label: str, keys: list[str]) -> Finding:
+    locs = [layout.location(k) for k in keys]
     ranges = "、".join(range_refs(locs))
-    first = fields[0]
-    return [Finding(
-        code="V-BLANK", severity="warning", file=result.file, sheet=locs[0].sheet, cell=locs[0].cell,
-        department=result.department, key=first.key, value="", expected="不小于0的数",
-        message=f"「{locs[0].sheet}」有 {len(fields)} 个填报单元格为空（{ranges}），已按0计算；没有发生的请填0",
-        extra={"cells": [loc.cell for loc in locs]},
-    )]
+    kind = ENTRY_KINDS[Outcome.BLANK.value]
+    return Finding(
+        code=kind.code, severity=kind.severity, file=result.file, sheet=locs[0].sheet, cell=locs[0].cell,
+        department=result.department, key=keys[0], value="", expected="不小于0的数",
+        message=f"{label} 有 {len(keys)} 个单元格未填写（「{locs[0].sheet}」{ranges}），按0计算；没有发生的请填0",
+        extra={"cells": [loc.cell for loc in locs], "section": label},
+    )
+
+
+def _unfilled_finding(result: WorkbookRead) -> Finding:
+    confirm = FORM.confirm_field
+    loc = layout.location(confirm.key)
+    yes = confirm.choices[0]
+    return Finding(
+        code=entry.UNFILLED_CODE, severity=entry.UNFILLED_SEVERITY, file=result.file, sheet=loc.sheet,
+        cell=loc.cell, department=result.department, key=confirm.key, value="", expected=yes,
+        message=(f"各表的数字都没有填写，不能当作全部为0汇总：请在各表中逐项填写（没有发生的填0）；"
+                 f"如果本部门本年度确实没有发生任何事项，请在「{loc.sheet}」{loc.cell}“{confirm.row[0]}”中选“{yes}”"),
+    )
 
 
 def _value_finding(result: WorkbookRead, f: Field, code: str, severity: str, raw: Any, what: str) -> Finding:

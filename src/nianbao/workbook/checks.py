@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-from ..form import FORM, BoundRule, CellRule, FieldType, Rule, SumRule, ZeroRule
+from ..form import FORM, BoundRule, CellRule, FieldType, Rule, Severity, SumRule, ZeroRule, entry
 from .layout import Location, location, quote_sheet
 
 CHECK_OK = "正确"
 CHECK_BAD = "错误"
+CHECK_WARN = "提示"  # passes, but something the reader also warns about
+STATUS_LABEL = "校验结果"
 
 
 def _address(row: int, col: int) -> str:
@@ -76,18 +78,41 @@ def sum_formula(keys: Sequence[str]) -> str:
     return f"=SUM({_refs(keys)})"
 
 
-def _cell_rule_condition(rule: CellRule) -> str:
-    """Every cell blank or a number ≥ 0; integer cells also whole.
+def _normalized_text(ref: str) -> str:
+    """1 for each text cell of `ref` the reader reads as a number ≥ 0 (full-width digits, spaces, a unit).
 
-    The nested IFs matter: Excel's IF evaluates only the chosen branch, so the arithmetic test never
-    sees text (which would turn the check itself into #VALUE!).
+    ASC folds full-width forms like NFKC does; the units and separators come from the form. ISNUMBER
+    swallows the #VALUE! of text that is no number, so no IFERROR (which needs array entry in older Excel).
     """
-    all_refs = _refs(rule.keys)
-    negative = "+".join(f'COUNTIF({r},"<0")' for r in all_refs.split(","))
+    folded = f"ASC({ref})"
+    for piece in (" ", ",", *entry.NUMBER_UNITS):
+        folded = f'SUBSTITUTE({folded},"{piece}","")'
+    return f'SUMPRODUCT(ISTEXT({ref})*ISNUMBER(VALUE({folded}))*ISERR(FIND("-",{ref})))'
+
+
+def normalized_text_count(refs: Sequence[str]) -> str:
+    """How many cells hold a number written as text: a warning, not an error, when the form says so."""
+    return "+".join(_normalized_text(r) for r in refs)
+
+
+def _cell_rule_condition(rule: CellRule) -> str:
+    """Every cell blank or a number ≥ 0; integer cells also whole; text only where the reader tolerates it.
+
+    Which text is an error follows `form.entry.ENTRY_KINDS`: "无", "—" and other words are, a number in
+    full-width digits or with a unit is not (it has its warning on the cover). The nested IFs matter:
+    Excel's IF evaluates only the chosen branch, so the arithmetic test never sees text (which would turn
+    the check itself into #VALUE!).
+    """
+    refs = _refs(rule.keys).split(",")
+    all_refs = ",".join(refs)
+    text = f"(COUNTA({all_refs})-COUNT({all_refs}))"
+    tolerated = entry.ENTRY_KINDS["normalized"].severity != Severity.ERROR
+    bad_text = f"{text}-({normalized_text_count(refs)})" if tolerated else text
+    negative = "+".join(f'COUNTIF({r},"<0")' for r in refs)
     ints = [k for k in rule.keys if FORM.by_key[k].type is FieldType.INT]
     fraction = "+".join(f"SUMPRODUCT(ABS({r}-ROUND({r},0)))" for r in _refs(ints).split(","))
-    return (f'IF(COUNTA({all_refs})<>COUNT({all_refs}),"{CHECK_BAD}",'
-            f'IF({negative}>0,"{CHECK_BAD}",IF({fraction}>0,"{CHECK_BAD}","{CHECK_OK}")))')
+    return (f'IF({bad_text}>0,"{CHECK_BAD}",IF({negative}>0,"{CHECK_BAD}",'
+            f'IF({text}>0,"{CHECK_OK}",IF({fraction}>0,"{CHECK_BAD}","{CHECK_OK}"))))')
 
 
 def check_formula(rule: Rule) -> str:
@@ -139,3 +164,52 @@ def rules_by_table() -> dict[str, list[Rule]]:
     for rule in FORM.rules:
         out.setdefault(rule_table(rule), []).append(rule)
     return out
+
+
+# -- the cover's checks on the whole workbook ---------------------------------------------------------
+
+def input_refs(keys: Iterable[str] | None = None) -> list[str]:
+    """Sheet-qualified ranges covering the given input cells (all input numbers by default)."""
+    by_sheet: dict[str, list[Location]] = {}
+    for key in FORM.input_numeric_keys if keys is None else keys:
+        loc = location(key)
+        by_sheet.setdefault(loc.sheet, []).append(loc)
+    return [ref for sheet, locs in by_sheet.items() for ref in range_refs(locs, sheet)]
+
+
+def confirmed() -> str:
+    """True when the cover confirms that every number is 0 (the form's confirmation field)."""
+    field = FORM.confirm_field
+    return f'TRIM({location(field.key).ref(absolute=True)})="{field.choices[0]}"'
+
+
+def unfilled() -> str:
+    """No number cell holds anything and nothing confirms zeros: the reader's V-UNFILLED."""
+    return f"AND(COUNTA({','.join(input_refs())})=0,NOT({confirmed()}))"
+
+
+def contradicted() -> str:
+    """Zeros confirmed, yet a number is not 0: the reader's V-CONFIRM."""
+    return f"AND({confirmed()},SUMSQ({','.join(input_refs())})>0)"
+
+
+def blank_sections() -> str:
+    """How many sections of the form have a blank cell: one V-BLANK warning each, as the reader gives."""
+    parts = []
+    for _label, keys in FORM.entry_sections:
+        blanks = "+".join(f"COUNTBLANK({r})" for r in input_refs(keys))
+        parts.append(f"(({blanks})>0)")
+    return f"IF(OR({confirmed()},COUNTA({','.join(input_refs())})=0),0,{'+'.join(parts)})"
+
+
+def implausible() -> str:
+    """How many numbers exceed the plausible bound of their unit: the reader's V-IMPLAUSIBLE."""
+    parts = []
+    for unit, bound in entry.PLAUSIBLE_MAX.items():
+        keys = [k for k in FORM.input_numeric_keys if FORM.by_key[k].unit == unit]
+        parts += [f'COUNTIF({r},">{bound}")' for r in input_refs(keys)] if keys else []
+    return "+".join(parts) or "0"
+
+
+def empty(key: str) -> str:
+    return f"LEN(TRIM({location(key).ref(absolute=True)}))=0"

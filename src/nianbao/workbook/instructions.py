@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..form import FORM, RULE_TITLES, Axis, FieldType, Table, official
-from .checks import CHECK_BAD, CHECK_OK
+from ..form import FORM, RULE_TITLES, Axis, FieldType, Severity, Table, entry, official
+from .checks import CHECK_BAD, CHECK_OK, CHECK_WARN, STATUS_LABEL
 from .layout import SHEET_COVER, SHEET_TEXTS, TABLE_SHEETS
 
 # (kind, text): kind is "title", "heading" or "line".
@@ -24,6 +24,9 @@ def _how_to_fill() -> Iterator[str]:
            "请填写填报人、联系电话和填报日期。请使用汇总单位下发给本部门的表格，不要使用其他部门的表格。")
     yield "统计期限为报告年度的1月1日至12月31日。"
     yield "没有发生的事项请填0，不要留空，不要填“/”“无”“—”等文字。数字不要带单位。"
+    confirm = FORM.confirm_field
+    yield (f"本部门本年度确实没有发生任何事项时，可以在「{SHEET_COVER}」的“{confirm.row[0]}”中选“{confirm.choices[0]}”，"
+           "各表就可以不填；没有确认而各表都空白的表格不能汇总，会被退回。")
     yield "从其他表格复制数字时，请使用“选择性粘贴→数值”；直接粘贴可能绕过输入检查，也可能破坏格式。"
     yield (f"「{SHEET_TEXTS}」填写年度报告的文字部分，每格一段，可直接输入或粘贴纯文字；"
            "内容将原样写入报告，请使用规范的书面语。")
@@ -69,7 +72,20 @@ def _checks() -> Iterator[str]:
     codes = sorted({r.code for r in FORM.rules})
     for code in codes:
         yield f"{code}：{RULE_TITLES[code]}。"
+    contact = "、".join(f.row[0] for f in FORM.meta if f.when_empty)
+    yield (f"「{SHEET_COVER}」的“{STATUS_LABEL}”还检查{contact}是否填写、各表是否填写、数字是否大得不合理；"
+           f"显示“{CHECK_WARN}”（黄色）的项目不影响汇总，但请核对。")
+    yield from _entry_lines()
     yield "汇总单位收到表格后会再次检查全部规则；未通过的表格会被退回修改。"
+
+
+def _entry_lines() -> Iterator[str]:
+    """How each way of writing a number is treated, and the plausible bounds (from `form.entry`)."""
+    for kind in entry.ENTRY_KINDS.values():
+        verdict = "错误，表格会被退回" if kind.severity == Severity.ERROR else "提示"
+        yield f"{kind.title}（{verdict}）。"
+    bounds = "；".join(f"单位为“{unit}”的数字超过{bound}" for unit, bound in entry.PLAUSIBLE_MAX.items())
+    yield f"{bounds}，会提示核对（可能多打了数字或填错了单位）。"
 
 
 def _deadlines() -> Iterator[str]:

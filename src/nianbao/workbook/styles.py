@@ -21,6 +21,8 @@ OK_FILL = PatternFill("solid", fgColor="C6EFCE", bgColor="C6EFCE")
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
 OK_FONT = Font(color="006100", bold=True)
 BAD_FONT = Font(color="9C0006", bold=True)
+WARN_FILL = PatternFill("solid", fgColor="FFEB9C", bgColor="FFEB9C")  # amber: passes, but look again
+WARN_FONT = Font(color="9C5700", bold=True)
 
 _THIN = Side(style="thin", color="000000")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)

@@ -25,9 +25,21 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..fileio import atomic_path
-from ..form import FORM, RULE_TITLES, Field, FieldType, Rule, Table, official
+from ..form import FORM, RULE_TITLES, Field, FieldType, Rule, Severity, Table, entry, official
 from . import layout
-from .checks import CHECK_BAD, CHECK_OK, CheckCell, check_formula, range_refs, rule_keys, rules_by_table, sum_formula
+from . import checks as live
+from .checks import (
+    CHECK_BAD,
+    CHECK_OK,
+    CHECK_WARN,
+    STATUS_LABEL,
+    CheckCell,
+    check_formula,
+    range_refs,
+    rule_keys,
+    rules_by_table,
+    sum_formula,
+)
 from .instructions import instruction_lines
 from .layout import Location, location
 from .styles import (
@@ -46,6 +58,8 @@ from .styles import (
     OK_FILL,
     OK_FONT,
     TOP_LEFT,
+    WARN_FILL,
+    WARN_FONT,
     box,
     landscape_a4,
     merge,
@@ -69,7 +83,7 @@ META_MAX_LENGTH = 50
 INSTRUCTIONS_WIDTH = 78  # Excel character units: one column that fits a portrait A4 page
 
 STATUS_ALL_OK = "全部校验通过"
-STATUS_LABEL = "校验结果"
+STATUS_WARNINGS = "校验通过"  # followed by how many warnings: "校验通过，有2项提示"
 BLANK_LABEL = "未填写的数字单元格"
 CHECK_AREA_TITLE = f"实时校验（“{CHECK_OK}”为通过，“{CHECK_BAD}”为未通过，请核对相关数字）"
 ROW_CHECK_HEADER = "行校验"
@@ -106,9 +120,30 @@ def _number_validation(field: Field) -> DataValidation:
         errorTitle="输入有误",
         error=f"这里只能填{kind}，单位为“{field.unit}”，不要带单位或文字；没有请填0。",
         promptTitle="填报提示",
-        prompt=_prompt(field, f"填{kind}，单位：{field.unit}。"),
+        prompt=_prompt(field, f"填{kind}，单位：{field.unit}。{_bound_hint(field)}"),
     )
     return dv
+
+
+def _bound_hint(field: Field) -> str:
+    bound = entry.plausible_max(field)
+    return f"超过{bound}时会提示核对。" if bound is not None else ""
+
+
+def _choice_validation(field: Field) -> DataValidation:
+    choices = "、".join(f"“{c}”" for c in field.choices)
+    return DataValidation(
+        type="list",
+        formula1='"' + ",".join(field.choices) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorStyle="stop",
+        errorTitle="输入有误",
+        error=f"请从下拉列表中选择{choices}。",
+        promptTitle="填报提示",
+        prompt=_prompt(field, ""),
+    )
 
 
 def _text_validation(field: Field, limit: int) -> DataValidation:
@@ -141,6 +176,8 @@ class _Validations:
     def add(self, ws: Worksheet, field: Field, cell: str) -> None:
         if field.numeric:
             dv = _number_validation(field)
+        elif field.choices:
+            dv = _choice_validation(field)
         else:
             dv = _text_validation(field, TEXT_MAX_LENGTH if field.key.startswith("text.") else META_MAX_LENGTH)
         sig = (ws.title, dv.type or "", dv.formula1 or "", dv.error or "", dv.prompt or "")
@@ -233,7 +270,7 @@ def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCel
             _style_input(ws, loc, field)
             validations.add(ws, field, loc.cell)
     status_row = int(status_cell()[1:])
-    _status_row(ws, status_row, STATUS_LABEL, checks)
+    _status_row(ws, status_row, STATUS_LABEL, checks, overall=True)
     _put(ws, status_row + 1, 1, BLANK_LABEL, font=FONT_BOLD, fill=HEADER_FILL)
     _put(ws, status_row + 1, 2, _blank_count_formula(), align=LEFT)
     row = status_row + 2
@@ -242,6 +279,11 @@ def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCel
         _status_row(ws, row, sheet, sheet_checks)
         first = min(sheet_checks, key=lambda c: (c.row, c.col))
         ws.cell(row=row, column=2).hyperlink = Hyperlink(ref=f"B{row}", location=f"{layout.quote_sheet(sheet)}!{first.cell}")
+        row += 1
+    for label, formula in cover_checks():
+        _put(ws, row, 1, label, font=FONT_BOLD, fill=HEADER_FILL)
+        _put(ws, row, 2, formula, font=FONT_BOLD, align=LEFT)
+        _traffic_light(ws, f"B{row}", CHECK_OK)
         row += 1
     _put(ws, row, 1, "没有发生的事项请填0；点击上面各表的校验结果可跳到该表的“实时校验”，查看具体哪一项未通过。",
          font=FONT_SMALL, align=LEFT, border=False, span=(1, width))
@@ -252,14 +294,20 @@ def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCel
     landscape_a4(ws)
 
 
-def _status_row(ws: Worksheet, row: int, label: str, checks: list[CheckCell]) -> None:
-    """A live "all passed / N failed" line over the given checks, green or red."""
+def _status_row(ws: Worksheet, row: int, label: str, checks: list[CheckCell], overall: bool = False) -> None:
+    """A live "all passed / N failed" line over the given checks: green, amber (warnings only) or red."""
     _put(ws, row, 1, label, font=FONT_BOLD, fill=HEADER_FILL)
-    _put(ws, row, 2, _status_formula(checks), font=FONT_BOLD, align=LEFT)
-    ws.conditional_formatting.add(
-        f"B{row}", CellIsRule(operator="equal", formula=[f'"{STATUS_ALL_OK}"'], fill=OK_FILL, font=OK_FONT))
-    ws.conditional_formatting.add(
-        f"B{row}", FormulaRule(formula=[f'B{row}<>"{STATUS_ALL_OK}"'], fill=BAD_FILL, font=BAD_FONT))
+    _put(ws, row, 2, _status_formula(checks, cover_check_cells() if overall else ()), font=FONT_BOLD, align=LEFT)
+    _traffic_light(ws, f"B{row}", STATUS_ALL_OK)
+
+
+def _traffic_light(ws: Worksheet, cell: str, ok: str) -> None:
+    """Green when the cell shows `ok`, amber when it starts with a warning word, red otherwise."""
+    warn = f'OR(LEFT({cell},{len(CHECK_WARN)})="{CHECK_WARN}",LEFT({cell},{len(STATUS_WARNINGS)})="{STATUS_WARNINGS}")'
+    ws.conditional_formatting.add(cell, CellIsRule(operator="equal", formula=[f'"{ok}"'], fill=OK_FILL, font=OK_FONT))
+    ws.conditional_formatting.add(cell, FormulaRule(formula=[warn], fill=WARN_FILL, font=WARN_FONT))
+    ws.conditional_formatting.add(cell, FormulaRule(formula=[f'AND({cell}<>"{ok}",NOT({warn}))'], fill=BAD_FILL,
+                                                    font=BAD_FONT))
 
 
 def status_cell() -> str:
@@ -271,14 +319,79 @@ def blank_count_cell() -> str:
     return f"B{layout.cover_rows()[-1][2] + 3}"
 
 
-def _status_formula(checks: list[CheckCell]) -> str:
+def cover_check_cells() -> tuple[str, ...]:
+    """The cover cells of `cover_checks`, below the status, the blank count and one line per table."""
+    first = layout.cover_rows()[-1][2] + 4 + len(FORM.tables)
+    return tuple(f"B{first + i}" for i in range(len(cover_checks())))
+
+
+def _status_formula(checks: list[CheckCell], cover: tuple[str, ...] = ()) -> str:
     by_sheet: dict[str, list[Location]] = {}
     for c in checks:
         by_sheet.setdefault(c.sheet, []).append(Location(c.sheet, c.row, c.col))
     counts = "+".join(
         f'COUNTIF({ref},"{CHECK_BAD}")' for sheet, locs in by_sheet.items() for ref in range_refs(locs, sheet)
     )
-    return f'=IF(({counts})=0,"{STATUS_ALL_OK}","有"&({counts})&"项校验未通过")'
+    if not cover:
+        return f'=IF(({counts})=0,"{STATUS_ALL_OK}","有"&({counts})&"项校验未通过")'
+    errors = "+".join([counts, *(f'(LEFT({c},{len(CHECK_BAD)})="{CHECK_BAD}")' for c in cover)])
+    warnings = "+".join(f'(LEFT({c},{len(CHECK_WARN)})="{CHECK_WARN}")' for c in cover)
+    return (f'=IF(({errors})>0,"有"&({errors})&"项校验未通过",'
+            f'IF(({warnings})>0,"{STATUS_WARNINGS}，有"&({warnings})&"项{CHECK_WARN}","{STATUS_ALL_OK}"))')
+
+
+def _cover_value(status: str, what: str) -> str:
+    return f'"{status}：{what}"'
+
+
+def _cover_if(cases: list[tuple[str, str]]) -> str:
+    """=IF(c1,v1,IF(c2,v2,…,"正确")): the first failing condition names the problem."""
+    formula = f'"{CHECK_OK}"'
+    for condition, value in reversed(cases):
+        formula = f"IF({condition},{value},{formula})"
+    return "=" + formula
+
+
+def _contact_check() -> tuple[str, str]:
+    """填报人 / 联系电话 / 填报日期 empty, with the severity each declares (the reader's V-COVER)."""
+    fields = [f for f in FORM.meta if f.input and f.when_empty]
+    cases = []
+    for severity, status in ((Severity.ERROR, CHECK_BAD), (Severity.WARNING, CHECK_WARN)):
+        group = [f for f in fields if f.when_empty == severity]
+        if group:
+            condition = "OR(" + ",".join(live.empty(f.key) for f in group) + ")"
+            cases.append((condition, _cover_value(status, f"请填写{'、'.join(f.row[0] for f in group)}")))
+    return "、".join(f.row[0] for f in fields), _cover_if(cases)
+
+
+def _numbers_check() -> tuple[str, str]:
+    """Nothing filled without the confirmation, a false confirmation, or blank sections (V-UNFILLED, V-CONFIRM, V-BLANK)."""
+    confirm = FORM.confirm_field
+    where = f"{confirm.row[0]}（{location(confirm.key).cell}）"
+    blank = live.blank_sections()
+    cases = [
+        (live.unfilled(), _cover_value(CHECK_BAD, f"各表都没有填写数字；请逐项填写（没有发生的填0），或在“{where}”选“{confirm.choices[0]}”")),
+        (live.contradicted(), _cover_value(CHECK_BAD, f"“{where}”选了“{confirm.choices[0]}”，但表中有不为0的数字")),
+        (f"({blank})>0", f'"{CHECK_WARN}："&({blank})&"个部分有未填写的单元格，按0计算；没有发生的请填0"'),
+    ]
+    return "数字填写", _cover_if(cases)
+
+
+def _values_check() -> tuple[str, str]:
+    """Numbers above their plausible bound, or written as text (V-IMPLAUSIBLE, V-NORMALIZED)."""
+    too_big = live.implausible()
+    as_text = live.normalized_text_count(live.input_refs())
+    cases = [
+        (f"({too_big})>0", f'"{CHECK_WARN}："&({too_big})&"个数字大得不合理，请核对是否多打了数字或填错了单位"'),
+    ]
+    if entry.ENTRY_KINDS["normalized"].severity == Severity.WARNING:
+        cases.append((f"({as_text})>0", f'"{CHECK_WARN}："&({as_text})&"个数字写成了文字（全角数字、带单位等），请改为阿拉伯数字"'))
+    return "数字范围与写法", _cover_if(cases)
+
+
+def cover_checks() -> list[tuple[str, str]]:
+    """(label, formula) of the cover's checks on the whole workbook, each the twin of a reader finding."""
+    return [_contact_check(), _numbers_check(), _values_check()]
 
 
 def _blank_count_formula() -> str:
@@ -318,6 +431,7 @@ def _table_sheet(ws: Worksheet, table: Table, validations: _Validations) -> list
                  align=CENTER if cell.kind == "header" else LEFT, fill=HEADER_FILL if cell.kind == "header" else None,
                  span=span)
     checks = _place_checks(ws, table)
+    _mark_implausible(ws, [f for f in table.fields if f.input])
     _size_table(ws, table, right)
     first_value_col = min(layout.grid_location(table, c).col for c in table.value_cells())
     header_blocks = len({c.row for c in table.grid if c.kind == "header" and c.row >= table.header_rows()})
@@ -328,6 +442,16 @@ def _table_sheet(ws: Worksheet, table: Table, validations: _Validations) -> list
         ws.print_title_rows = f"{top}:{top + table.header_rows() - 1}"
     landscape_a4(ws)
     return checks
+
+
+def _mark_implausible(ws: Worksheet, fields: list[Field]) -> None:
+    """Amber input cells above their plausible bound: the twin of the reader's V-IMPLAUSIBLE warning."""
+    for unit, bound in entry.PLAUSIBLE_MAX.items():
+        locs = [location(f.key) for f in fields if f.unit == unit]
+        if locs:
+            ref = " ".join(range_refs(locs))
+            ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThan", formula=[str(bound)], fill=WARN_FILL,
+                                                          font=WARN_FONT))
 
 
 def _unit_note(table: Table) -> str:
@@ -453,6 +577,8 @@ def _texts_sheet(ws: Worksheet, validations: _Validations) -> None:
         _put(ws, row, 4, field.help or None, font=FONT_SMALL, align=LEFT)
         _style_input(ws, location(field.key), field)
         validations.add(ws, field, location(field.key).cell)
+        if field.numeric:
+            _mark_implausible(ws, [field])
         long_text = field.type is FieldType.TEXT and field.key.startswith("text.") and not field.key.startswith(
             "text.report.")
         ws.row_dimensions[row].height = 120 if long_text else 32

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..errors import UsageError
+from ..findings import Finding
 from ..form import Severity
-from .common import EXIT_FINDINGS, console, handle_errors
+from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors
 
 if TYPE_CHECKING:
     from ..audit import AuditReport
@@ -55,7 +57,7 @@ def _print_summary(reports: Sequence[AuditReport]) -> None:
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--last-year", "last_year", type=click.Path(path_type=Path),
               help="上年的 merged.json 或上年发布的报告（.docx/.html/.pdf/.txt），用于跨年度核对。")
-@click.option("--out", "out", type=click.Path(path_type=Path),
+@click.option("--out", "out", type=OutputPath("file"),
               help=f"把审核结果写入 Excel（默认：审核文件夹时写入当前目录的 {DEFAULT_OUT}）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部审核发现。")
 @handle_errors
@@ -73,7 +75,10 @@ def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool)
 
     if not target.exists():
         raise UsageError(f"找不到文件或文件夹：{target}")
-    files = collect_files(target)
+    skipped: list[Finding] = []
+    files = collect_files(target, skipped)
+    for finding in skipped:
+        err_console.print(f"[yellow]警告[/] {escape(finding.code)} {escape(finding.message)}")
     if not files:
         raise UsageError(f"{target} 中没有可审核的报告（支持 .docx、.html、.htm、.pdf、.txt）。")
     last = load_last_year(last_year) if last_year else None

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from ..errors import UsageError
 from ..findings import Finding
-from .common import EXIT_FINDINGS, EXIT_OK, console, err_console, handle_errors
+from .common import EXIT_FINDINGS, EXIT_OK, OutputPath, console, err_console, handle_errors
 
 # Above this many warnings the console lists them by kind; the full list is in 问题清单.
 MAX_WARNINGS_LISTED = 30
@@ -81,7 +81,7 @@ def check(files: tuple[Path, ...], as_json: bool, last_year: Path | None) -> Non
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
               help="部门名单（CSV 或 .xlsx，含“部门”列），用于核对谁未报送、谁不在名单中。")
-@click.option("--out", "outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("汇总结果"),
+@click.option("--out", "outdir", type=OutputPath("folder", lock=True), default=Path("汇总结果"),
               show_default=True, help="输出文件夹：merged.json、汇总.xlsx、provenance.csv。")
 @click.option("--body", help="本次汇总的机关名称；不填则以多数文件封面上的为准。")
 @click.option("--year", type=int, help="本次汇总的报告年度；不填则以多数文件封面上的为准。")
@@ -138,6 +138,8 @@ def explain(outdir: Path, key: str, as_json: bool) -> None:
 
     例：nianbao explain 汇总结果 t3.new.natural_person
     """
+    from ..fileio import read_json
+    from ..numbers import to_json
     from ..outputs import MERGED_JSON, PROVENANCE_CSV, read_provenance
 
     if not (outdir / PROVENANCE_CSV).is_file():
@@ -146,9 +148,12 @@ def explain(outdir: Path, key: str, as_json: bool) -> None:
     rows = [r for r in read_provenance(outdir) if r["key"] == field_key]
     merged_value = None
     if (outdir / MERGED_JSON).is_file():
-        merged_value = json.loads((outdir / MERGED_JSON).read_text(encoding="utf-8"))["values"].get(field_key)
+        data = read_json(outdir / MERGED_JSON)
+        values = data.get("values") if isinstance(data, dict) else None
+        merged_value = values.get(field_key) if isinstance(values, dict) else None
     if as_json:
-        click.echo(json.dumps({"key": field_key, "value": merged_value, "sources": rows}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"key": field_key, "value": merged_value, "sources": rows}, ensure_ascii=False, indent=2,
+                              default=to_json))
         return
     _print_explanation(field_key, rows, merged_value)
 

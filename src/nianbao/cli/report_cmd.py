@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from ..errors import UsageError
 from ..findings import Finding
-from .common import EXIT_FINDINGS, console, err_console, handle_errors
+from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors, more_than_one
 
 DEMO_EXAMPLE = Path("examples") / "大榭街道-2024"
 DEMO_ROSTER = "departments.csv"
@@ -70,7 +70,7 @@ def _render(data: dict[str, Any] | Any, out: Path, *, template: Path | None, rep
 @click.command("render")
 @click.argument("data_files", metavar="MERGED_JSON...", nargs=-1, required=True,
                 type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--out", type=click.Path(path_type=Path), required=True,
+@click.option("--out", type=OutputPath("any", lock=more_than_one("data_files")), required=True,
               help="输出的 Word 报告（.docx）；给出多个数据文件时为输出文件夹。")
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False),
               help="使用修改过的 Word 模板（先检查其中的占位符）。")
@@ -164,7 +164,7 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
 @click.command("build")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), help="部门名单（CSV 或 .xlsx，含“部门”列）。")
-@click.option("--out", "outdir", type=click.Path(path_type=Path, file_okay=False), default=Path("汇总结果"),
+@click.option("--out", "outdir", type=OutputPath("folder", lock=True), default=Path("汇总结果"),
               show_default=True, help="输出文件夹：汇总结果和 Word 报告。")
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False), help="使用修改过的 Word 模板。")
 @click.option("--date", "report_date", callback=_parse_date_option, help="落款日期，如 2025-01-08；默认为今天。")
@@ -196,7 +196,7 @@ def find_example() -> Path | None:
 
 
 @click.command("demo")
-@click.option("--out", "outdir", type=click.Path(path_type=Path, file_okay=False), default=DEMO_OUT,
+@click.option("--out", "outdir", type=OutputPath("folder", lock=True), default=DEMO_OUT,
               show_default=True, help="输出文件夹。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
 @handle_errors
@@ -216,7 +216,7 @@ def demo(outdir: Path, pdf: bool) -> None:
 @click.command("import")
 @click.argument("report", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="以 merged.json 的格式输出到标准输出。")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="把 JSON 写入此文件。")
+@click.option("--out", type=OutputPath("file"), help="把 JSON 写入此文件。")
 @handle_errors
 def import_(report: Path, as_json: bool, out: Path | None) -> None:
     """读取已发布的年度报告（.docx、网页 .html/.htm、带文字层的 PDF、纯文本），取回机关名称、年度、三张表的数字和各部分文字。

@@ -1,0 +1,233 @@
+"""Hostile report data (merged.json) and hostile Word templates for `render`."""
+
+from __future__ import annotations
+
+import json
+import random
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .case import (
+    Case,
+    command_case,
+    good_data,
+    laughs_doctype,
+    standard_template,
+    write_json,
+)
+
+COUNT_KEY = "t3.new.natural_person"
+DEEP = 200_000
+
+
+def _render(tmp: Path, source: Path, exit_code: int, name: str, *words: str, extra: tuple[str, ...] = (),
+            inputs: tuple[Path, ...] = (), **options: object) -> Case:
+    out = tmp / "报告" / "报告.docx"
+    args = ["render", source, "--out", out, *extra]
+    options.setdefault("refused", exit_code != 0)
+    return command_case(tmp, args, [source, *inputs], exit_code, name, *words, out=out, **options)  # type: ignore[arg-type]
+
+
+def _json_case(tmp: Path, name: str, raw: bytes, exit_code: int, *words: str, **options: object) -> Case:
+    source = tmp / "in" / name
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_bytes(raw)
+    return _render(tmp, source, exit_code, name, *words, **options)
+
+
+def _data_case(tmp: Path, name: str, data: Any, exit_code: int, *words: str, **options: object) -> Case:
+    return _render(tmp, write_json(tmp / "in" / name, data), exit_code, name, *words, **options)
+
+
+def _with(**values: object) -> dict[str, Any]:
+    data = good_data()
+    data["values"].update(values)
+    return data
+
+
+def _text(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+# -- the file is not JSON, or not text ----------------------------------------------------------------
+def kind_render_json_in_gbk(tmp: Path) -> Case:
+    return _json_case(tmp, "汇总GBK.json", _text(good_data()).encode("gbk"), 2, "编码|UTF-8|GBK")
+
+
+def kind_render_json_in_utf16(tmp: Path) -> Case:
+    return _json_case(tmp, "汇总UTF16.json", _text(good_data()).encode("utf-16"), 2, "编码|UTF-8|UTF-16")
+
+
+def kind_render_binary_json(tmp: Path) -> Case:
+    return _json_case(tmp, "乱码.json", random.Random(9).randbytes(4096), 2, "JSON|编码")
+
+
+def kind_render_empty_json(tmp: Path) -> Case:
+    return _json_case(tmp, "空.json", b"", 2, "空|JSON")
+
+
+
+
+def kind_render_deeply_nested_json(tmp: Path) -> Case:
+    return _json_case(tmp, "深层.json", b"[" * DEEP + b"]" * DEEP, 2, "嵌套|层|JSON", bomb=True)
+
+
+def kind_render_deeply_nested_value(tmp: Path) -> Case:
+    raw = _text(good_data()).replace('"texts": {', '"texts": {"deep": ' + "[" * DEEP + "]" * DEEP + ",", 1)
+    return _json_case(tmp, "深层值.json", raw.encode(), 2, "嵌套|层|JSON", bomb=True)
+
+
+def kind_render_huge_json(tmp: Path) -> Case:
+    data = good_data()
+    data["texts"]["text.other"] = "很长的文字。" * 5_000_000  # about 90 MB of UTF-8
+    return _data_case(tmp, "巨大.json", data, 2, "大|MB|超出|过长", bomb=True)
+
+
+# -- JSON of the wrong shape ----------------------------------------------------------------------------
+def kind_render_json_list(tmp: Path) -> Case:
+    return _data_case(tmp, "列表.json", [good_data()], 2, "对象")
+
+
+
+
+def kind_render_values_a_list(tmp: Path) -> Case:
+    data = good_data()
+    data["values"] = list(data["values"].values())
+    return _data_case(tmp, "值是列表.json", data, 2, "values|对象|格式")
+
+
+def kind_render_values_not_numbers(tmp: Path) -> Case:
+    return _data_case(tmp, "值是文字.json", _with(**{COUNT_KEY: "十二"}), 1, "整数|数字|不是")
+
+
+def kind_render_negative_value(tmp: Path) -> Case:
+    return _data_case(tmp, "负数.json", _with(**{COUNT_KEY: -5}), 1, "负|不小于0")
+
+
+def kind_render_total_that_disagrees(tmp: Path) -> Case:
+    return _data_case(tmp, "合计不符.json", _with(**{"t3.new.total": -7}), 1, "合计|总计|不一致|不符")
+
+
+def kind_render_unknown_keys(tmp: Path) -> Case:
+    """Accepted with a warning: the report is written, the unknown field is named."""
+    return _data_case(tmp, "多余字段.json", _with(**{"t9.bogus": 1}), 0, "t9.bogus|没有的字段", refused=False)
+
+
+def kind_render_nan(tmp: Path) -> Case:
+    raw = _text(_with(**{COUNT_KEY: 0})).replace(f'"{COUNT_KEY}": 0', f'"{COUNT_KEY}": NaN', 1)
+    return _json_case(tmp, "非数.json", raw.encode(), 1, "NaN|数字")
+
+
+def kind_render_infinity(tmp: Path) -> Case:
+    raw = _text(_with(**{COUNT_KEY: 0})).replace(f'"{COUNT_KEY}": 0', f'"{COUNT_KEY}": -Infinity', 1)
+    return _json_case(tmp, "无穷.json", raw.encode(), 1, "Infinity|数字|范围")
+
+
+def kind_render_number_1e400(tmp: Path) -> Case:
+    raw = _text(_with(**{COUNT_KEY: 0})).replace(f'"{COUNT_KEY}": 0', f'"{COUNT_KEY}": 1e400', 1)
+    return _json_case(tmp, "超大数.json", raw.encode(), 1, "1e400|1E\\+400|过大|整数|数字")
+
+
+def kind_render_out_under_a_file(tmp: Path) -> Case:
+    source = write_json(tmp / "in" / "汇总.json", good_data())
+    blocker = tmp / "占位.txt"
+    blocker.write_text("别人的文件", encoding="utf-8")
+    out = blocker / "报告.docx"
+    return command_case(tmp, ["render", source, "--out", out], [source, blocker], 1, "占位.txt",
+                        "无法|不能|创建|写入", out=out)
+
+
+def kind_render_bad_date(tmp: Path) -> Case:
+    source = write_json(tmp / "in" / "汇总.json", good_data())
+    return _render(tmp, source, 2, "2025-13-45", "日期", extra=("--date", "2025-13-45"))
+
+
+# -- hostile Word templates -----------------------------------------------------------------------------
+def _edited_template(dst: Path, old: str, new: str) -> Path:
+    """The standard template with one placeholder replaced, as an edit in Word would leave it."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(standard_template()) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                assert old in text, old
+                data = text.replace(old, new, 1).encode("utf-8")
+            zout.writestr(item, data)
+    return dst
+
+
+def _template_case(tmp: Path, name: str, template: Path, *words: str, exit_code: int = 2,
+                   **options: object) -> Case:
+    """A template that is not a usable Word file is a usage error (2)."""
+    source = write_json(tmp / "in" / "汇总.json", good_data())
+    return _render(tmp, source, exit_code, name, *words, extra=("--template", str(template)), inputs=(template,),
+                   **options)
+
+
+def _placeholder(tmp: Path, name: str, new: str, *words: str, exit_code: int = 1, **options: object) -> Case:
+    """A placeholder the form does not know, or one the sandbox forbids, is an R-TPL finding (1)."""
+    template = _edited_template(tmp / "in" / name, "{{ contact }}", new)
+    return _template_case(tmp, name, template, *words, exit_code=exit_code, **options)
+
+
+SANDBOX = "不安全|不允许|禁止|模板"
+
+
+def kind_render_template_unknown_placeholder(tmp: Path) -> Case:
+    return _placeholder(tmp, "未知占位符.docx", "{{ phone }}", "未知|phone")
+
+
+def kind_render_template_syntax_error(tmp: Path) -> Case:
+    return _placeholder(tmp, "语法错误.docx", "{% if %}", "语法|模板", exit_code=2)
+
+
+def kind_render_template_class_escape(tmp: Path) -> Case:
+    return _placeholder(tmp, "类逃逸.docx", "{{ ''.__class__.__mro__[1].__subclasses__() }}", SANDBOX)
+
+
+def kind_render_template_lipsum_globals(tmp: Path) -> Case:
+    return _placeholder(tmp, "lipsum.docx", "{{ lipsum.__globals__['os'].popen('id').read() }}", SANDBOX)
+
+
+def kind_render_template_cycler_globals(tmp: Path) -> Case:
+    return _placeholder(tmp, "cycler.docx", "{{ cycler.__init__.__globals__.os.popen('id').read() }}", SANDBOX)
+
+
+def kind_render_template_huge_range_loop(tmp: Path) -> Case:
+    return _placeholder(tmp, "大循环.docx", "{% for i in range(10**9) %}{{ i }}{% endfor %}",
+                        SANDBOX + "|循环|range", bomb=True, timeout=30.0)
+
+
+def kind_render_template_string_multiplication(tmp: Path) -> Case:
+    return _placeholder(tmp, "乘法.docx", "{{ 'x' * 10**10 }}", SANDBOX, bomb=True, timeout=30.0)
+
+
+def kind_render_template_zero_bytes(tmp: Path) -> Case:
+    template = tmp / "in" / "空模板.docx"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    template.write_bytes(b"")
+    return _template_case(tmp, "空模板.docx", template, "空|Word|docx")
+
+
+def kind_render_template_not_a_docx(tmp: Path) -> Case:
+    template = tmp / "in" / "文本模板.docx"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    template.write_text("{{ body }}", encoding="utf-8")
+    return _template_case(tmp, "文本模板.docx", template, "Word|docx|损坏")
+
+
+def kind_render_template_zip_bomb(tmp: Path) -> Case:
+    template = tmp / "in" / "炸弹模板.docx"
+    _edited_template(template, "{{ contact }}", "{{ contact }}")
+    with zipfile.ZipFile(template, "a", zipfile.ZIP_DEFLATED) as zf, zf.open("word/media/bomb.bin", "w") as part:
+        for _ in range(100):
+            part.write(b"\0" * (1024 * 1024))
+    return _template_case(tmp, "炸弹模板.docx", template, "压缩|大|超出", bomb=True)
+
+
+def kind_render_template_billion_laughs(tmp: Path) -> Case:
+    template = tmp / "in" / "实体模板.docx"
+    _edited_template(template, "?>", "?>" + laughs_doctype("w:document"))
+    return _template_case(tmp, "实体模板.docx", template, "实体|不安全|DOCTYPE", bomb=True)

@@ -1,0 +1,190 @@
+"""Every hostile kind of tests/hostile/, run as the user runs it: `nianbao …` in a child process.
+
+For each kind: the exit code is the expected one (never 3, never a signal); the output has no traceback
+and no internal error, matches the kind's pattern and names the file; every input keeps its bytes and
+mtime; no temporary or half-written file is left, and a refused run writes no output at all. Bombs run
+under an address-space cap, every case under a timeout. Cases run two at a time in the background while
+the tests read their outcomes in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hostile import KINDS, Case
+from hostile.case import _good_report, _good_workbook
+
+BOMB_MEMORY_BYTES = 1536 * 1024 * 1024  # 1.5 GiB of address space
+WORKERS = 2  # the machine has two cores
+_TMPDIR = ".tmpdir"  # the child's TMPDIR inside the case folder (its error log lands there, not in /tmp)
+
+# The child caps its own address space before importing anything, then runs the real command line.
+_BOOT = ("import resource, sys\n"
+         "limit = int(sys.argv.pop(1))\n"
+         "if limit:\n"
+         "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+         "from nianbao.cli import main\n"
+         "main(prog_name='nianbao')\n")
+
+Snapshot = dict[str, tuple[object, ...]]
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except PermissionError:  # the unreadable kind: its mode and mtime still count
+        return "unreadable"
+
+
+def snapshot(paths: tuple[Path, ...]) -> Snapshot:
+    """Bytes, mtime and mode of every file under `paths`; links by their target (never followed)."""
+    seen: Snapshot = {}
+    for root in paths:
+        for path in [root, *(sorted(root.rglob("*")) if root.is_dir() and not root.is_symlink() else [])]:
+            st = path.lstat()
+            if path.is_symlink():
+                seen[str(path)] = ("link", os.readlink(path))
+            elif path.is_file():
+                seen[str(path)] = ("file", _sha256(path), st.st_mtime_ns, st.st_mode)
+            else:
+                seen[str(path)] = ("dir", st.st_mode)
+    return seen
+
+
+def files_under(folder: Path) -> set[Path]:
+    """Every file and link under `folder` (links not followed), except the child's own TMPDIR."""
+    out: set[Path] = set()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if d != _TMPDIR and not Path(dirpath, d).is_symlink()]
+        out.update(Path(dirpath, name) for name in filenames)
+        out.update(Path(dirpath, d) for d in os.listdir(dirpath) if Path(dirpath, d).is_symlink())
+    return out
+
+
+@dataclass
+class Outcome:
+    case: Case
+    command: str
+    exit_code: int | None  # None: timed out
+    output: str
+    inputs_before: Snapshot
+    inputs_after: Snapshot
+    new_files: set[Path]
+    skipped: str = ""
+    seconds: tuple[float, float] = (0.0, 0.0)  # making the input, running the command
+
+    def describe(self) -> str:
+        short = re.sub(r"\s+", " ", self.output).strip()[:400]
+        return f"`{self.command}` → exit {self.exit_code}: {short}"
+
+
+def run_case(kind: str, base: Path) -> Outcome:
+    tmp = base / kind
+    tmp.mkdir()
+    start = time.perf_counter()
+    case = KINDS[kind](tmp)
+    made = time.perf_counter()
+    command = "nianbao " + " ".join(case.args)
+    if case.needs_non_root and os.geteuid() == 0:
+        return Outcome(case, command, None, "", {}, {}, set(), skipped="以 root 运行时文件权限不起作用")
+    (tmp / _TMPDIR).mkdir()
+    before, existing = snapshot(case.inputs), files_under(tmp)
+    env = {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1", "TERM": "dumb", "PYTHONIOENCODING": "utf-8",
+           "TMPDIR": str(tmp / _TMPDIR)}
+    limit = BOMB_MEMORY_BYTES if case.bomb else 0
+    try:
+        proc = subprocess.run([sys.executable, "-c", _BOOT, str(limit), *case.args], cwd=case.cwd, env=env,
+                              capture_output=True, timeout=case.timeout, start_new_session=True, check=False)
+        exit_code, raw = proc.returncode, proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        exit_code, raw = None, (exc.stdout or b"") + (exc.stderr or b"") + f"\n[超时 {case.timeout} 秒]".encode()
+    output = raw.decode("utf-8", errors="replace")
+    seconds = (made - start, time.perf_counter() - made)
+    return Outcome(case, command, exit_code, output, before, snapshot(case.inputs), files_under(tmp) - existing,
+                   seconds=seconds)
+
+
+def _selected_kinds(session: pytest.Session) -> list[str]:
+    kinds = []
+    for item in session.items:
+        callspec = getattr(item, "callspec", None)
+        if item.module.__name__ == __name__ and callspec and "kind" in callspec.params:
+            kinds.append(callspec.params["kind"])
+    return kinds
+
+
+@pytest.fixture(scope="module")
+def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[Outcome]]]:
+    """Start every selected case at once (two at a time); each test waits only for its own."""
+    base = tmp_path_factory.mktemp("hostile")
+    _good_workbook(), _good_report()  # built once, before the threads copy them
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {kind: pool.submit(run_case, kind, base) for kind in _selected_kinds(request.session)}
+        yield futures
+        for future in futures.values():
+            future.cancel()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _leftovers(outcome: Outcome) -> list[str]:
+    """Temporary or hidden files the run left behind."""
+    return sorted(str(p) for p in outcome.new_files if p.name.endswith(".tmp") or p.name.startswith("."))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_hostile_input_gets_a_clear_answer(outcomes: dict[str, Future[Outcome]], kind: str) -> None:
+    outcome = outcomes[kind].result()
+    case = outcome.case
+    if outcome.skipped:
+        pytest.skip(outcome.skipped)
+    what = outcome.describe()
+    assert outcome.exit_code is not None, f"超时：{what}"
+    assert outcome.exit_code >= 0, f"被信号终止（可能是内存上限）：{what}"
+    assert outcome.exit_code != 3, f"内部错误：{what}"
+    assert "Traceback" not in outcome.output and "内部错误" not in outcome.output, what
+    assert outcome.exit_code == case.exit_code, f"退出码应为 {case.exit_code}：{what}"
+    assert case.name in outcome.output, f"输出没有写出文件名 {case.name!r}：{what}"
+    assert re.search(case.message, outcome.output, re.DOTALL), f"输出不符合 {case.message!r}：{what}"
+    for raw in case.forbidden:
+        assert raw not in outcome.output, f"输出中原样含有 {raw!r}：{what}"
+    assert outcome.inputs_after == outcome.inputs_before, f"输入文件被改动：{what}"
+    assert not _leftovers(outcome), f"留下了临时文件 {_leftovers(outcome)}：{what}"
+    if case.refused:
+        assert not outcome.new_files, f"拒绝时不应写出任何文件，却有 {sorted(map(str, outcome.new_files))}：{what}"
+
+
+def test_corpus_covers_every_command_with_sixty_kinds() -> None:
+    commands = {name.split("_", 1)[0] for name in KINDS}
+    assert commands >= {"check", "merge", "render", "import", "audit"}
+    assert len(KINDS) >= 60
+
+
+def test_snapshot_sees_a_touched_input(tmp_path: Path) -> None:
+    """The input check would notice a command that rewrites a file with the same bytes."""
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(b"x")
+    before = snapshot((tmp_path,))
+    os.utime(path, ns=(0, 0))
+    assert snapshot((tmp_path,)) != before
+
+
+def test_leftover_detection(tmp_path: Path) -> None:
+    existing = files_under(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".报告.docx.abc.tmp").write_bytes(b"")
+    (tmp_path / "case").mkdir()
+    case = KINDS["check_empty_file"](tmp_path / "case")
+    outcome = Outcome(case, "", 1, "", {}, {}, files_under(tmp_path) - existing)
+    assert _leftovers(outcome) == [str(tmp_path / "out" / ".报告.docx.abc.tmp")]
+

@@ -10,6 +10,7 @@ import datetime as dt
 import errno
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -183,7 +184,7 @@ class FolderBusy(NianbaoError):
 def _try_lock(fh: IO[bytes]) -> bool:
     """Take the OS lock without waiting; the OS drops it when the process ends, however it ends."""
     try:
-        if os.name == "nt":
+        if sys.platform == "win32":  # spelled so type checkers know msvcrt exists here
             import msvcrt
 
             fh.seek(_WIN_LOCK_OFFSET)
@@ -200,7 +201,7 @@ def _try_lock(fh: IO[bytes]) -> bool:
 
 
 def _unlock(fh: IO[bytes]) -> None:
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         fh.seek(_WIN_LOCK_OFFSET)

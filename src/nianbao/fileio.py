@@ -304,19 +304,26 @@ def walk_files(root: str | os.PathLike[str]) -> tuple[list[Path], list[SkippedLi
     files: dict[Path, Path] = {}  # real path → the path it is reported under
     links: list[tuple[Path, Path]] = []
     skipped: list[SkippedLink] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        base = Path(dirpath)
-        for name in sorted(filenames + [d for d in dirnames if (base / d).is_symlink()]):
-            path = base / name
-            if not path.is_symlink():
-                if path.is_file():
-                    files[path.resolve()] = path
-                continue
-            real, skip = _link_entry(path, real_root)
-            if skip is not None:
-                skipped.append(skip)
-            elif real is not None:
-                links.append((real, path))
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # a folder that cannot be listed holds nothing to read
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                real, skip = _link_entry(path, real_root)
+                if skip is not None:
+                    skipped.append(skip)
+                elif real is not None:
+                    links.append((real, path))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif entry.is_file(follow_symlinks=False):
+                # No link on the way down, so the real path is the real root plus the same steps.
+                files[real_root / path.relative_to(root)] = path
     for real, path in sorted(links, key=lambda pair: pair[1]):
         files.setdefault(real, path)
     return sorted(files.values()), sorted(skipped, key=lambda s: s.path)

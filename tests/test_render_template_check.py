@@ -46,8 +46,11 @@ def test_unknown_and_missing_placeholders_are_named_in_one_line(tmp_path: Path) 
     assert check.missing_values == ("t3.new.total",)
     line = check.summary()
     assert "\n" not in line and "缺少 2 个" in line and "未知 2 个" in line and "t3.new.totl" in line
-    with pytest.raises(UsageError, match="未知"):
-        render_report(zero_data(), tmp_path / "r.docx", template=template)
+    # Unknown names are refused paragraph by paragraph (not a usage error): the report is never written.
+    result = render_report(zero_data(), tmp_path / "r.docx", template=template, draft=True)
+    assert result.output is None and not (tmp_path / "r.docx").exists()
+    unknown = [f.message for f in result.findings if f.is_error and "未知的占位符" in f.message]
+    assert len(unknown) == 2 and all("段（“" in m for m in unknown)
 
 
 def test_missing_number_blocks_but_missing_sentence_only_warns(tmp_path: Path) -> None:

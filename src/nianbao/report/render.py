@@ -11,14 +11,22 @@ import datetime as dt
 import functools
 import gc
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined, Template, TemplateError, UndefinedError
+from jinja2 import Environment, StrictUndefined, Template, TemplateError, Undefined, UndefinedError, nodes, \
+    pass_eval_context
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context, LoopContext, markup_join, str_join
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.visitor import NodeTransformer
 
 from .. import parallel
 from ..errors import NianbaoError, UsageError
@@ -28,7 +36,8 @@ from ..form import official
 from . import names
 from .consistency import narrative_findings
 from .context import ReportData, build_context, read_report_data
-from .placeholders import TemplateCheck, check_template
+from .placeholders import ALLOWED_FILTERS, ALLOWED_TESTS, JINJA_GLOBALS, REFUSED_STATEMENTS, TemplateCheck, \
+    check_template
 from .template_builder import TEMPLATE_NAME, template_bytes
 
 CODE_TEMPLATE = "R-TPL"
@@ -37,13 +46,155 @@ _LISTING_CHARS = ("\t", "\a", "\n", "\f")
 _REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-class _CompilingOnceEnvironment(Environment):
-    """`from_string` memoised by source text: the same template XML is compiled once per process."""
+# Bounds of one rendered part (body, header, footer). The standard report is ~0.2 MB of XML and loops over
+# a few hundred paragraphs; a template going far beyond either is refused with a message, not a hang.
+MAX_OUTPUT_CHARS = 8_000_000
+MAX_LOOP_ITEMS = 100_000
+_MAX_POWER_BITS = 4096
+
+
+@dataclass
+class _Budget:
+    output: int = 0  # characters written
+    made: int = 0  # characters built by * + ~ (they could be kept in a {% set %} and never written)
+    items: int = 0  # loop iterations
+
+
+_BUDGET: ContextVar[_Budget] = ContextVar("nianbao_render_budget")
+
+
+def _budget() -> _Budget:
+    try:
+        return _BUDGET.get()
+    except LookupError:  # rendered outside Template.render (generate/stream): one budget for the process
+        budget = _Budget()
+        _BUDGET.set(budget)
+        return budget
+
+
+def _spend(*, output: int = 0, made: int = 0, items: int = 0) -> None:
+    budget = _budget()
+    budget.output += output
+    budget.made += made
+    budget.items += items
+    if budget.output > MAX_OUTPUT_CHARS or budget.made > MAX_OUTPUT_CHARS:
+        raise SecurityError(f"模板生成的内容超过 {MAX_OUTPUT_CHARS // 1_000_000} MB，可能有重复或过大的占位符")
+    if budget.items > MAX_LOOP_ITEMS:
+        raise SecurityError(f"模板中的循环超过 {MAX_LOOP_ITEMS} 次，可能有重复嵌套的 {{% for %}}")
+
+
+class _BoundedTemplate(Template):
+    """Rendering counts what it writes, so a template that writes without end stops with a message."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        token = _BUDGET.set(_Budget())
+        try:
+            return self.environment.concat(_counted(self.root_render_func(self.new_context(dict(*args, **kwargs)))))
+        except Exception:
+            self.environment.handle_exception()
+        finally:
+            _BUDGET.reset(token)
+
+
+def _counted(chunks: Iterable[str]) -> Iterator[str]:
+    for chunk in chunks:
+        _spend(output=len(chunk))
+        yield chunk
+
+
+def _loop_items(iterable: Any) -> Iterator[Any]:
+    for item in iterable:
+        _spend(items=1)
+        yield item
+
+
+@pass_eval_context
+def _bounded_concat(eval_ctx: EvalContext, items: list[Any]) -> str:
+    _spend(made=sum(len(i) if isinstance(i, str) else 0 for i in items))
+    return markup_join(items) if eval_ctx.autoescape else str_join(items)
+
+
+_LOOP_FILTER, _CONCAT_FILTER = "nianbao_loop_items", "nianbao_concat"
+
+
+class _Bounding(NodeTransformer):
+    """Routes every loop and every ~ through a counter: Jinja has no hook for either."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        self.generic_visit(node)
+        node.iter = nodes.Filter(node.iter, _LOOP_FILTER, [], [], None, None, lineno=node.lineno)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), _CONCAT_FILTER, [], [], None, None,
+                            lineno=node.lineno)
+
+
+def _is_data(value: Any) -> bool:
+    if isinstance(value, str | int | float | Decimal | SimpleNamespace | Undefined) or value is None:
+        return True
+    return isinstance(value, list | tuple) and all(_is_data(v) for v in value)
+
+
+def _refuse_statements(ast: nodes.Template) -> None:
+    for node_type, what in REFUSED_STATEMENTS.items():
+        if ast.find(node_type) is not None:
+            raise SecurityError(f"模板中不允许使用 {what}")
+    if any(loop.recursive for loop in ast.find_all(nodes.For)):
+        raise SecurityError("模板中不允许递归循环（recursive）")
+    used = sorted({name.name for name in ast.find_all(nodes.Name)} & JINJA_GLOBALS)
+    if used:
+        raise SecurityError(f"模板中不允许使用 {'、'.join(used)}")
+
+
+class _ReportEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox every template renders in, the bundled one included.
+
+    No globals and only the whitelisted filters and tests (placeholders.py); attributes only of the
+    context's namespaces and `loop`, and only plain data; no calls; loops, output and the operators
+    that build big values (* + ** % ~) are bounded. `from_string` is memoised by source text: the same
+    template XML is compiled once per process.
+    """
+
+    template_class = _BoundedTemplate
+    intercepted_binops = frozenset({"*", "+", "**", "%"})
 
     def __init__(self) -> None:
         super().__init__(undefined=StrictUndefined, autoescape=True, finalize=_finalize,
                          keep_trailing_newline=True)
+        self.globals.clear()
+        self.filters = {name: self.filters[name] for name in ALLOWED_FILTERS}
+        self.filters.update({_LOOP_FILTER: _loop_items, _CONCAT_FILTER: _bounded_concat})
+        self.tests = {name: self.tests[name] for name in ALLOWED_TESTS}
         self._compiled: dict[str, Template] = {}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        ast = super()._parse(source, name, filename)
+        _refuse_statements(ast)
+        return _Bounding().visit(ast)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return not attr.startswith("_") and isinstance(obj, SimpleNamespace | LoopContext) and _is_data(value)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        return False
+
+    def call(__self, __context: Context, __obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        raise SecurityError("模板中不允许调用函数或方法")
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        return self.undefined(f"模板中不允许访问 {type(obj).__name__} 的属性 {attribute}", name=attribute, obj=obj,
+                              exc=SecurityError)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("模板中不允许用 % 排版文字")
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) \
+                and abs(left) > 1 and right * abs(left).bit_length() > _MAX_POWER_BITS:
+            raise SecurityError("模板中的乘方结果过大")
+        _spend(made=_result_size(operator, left, right))
+        return super().call_binop(context, operator, left, right)
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:  # noqa: A002
         if globals is not None or template_class is not None or not isinstance(source, str):
@@ -54,6 +205,19 @@ class _CompilingOnceEnvironment(Environment):
                 self._compiled.clear()
             template = self._compiled[source] = super().from_string(source)
         return template
+
+
+def _result_size(operator: str, left: Any, right: Any) -> int:
+    """The length of text or list that `left operator right` builds, before it is built."""
+    sized = (str, list, tuple)
+    if operator == "*":
+        if isinstance(left, sized) and isinstance(right, int):
+            return len(left) * max(right, 0)
+        if isinstance(right, sized) and isinstance(left, int):
+            return len(right) * max(left, 0)
+    if operator == "+" and isinstance(left, sized) and isinstance(right, sized):
+        return len(left) + len(right)
+    return 0
 
 
 def _finalize(value: Any) -> Any:
@@ -84,7 +248,7 @@ class _PatchOnceTemplate(DocxTemplate):
 
 @cache
 def jinja_env() -> Environment:
-    return _CompilingOnceEnvironment()
+    return _ReportEnvironment()
 
 
 # -- the template -----------------------------------------------------------------------------------
@@ -121,9 +285,14 @@ def render_docx_bytes(context: Mapping[str, Any], template: Path | None = None) 
     tpl = _PatchOnceTemplate(io.BytesIO(_template_data(template)))
     try:
         tpl.render(dict(context), jinja_env(), autoescape=True)
+    except SecurityError as exc:
+        raise UsageError(f"模板含有不允许的写法：{exc.message}。") from exc
     except UndefinedError as exc:
         raise UsageError(f"模板中有无法填写的占位符：{exc.message}。") from exc
     except TemplateError as exc:
+        raise UsageError(f"模板无法填写：{exc}。") from exc
+    except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as exc:
+        # e.g. {{ t3 > 1 }} in a template rendered without its check: the data cannot be used that way
         raise UsageError(f"模板无法填写：{exc}。") from exc
     _set_properties(tpl, context)
     buffer = io.BytesIO()
@@ -157,12 +326,20 @@ class RenderResult:
         return has_errors(self.findings)
 
 
-def _template_findings(check: TemplateCheck) -> list[Finding]:
-    if check.ok:
-        return []
-    blocking = bool(check.unknown or check.missing_values)
-    return [Finding(CODE_TEMPLATE, Severity.ERROR if blocking else Severity.WARNING, check.summary(),
-                    value={"missing": list(check.missing), "unknown": list(check.unknown)})]
+def _template_findings(check: TemplateCheck, template: Path) -> list[Finding]:
+    """One error per paragraph that does what a template may not; one finding for the missing placeholders."""
+    findings = [Finding(CODE_TEMPLATE, Severity.ERROR, v.message(), file=template.name, value=list(v.problems),
+                        extra={"part": v.part, "paragraph": v.paragraph}) for v in check.violations]
+    if check.missing:
+        findings.append(Finding(CODE_TEMPLATE, Severity.ERROR if check.missing_values else Severity.WARNING,
+                                check.missing_summary(), file=template.name,
+                                value={"missing": list(check.missing), "unknown": list(check.unknown)}))
+    return findings
+
+
+def _refused(check: TemplateCheck) -> bool:
+    """A template that may not be rendered at all, not even as a draft."""
+    return bool(check.violations or check.unknown)
 
 
 def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: Path | None = None,
@@ -170,16 +347,17 @@ def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: 
     """Check the data (and a user template), then write the report atomically.
 
     Errors in the data or template block the report unless `draft`, which writes it marked 草稿 on every
-    page. A template with unknown placeholders can never be rendered (StrictUndefined).
+    page. A user template with unknown placeholders or anything outside the whitelist (placeholders.py)
+    is never rendered, draft or not: its findings name the paragraphs.
     """
     report = data if isinstance(data, ReportData) else read_report_data(data)
     findings = [*report.findings, *narrative_findings(report)]
     check = None
     if template is not None:
         check = check_template(template)
-        findings += _template_findings(check)
-        if check.unknown:
-            raise UsageError(check.summary())
+        findings += _template_findings(check, template)
+        if _refused(check):
+            return RenderResult(None, findings, check)
     else:
         template = default_template_path()
     if has_errors(findings) and not draft:
@@ -296,8 +474,9 @@ def render_many(sources: Sequence[Path], outdir: Path, *, template: Path | None 
     """
     if template is not None:
         check = check_template(template)  # once, here, instead of once per report in every worker
-        if check.unknown:
-            raise UsageError(check.summary())
+        if _refused(check):
+            refused = _template_findings(check, template)
+            return [BatchOutcome(source, None, refused) for source in sources]
     options = {"template": template, "report_date": report_date, "draft": draft}
     taken: set[Path] = set()
     # Workers read the data themselves: the parent holds only paths, so memory stays that of one report

@@ -269,3 +269,10 @@ def test_jinja_globals_are_refused_whatever_follows(name: str, attrs: list[str])
 def test_only_whitelisted_filters_are_allowed(path: str, name: str) -> None:
     problems = source_problems(f"{{{{ {path}|{name} }}}}")
     assert (problems == []) == (name in ALLOWED_FILTERS)
+
+
+def test_a_syntax_error_names_its_paragraph(tmp_path: Path) -> None:
+    template, number = _with_paragraph(tmp_path, "{{ body + }}")
+    with pytest.raises(UsageError, match=re.escape(f"第 {number} 段（“{{{{ body + }}}}”）")) as caught:
+        check_template(template)
+    assert "语法" in str(caught.value)

@@ -9,10 +9,13 @@ the tests read their outcomes in order.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,12 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hostile import KINDS, Case
+from hostile import KINDS, Case, says
 from hostile.case import _good_report, _good_workbook
+from hypothesis import given
+from hypothesis import strategies as st
 
 BOMB_MEMORY_BYTES = 1536 * 1024 * 1024  # 1.5 GiB of address space
 WORKERS = 2  # the machine has two cores
-_TMPDIR = ".tmpdir"  # the child's TMPDIR inside the case folder (its error log lands there, not in /tmp)
+_TMPDIR = ".tmpdir"  # the child's TMPDIR inside the case folder (an error log lands there, not in the shared one)
 
 # The child caps its own address space before importing anything, then runs the real command line.
 _BOOT = ("import resource, sys\n"
@@ -103,16 +108,40 @@ def run_case(kind: str, base: Path) -> Outcome:
     env = {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1", "TERM": "dumb", "PYTHONIOENCODING": "utf-8",
            "TMPDIR": str(tmp / _TMPDIR)}
     limit = BOMB_MEMORY_BYTES if case.bomb else 0
-    try:
-        proc = subprocess.run([sys.executable, "-c", _BOOT, str(limit), *case.args], cwd=case.cwd, env=env,
-                              capture_output=True, timeout=case.timeout, start_new_session=True, check=False)
-        exit_code, raw = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        exit_code, raw = None, (exc.stdout or b"") + (exc.stderr or b"") + f"\n[超时 {case.timeout} 秒]".encode()
+    with held(case.held_lock):
+        exit_code, raw = _run(case, env, limit)
     output = raw.decode("utf-8", errors="replace")
     seconds = (made - start, time.perf_counter() - made)
     return Outcome(case, command, exit_code, output, before, snapshot(case.inputs), files_under(tmp) - existing,
                    seconds=seconds)
+
+
+@contextlib.contextmanager
+def held(lock: Path | None) -> Iterator[None]:
+    """Hold `lock` as another run would (an OS lock on its own open file) while the command runs."""
+    if lock is None:
+        yield
+        return
+    with lock.open("a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _run(case: Case, env: dict[str, str], limit: int) -> tuple[int | None, bytes]:
+    """The exit code (None on timeout) and stdout + stderr; on timeout the whole process group is killed."""
+    args = [sys.executable, "-c", _BOOT, str(limit), *case.args]
+    with subprocess.Popen(args, cwd=case.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=case.timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the group this child leads: its workers go too
+            out, err = proc.communicate()
+            return None, out + err + f"\n[超时 {case.timeout} 秒]".encode()
+    return proc.returncode, out + err
 
 
 def _selected_kinds(session: pytest.Session) -> list[str]:
@@ -168,6 +197,21 @@ def test_corpus_covers_every_command_with_sixty_kinds() -> None:
     commands = {name.split("_", 1)[0] for name in KINDS}
     assert commands >= {"check", "merge", "render", "import", "audit"}
     assert len(KINDS) >= 60
+
+
+_PLAIN = st.characters(codec="utf-8", exclude_characters="压缩损坏")
+
+
+@given(name=st.text(_PLAIN, min_size=1, max_size=20), before=st.text(_PLAIN, max_size=20),
+       after=st.text(_PLAIN, max_size=20))
+def test_pattern_needs_the_name_and_a_word(name: str, before: str, after: str) -> None:
+    """`says` matches wherever the name and the word stand (across lines), and never without either."""
+    pattern = says(name, "压缩", "损坏")
+    assert re.search(pattern, f"{before}{name}{after}损坏", re.DOTALL)
+    assert re.search(pattern, f"压缩{before}\n{name}{after}", re.DOTALL)
+    assert not re.search(pattern, f"{before}{name}{after}", re.DOTALL)
+    without = f"{before}损坏{after}"
+    assert bool(re.search(pattern, without, re.DOTALL)) == (name in without)
 
 
 def test_snapshot_sees_a_touched_input(tmp_path: Path) -> None:

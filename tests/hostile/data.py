@@ -134,7 +134,7 @@ def kind_render_out_under_a_file(tmp: Path) -> Case:
     blocker = tmp / "占位.txt"
     blocker.write_text("别人的文件", encoding="utf-8")
     out = blocker / "报告.docx"
-    return command_case(tmp, ["render", source, "--out", out], [source, blocker], 1, "占位.txt",
+    return command_case(tmp, ["render", source, "--out", out], [source, blocker], 2, "占位.txt",
                         "无法|不能|创建|写入", out=out)
 
 

@@ -186,7 +186,7 @@ def kind_import_out_is_a_folder(tmp: Path) -> Case:
     report = good_report(tmp / "in" / "报告.docx")
     folder = tmp / "已有文件夹"
     folder.mkdir()
-    return command_case(tmp, ["import", report, "--out", folder], [report, folder], 1, "已有文件夹",
+    return command_case(tmp, ["import", report, "--out", folder], [report, folder], 2, "已有文件夹",
                         "文件夹|目录|无法", out=folder)
 
 
@@ -237,7 +237,8 @@ def kind_audit_folder_with_symlink_outside(tmp: Path) -> Case:
     folder.mkdir()
     _html_report(folder / "正常.html")
     (folder / "链接.html").symlink_to(outside)
-    return command_case(tmp, ["audit", folder, "--out", tmp / "审核结果.xlsx"], [folder, outside], 1, "链接.html",
+    # Accepted with a warning: the link is skipped, the report beside it is audited.
+    return command_case(tmp, ["audit", folder, "--out", tmp / "审核结果.xlsx"], [folder, outside], 0, "链接.html",
                         "链接|文件夹外|以外", out=tmp / "审核结果.xlsx", refused=False)
 
 
@@ -255,7 +256,7 @@ def kind_audit_out_under_a_file(tmp: Path) -> Case:
     blocker = tmp / "占位.txt"
     blocker.write_text("别人的文件", encoding="utf-8")
     out = blocker / "审核结果.xlsx"
-    return command_case(tmp, ["audit", report, "--out", out], [report, blocker], 1, "占位.txt",
+    return command_case(tmp, ["audit", report, "--out", out], [report, blocker], 2, "占位.txt",
                         "无法|不能|创建|写入", out=out)
 
 

@@ -16,12 +16,20 @@ EXAMPLE = REPO / "examples" / "大榭街道-2024"
 SEED = REPO / "tests" / "fixtures" / "reports" / "seed_daxie_2024.txt"
 
 
-def zero_data(**texts: str) -> dict[str, Any]:
+# Text for every mandatory section a report cannot be final without (no figures: nothing for X3 to check).
+MANDATORY_TEXTS = {"text.overview.summary": "本年度认真贯彻落实《条例》。", "text.problems": "存在的问题和改进措施。"}
+REPORT_DATE = "2025-01-08"  # inside the publishing window of a 2024 report
+
+
+def zero_data(*, bare: bool = False, **texts: str) -> dict[str, Any]:
+    """All-zero data that renders as a final report; `bare` leaves out the default texts and date."""
+    given = {k.replace("__", "."): v for k, v in texts.items()}
     return {
         "body": "测试街道",
         "year": 2024,
         "values": dict.fromkeys(FORM.input_numeric_keys, 0),
-        "texts": {k.replace("__", "."): v for k, v in texts.items()},
+        "texts": given if bare else {**MANDATORY_TEXTS, **given},
+        **({} if bare else {"date": REPORT_DATE}),
     }
 
 

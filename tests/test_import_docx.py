@@ -20,7 +20,7 @@ from nianbao.form import FORM, FieldType, official
 from nianbao.importer import import_report
 from nianbao.report.context import FEE_KEYS, paragraphs
 from nianbao.report.render import render_report
-from report_helpers import zero_data
+from report_helpers import MANDATORY_TEXTS, zero_data
 
 NARRATIVE_KEYS = tuple(k for k in FORM.text_keys if not k.startswith("text.report."))
 # Text a clerk might type: CJK, digits, Latin, punctuation, and characters XML and Jinja care about.
@@ -134,7 +134,8 @@ def test_random_split_survives_workbooks_merge_render_import(tmp_path: Path) -> 
     departments = ("甲科", "乙科")
     per_department = [_valid_values(rng) for _ in departments]
     for name, values in zip(departments, per_department, strict=True):
-        write_filled(tmp_path / "in" / f"{name}.xlsx", Identity("某某镇", 2024, name), values, meta=CONTACT)
+        write_filled(tmp_path / "in" / f"{name}.xlsx", Identity("某某镇", 2024, name), values, MANDATORY_TEXTS,
+                     meta=CONTACT)
     merged = run_merge(tmp_path / "in")
     assert not merged.has_errors, [f.message for f in merged.findings if f.is_error]
     out = tmp_path / "r.docx"

@@ -30,6 +30,7 @@ def _data(i: int) -> dict:
         "values": {k: float(v) if isinstance(v, Decimal) else v for k, v in values.items()}
         | {"fee.notices": 0, "fee.notice_amount": 0, "fee.collected": 0},
         "texts": {"text.overview.active": f"本年主动公开政府信息{100 + i}条。", "text.problems": "一是解读形式单一。"},
+        "date": "2025-01-08",  # the signature date no longer defaults to today
     }
 
 

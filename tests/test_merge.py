@@ -161,7 +161,7 @@ def test_summary_workbook_sheets(merged) -> None:
     assert len(rows) == len(result.findings)
     typo = next(r for r in rows if r[6] == "V-INVALID")
     assert typo[5] == f"'{loc.sheet}'!{layout.location('t3.new.business').cell}"
-    returns = [r for r in wb["回收情况"].iter_rows(min_row=2, values_only=True)]
+    returns = [r for r in wb["回收情况"].iter_rows(min_row=3, values_only=True)]  # row 1: summary line
     assert {r[0] for r in returns if r[1] == "未报送"} == set(result.not_returned)
     breakdown = wb["分部门明细"]
     header = [c.value for c in breakdown[1]]

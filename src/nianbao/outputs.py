@@ -48,6 +48,7 @@ __all__ = [
     "print_findings",
     "read_provenance",
     "status_table",
+    "write_merged_json",
     "write_outputs",
     "write_summary_xlsx",
 ]
@@ -126,7 +127,7 @@ def status_table(result: MergeResult) -> RichTable:
         title = f"各部门报送情况（{merged} 个部门已汇总，下面只列出其余的；全部见 汇总.xlsx 的回收情况）"
     table = RichTable("部门", "状态", "文件", "错误数", title=title)
     for department, status in statuses.items():
-        style = {"merged": "green", "not_returned": "yellow"}.get(status, "red")
+        style = {"merged": "green", "not_returned": "red", "allowed_missing": "yellow"}.get(status, "red")
         table.add_row(department, f"[{style}]{DEPARTMENT_STATUS[status]}[/]", "、".join(files.get(department, [])),
                       str(errors.get(department, "")))
     for s in result.sources:
@@ -145,7 +146,7 @@ def write_outputs(result: MergeResult, outdir: Path) -> list[Path]:
     try:
         # The workbook is the slow part for many departments: a forked child writes it meanwhile.
         child = _fork(write_summary_xlsx, result, paths[1]) if len(result.departments) >= PARALLEL_XLSX_MIN else None
-        write_text_atomic(paths[0], json.dumps(_jsonable(result.to_json_dict()), ensure_ascii=False, indent=2))
+        write_merged_json(result, paths[0])
         write_provenance(result, paths[2])
         if child is not None:
             child.join()
@@ -154,6 +155,11 @@ def write_outputs(result: MergeResult, outdir: Path) -> list[Path]:
     except PermissionError as exc:  # on Windows, a file open in Excel/WPS cannot be replaced
         raise NianbaoError(f"无法写入 {exc.filename or outdir}：文件可能正在 Excel/WPS 中打开，请关闭后重试") from exc
     return paths
+
+
+def write_merged_json(result: MergeResult, path: Path) -> None:
+    """merged.json alone (`build` writes it again when the report it announced could not be written)."""
+    write_text_atomic(path, json.dumps(_jsonable(result.to_json_dict()), ensure_ascii=False, indent=2))
 
 
 def _quietly(target: Any, *args: Any) -> None:
@@ -369,22 +375,45 @@ def _cell_text(value: Any) -> Any:
     return str(value)
 
 
+REPORT_LABELS = {"final": "已生成正式报告", "draft": "已生成草稿报告（每页标“草稿”）"}
+
+
+def returns_summary(result: MergeResult) -> str:
+    """The line above 回收情况: how many departments are in, who was knowingly left out, which report."""
+    statuses = list(result.department_status.values())
+    parts = [f"已汇总 {len(result.departments)} 个部门"]
+    if result.not_returned:
+        parts.append(f"未报送 {len(result.not_returned)} 个（{'、'.join(result.not_returned)}）")
+    if result.allowed_missing:
+        parts.append(f"经同意不报送 {len(result.allowed_missing)} 个（{'、'.join(result.allowed_missing)}），"
+                     "报告不含这些部门的数字")
+    if result.roster is not None:
+        parts.insert(0, f"部门名单共 {sum(1 for s in statuses if s != 'not_on_roster')} 个部门")
+    report = REPORT_LABELS.get(result.report or "", "未生成报告")
+    return "；".join(parts) + f"。{report}。"
+
+
 def _returns_sheet(ws: Any, result: MergeResult) -> None:
-    """Who returned what: one row per file, then the departments on the roster with no file."""
+    """Who returned what: a summary line, then one row per file, then the roster departments with no file."""
     from .merge import DEPARTMENT_STATUS, FILE_STATUS
 
     headers = ("部门", "部门状态", "文件", "文件状态", "填报日期", "修改时间", "大小(字节)", "SHA-256")
-    _header_row(ws, headers, (20, 14, 36, 14, 12, 20, 12, 66))
-    count = 1
+    for i, width in enumerate((20, 14, 36, 14, 12, 20, 12, 66), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A3"
+    ws.append([_styled(ws, returns_summary(result), font=FONT_BOLD)])
+    ws.append([_styled(ws, h, font=FONT_BOLD, fill=HEADER_FILL) for h in headers])
+    count = 2
     for s in sorted(result.sources, key=lambda s: (s.department == "", s.department, s.file)):
         department_status = DEPARTMENT_STATUS.get(result.department_status.get(s.department, ""), "无法识别部门")
         ws.append([s.department or "（无法识别）", department_status, s.file, FILE_STATUS[s.status], s.date,
                    s.to_dict()["modified"], s.size, s.sha256])
         count += 1
-    for department in result.not_returned:
-        ws.append([department, DEPARTMENT_STATUS["not_returned"], "", "", "", "", "", ""])
-        count += 1
+    for department, status in result.department_status.items():
+        if status in ("not_returned", "allowed_missing"):
+            ws.append([department, DEPARTMENT_STATUS[status], "", "", "", "", "", ""])
+            count += 1
     for name in result.ignored:
         ws.append(["", "", name, "不是工作簿，已忽略", "", "", "", ""])
         count += 1
-    _autofilter(ws, len(headers), count)
+    ws.auto_filter.ref = _ref(2, 1, count, len(headers))

@@ -4,20 +4,42 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import UsageError
 from ..findings import Finding
 from .common import EXIT_FINDINGS, EXIT_OK, OutputPath, console, err_console, handle_errors
 
+if TYPE_CHECKING:
+    from ..merge import MergeResult
+
 # Above this many warnings the console lists them by kind; the full list is in 问题清单.
 MAX_WARNINGS_LISTED = 30
+
+
+ALLOW_MISSING_HELP = ("经同意不报送的部门（按部门名单中的名称），可重复，也可用逗号分隔，如 --allow-missing 民政办；"
+                      "这些部门不算未报送，记入 merged.json 和 汇总.xlsx 的回收情况。")
+
+
+def split_names(values: Sequence[str]) -> list[str]:
+    """--allow-missing 甲 --allow-missing 乙,丙 (also full-width commas and 、) → [甲, 乙, 丙]."""
+    return [name.strip() for value in values for name in re.split(r"[,，、]", value) if name.strip()]
+
+
+def missing_line(result: MergeResult) -> str:
+    """Who has not returned, and the two ways forward (chase them, or allow them knowingly)."""
+    names = result.not_returned
+    return (f"[yellow]未报送（{len(names)} 个）[/]：{escape('、'.join(names))}。请催报后重新汇总；如经同意不报送，"
+            f"请加 --allow-missing {escape(','.join(names))}")
 
 
 def _counts_line(findings: Sequence[Finding]) -> str:
@@ -90,9 +112,10 @@ def check(files: tuple[Path, ...], as_json: bool, last_year: Path | None) -> Non
 @click.option("--jobs", type=click.IntRange(min=1), help="同时读取工作簿的进程数；默认文件多时每个 CPU 核一个。")
 @click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
               help="上年数据（merged.json、上年工作簿或已发布的报告），用于跨年度核对（上年结转、现行有效件数）。")
+@click.option("--allow-missing", "allow_missing", multiple=True, metavar="部门", help=ALLOW_MISSING_HELP)
 @handle_errors
 def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, year: int | None,
-          as_json: bool, quiet: bool, jobs: int | None, last_year: Path | None) -> None:
+          as_json: bool, quiet: bool, jobs: int | None, last_year: Path | None, allow_missing: tuple[str, ...]) -> None:
     """读取文件夹（含子文件夹）中的全部工作簿，逐个校验，汇总没有错误的，写出汇总结果。
 
     例：nianbao merge 回收表格 --roster 部门名单.csv --out 汇总结果
@@ -103,7 +126,7 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
     if roster is not None and not roster.is_file():
         raise UsageError(f"找不到部门名单：{roster}")
     result = run_merge(directory, roster, show_progress=not quiet, body=body, year=year, exclude=[outdir], jobs=jobs,
-                       last_year=last_year)
+                       last_year=last_year, allowed_missing=split_names(allow_missing))
     paths = write_outputs(result, outdir)
     out = err_console if as_json else console
     if as_json:
@@ -114,7 +137,9 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
     else:
         out.print(f"[green]全部 {len(result.departments)} 个部门已汇总。[/]")
     if result.not_returned:
-        out.print(f"[yellow]未报送（{len(result.not_returned)} 个）[/]：{'、'.join(result.not_returned)}")
+        out.print(missing_line(result))
+    if result.allowed_missing:
+        out.print(f"经同意不报送（{len(result.allowed_missing)} 个）：{'、'.join(result.allowed_missing)}")
     if result.ignored:
         out.print(f"已忽略 {len(result.ignored)} 个非工作簿文件：{'、'.join(result.ignored[:10])}"
                   f"{' 等' if len(result.ignored) > 10 else ''}")
@@ -138,6 +163,8 @@ def explain(outdir: Path, key: str, as_json: bool) -> None:
 
     例：nianbao explain 汇总结果 t3.new.natural_person
     """
+    from ..fileio import read_json
+    from ..numbers import to_json
     from ..fileio import read_json
     from ..numbers import to_json
     from ..outputs import MERGED_JSON, PROVENANCE_CSV, read_provenance

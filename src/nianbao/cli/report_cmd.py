@@ -15,6 +15,7 @@ from rich.markup import escape
 from ..errors import UsageError
 from ..findings import Finding
 from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors, more_than_one
+from .merge_cmd import ALLOW_MISSING_HELP, split_names
 
 DEMO_EXAMPLE = Path("examples") / "大榭街道-2024"
 DEMO_ROSTER = "departments.csv"
@@ -44,12 +45,21 @@ def _print_findings(findings: Sequence[Finding]) -> None:
         err_console.print(f"……另有 {len(findings) - _MAX_LISTED} 条，完整清单见 merged.json 的 findings。")
 
 
-def _render(data: dict[str, Any] | Any, out: Path, *, template: Path | None, report_date: dt.date | None,
-            draft: bool, pdf: bool) -> bool:
-    """Render (and convert); print the outcome. False when errors blocked the report."""
+def _checked_report(data: dict[str, Any] | Any, report_date: dt.date | None) -> tuple[Any, dt.date]:
+    """The data read and checked, with its signature date (a UsageError when none is known) and its window."""
+    from ..report.context import ReportData, date_window_findings, read_report_data, signature_date
+
+    report = data if isinstance(data, ReportData) else read_report_data(data)
+    day = signature_date(report, report_date)
+    report.findings += date_window_findings(report.year, day)
+    return report, day
+
+
+def _render(report: Any, day: dt.date, out: Path, *, template: Path | None, draft: bool, pdf: bool) -> bool:
+    """Render checked data (and convert); print the outcome. False when errors blocked the report."""
     from ..report.render import render_report
 
-    result = render_report(data, out, template=template, report_date=report_date, draft=draft)
+    result = render_report(report, out, template=template, report_date=day, draft=draft)
     if result.template_check is not None:
         console.print(result.template_check.summary())
     if result.findings:
@@ -74,7 +84,8 @@ def _render(data: dict[str, Any] | Any, out: Path, *, template: Path | None, rep
               help="输出的 Word 报告（.docx）；给出多个数据文件时为输出文件夹。")
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False),
               help="使用修改过的 Word 模板（先检查其中的占位符）。")
-@click.option("--date", "report_date", callback=_parse_date_option, help="落款日期，如 2025-01-08；默认取数据中的 date，否则为今天。")
+@click.option("--date", "report_date", callback=_parse_date_option,
+              help="落款日期，如 2025-01-08；默认取数据中的 date（汇总时为各部门最晚的填报日期），没有时必须给出。")
 @click.option("--draft", is_flag=True, help="数据有错误也生成，每页标“草稿”。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
 @click.option("--jobs", type=click.IntRange(min=1), help="同时生成报告的进程数；默认报告多时每个 CPU 核一个。")
@@ -91,7 +102,8 @@ def render(data_files: tuple[Path, ...], out: Path, template: Path | None, repor
     from ..report.render import load_data
 
     if len(data_files) == 1:
-        if not _render(load_data(data_files[0]), out, template=template, report_date=report_date, draft=draft, pdf=pdf):
+        report, day = _checked_report(load_data(data_files[0]), report_date)
+        if not _render(report, day, out, template=template, draft=draft, pdf=pdf):
             sys.exit(EXIT_FINDINGS)
         return
     if out.suffix.lower() == ".docx" or out.is_file():
@@ -125,40 +137,81 @@ def _render_batch(sources: Sequence[Path], outdir: Path, *, template: Path | Non
 
 
 # -- build ------------------------------------------------------------------------------------------
-def _run_merge(directory: Path, roster: Path | None, outdir: Path, last_year: Path | None) -> Any:
+def _run_merge(directory: Path, roster: Path | None, outdir: Path, last_year: Path | None,
+               allowed_missing: Sequence[str]) -> Any:
     from ..merge import run_merge
 
     # The roster and earlier outputs may sit inside the folder: never read them as workbooks.
     exclude = [p for p in (roster, outdir) if p is not None]
-    return run_merge(directory, roster, show_progress=sys.stderr.isatty(), exclude=exclude, last_year=last_year)
+    return run_merge(directory, roster, show_progress=sys.stderr.isatty(), exclude=exclude, last_year=last_year,
+                     allowed_missing=allowed_missing)
+
+
+def _no_final_report(findings: Sequence[Finding], not_returned: Sequence[str]) -> None:
+    """Why no final report was written, and the two ways to get one."""
+    reasons = []
+    if not_returned:
+        reasons.append(f"{len(not_returned)} 个部门未报送（{'、'.join(not_returned)}）")
+    others = [f for f in findings if f.is_error and f.code != "F-MISSING"]
+    if others:
+        reasons.append(f"有 {len(others)} 个错误（见上面的清单）")
+    options = ["改正后重新运行" if others else "催报后重新运行",
+               "加 --draft 先生成每页标“草稿”的报告"]
+    if not_returned:
+        options.insert(1, f"如这些部门经同意不报送，加 --allow-missing {','.join(not_returned)} 生成正式报告")
+    err_console.print(f"[bold red]未生成报告[/]：{escape('；'.join(reasons))}，不能生成正式报告。"
+                      f"可以：{escape('；'.join(f'{i}. {o}' for i, o in enumerate(options, start=1)))}。")
+
+
+def _print_merge_summary(result: Any, written: Sequence[Path], outdir: Path) -> None:
+    console.print("汇总结果：" + "、".join(escape(p.name) for p in written) + f"（在 {escape(str(outdir))}）")
+    if result.allowed_missing:
+        console.print(f"经同意不报送（{len(result.allowed_missing)} 个）：{escape('、'.join(result.allowed_missing))}")
+    warnings = sum(1 for f in result.findings if not f.is_error)
+    if warnings and not result.has_errors:
+        console.print(f"[yellow]汇总有 {warnings} 条警告[/]，请在 汇总.xlsx 的问题清单中核实。")
 
 
 def build_report(directory: Path, roster: Path | None, outdir: Path, *, template: Path | None = None,
                  report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
-                 last_year: Path | None = None) -> Path | None:
-    """Merge the folder, write the merge outputs, then the report; the report path, or None if blocked."""
+                 last_year: Path | None = None, allowed_missing: Sequence[str] = ()) -> Path | None:
+    """Merge the folder, write the merge outputs, then the report; the report path, or None if blocked.
+
+    A final report needs every roster department returned (or named in `allowed_missing`), no error in
+    the merge and text in every mandatory section; otherwise only `draft` writes one (marked 草稿).
+    merged.json records which report was written ("report": "final" / "draft" / null).
+    """
+    from ..findings import has_errors
     from ..merge import write_outputs
+    from ..outputs import MERGED_JSON, write_merged_json
+    from ..report.render import report_filename
 
     if not directory.is_dir():
         raise UsageError(f"找不到文件夹：{directory}")
-    result = _run_merge(directory, roster, outdir, last_year)
-    written = write_outputs(result, outdir)
-    console.print("汇总结果：" + "、".join(escape(p.name) for p in written) + f"（在 {escape(str(outdir))}）")
-    warnings = sum(1 for f in result.findings if not f.is_error)
-    if warnings and not result.has_errors:
-        console.print(f"[yellow]汇总有 {warnings} 条警告[/]，请在 汇总.xlsx 的问题清单中核实。")
+    result = _run_merge(directory, roster, outdir, last_year, allowed_missing)
+    data = result.to_json_dict()
+    report, day = None, None
+    if draft or not result.has_errors:
+        try:
+            report, day = _checked_report(data, report_date)
+        except UsageError:  # no signature date known: the merge outputs are still written
+            _print_merge_summary(result, write_outputs(result, outdir), outdir)
+            raise
+    blocked = report is None or (has_errors(report.findings) and not draft)
+    result.report = None if blocked else ("draft" if draft else "final")
+    _print_merge_summary(result, write_outputs(result, outdir), outdir)
+    if blocked:
+        _print_findings([*result.findings, *(report.findings if report is not None else [])])
+        _no_final_report([*result.findings, *(report.findings if report is not None else [])], result.not_returned)
+        return None
     if result.has_errors:
         _print_findings(result.findings)
-        if not draft:
-            err_console.print("[bold red]汇总有错误，未生成报告。[/]请按上面的清单改正后重试；"
-                              "如需先看效果，可加 --draft 生成标有“草稿”的报告。")
-            return None
-    data = result.to_json_dict()
-    from ..report.render import report_filename
-
     out = outdir / report_filename(data["body"], data["year"])
-    ok = _render(data, out, template=template, report_date=report_date, draft=draft or result.has_errors, pdf=pdf)
-    return out if ok else None
+    if _render(report, day, out, template=template, draft=draft, pdf=pdf):
+        return out
+    result.report = None  # e.g. a user template that cannot be filled: merged.json must not claim a report
+    write_merged_json(result, outdir / MERGED_JSON)
+    return None
 
 
 @click.command("build")
@@ -167,20 +220,25 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
 @click.option("--out", "outdir", type=OutputPath("folder", lock=True), default=Path("汇总结果"),
               show_default=True, help="输出文件夹：汇总结果和 Word 报告。")
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False), help="使用修改过的 Word 模板。")
-@click.option("--date", "report_date", callback=_parse_date_option, help="落款日期，如 2025-01-08；默认为今天。")
-@click.option("--draft", is_flag=True, help="汇总有错误也生成报告，每页标“草稿”。")
+@click.option("--date", "report_date", callback=_parse_date_option,
+              help="落款日期，如 2025-01-08；默认为各部门最晚的填报日期，都没有填写时必须给出。")
+@click.option("--draft", is_flag=True, help="有部门未报送、汇总有错误或必填的部分没有文字时也生成报告，每页标“草稿”。")
+@click.option("--allow-missing", "allow_missing", multiple=True, metavar="部门", help=ALLOW_MISSING_HELP)
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
 @click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
               help="上年数据（merged.json 或已发布的报告），用于跨年度核对；核对出错误时不生成报告（除非 --draft）。")
 @handle_errors
 def build(directory: Path, roster: Path | None, outdir: Path, template: Path | None, report_date: dt.date | None,
-          draft: bool, pdf: bool, last_year: Path | None) -> None:
+          draft: bool, allow_missing: tuple[str, ...], pdf: bool, last_year: Path | None) -> None:
     """汇总文件夹中各部门交回的工作簿，然后生成 Word 报告（一步完成）。
+
+    只有名单中的部门都已报送（或用 --allow-missing 注明经同意不报送）、汇总没有错误、必填的部分都有文字时，
+    才生成正式报告；否则可加 --draft 生成标有“草稿”的报告。
 
     例：nianbao build 收到的报表 --roster 部门名单.csv --out 汇总结果
     """
     if build_report(directory, roster, outdir, template=template, report_date=report_date, draft=draft,
-                    pdf=pdf, last_year=last_year) is None:
+                    pdf=pdf, last_year=last_year, allowed_missing=split_names(allow_missing)) is None:
         sys.exit(EXIT_FINDINGS)
 
 

@@ -27,6 +27,12 @@ from . import names
 CODE_UNKNOWN_KEY = "R-KEY"
 CODE_FEE = "R-FEE"
 CODE_DATE = "R-DATE"
+CODE_EMPTY_SECTION = "X8"
+
+# The report for year Y is published in the first months of Y+1 (条例第四十九条: 1月31日 for 部门, 3月31日 for
+# 本级政府, see official.DEADLINES): a signature date outside 1 January – 31 March of Y+1 is likely a typo.
+WINDOW_START = (1, 1)
+WINDOW_END = (3, 31)
 
 FEE_KEYS: tuple[str, ...] = tuple(f.key for f in FORM.texts if f.numeric)
 _FEE_SUBJECT = official.FEE_SUBJECT
@@ -213,10 +219,52 @@ def read_report_data(data: Mapping[str, Any]) -> ReportData:
         try:
             report_date = parse_date(data["date"])
         except ValueError:
-            findings.append(_finding(CODE_DATE, f"报告日期 date 无法识别：{data['date']!r}，将使用今天的日期。",
+            findings.append(_finding(CODE_DATE, f"报告日期 date 无法识别：{data['date']!r}，请用 --date 指定落款日期。",
                                      severity=Severity.WARNING))
+    findings += empty_section_findings(clean_texts)
     return ReportData(clean_text(body).strip(), _read_year(data["year"]), table_values, fees, clean_texts,
                       report_date, findings)
+
+
+def _has_generated_text(heading: str) -> bool:
+    """A section the report always writes something into itself (六: the 信息处理费 statement)."""
+    return any(f.numeric for f in FORM.texts if f.part == heading)
+
+
+def empty_section_findings(texts: Mapping[str, str]) -> list[Finding]:
+    """X8: a mandatory section with no text would be printed as a bare heading; one error per section."""
+    out = []
+    for section in FORM.sections:
+        if not section.mandatory or _has_generated_text(section.heading):
+            continue
+        if any(paragraphs(texts.get(key)) for key in section.text_keys):
+            continue
+        out.append(Finding(code=CODE_EMPTY_SECTION, severity=Severity.ERROR, sheet=section.heading,
+                           key=section.text_keys[0] if section.text_keys else "",
+                           message=f"“{section.heading}”没有内容，报告中只会有标题：请在填报表的文字部分填写后"
+                                   "重新汇总（正式报告中这一部分必须有文字）。"))
+    return out
+
+
+def signature_date(report: ReportData, report_date: dt.date | None = None) -> dt.date:
+    """The date under the signature: `report_date` (--date), else the data's own date (the collection's)."""
+    day = report_date or report.date
+    if day is None:
+        raise UsageError("无法确定报告的落款日期：数据中没有日期（各部门工作簿都没有填写填报日期）。"
+                         "请用 --date 指定，如 --date 2025-01-08。")
+    return day
+
+
+def date_window_findings(year: int, day: dt.date) -> list[Finding]:
+    """A warning when the signature date is outside the report year's publishing window."""
+    start, end = dt.date(year + 1, *WINDOW_START), dt.date(year + 1, *WINDOW_END)
+    if start <= day <= end:
+        return []
+    return [_finding(CODE_DATE, f"落款日期 {chinese_date(day)} 不在 {year} 年度报告的发布期内"
+                                f"（{chinese_date(start)}至{chinese_date(end)}；县级以上人民政府部门应在"
+                                f"{year + 1}年1月31日前公布）：请核对，如有误请用 --date 指定。",
+                     value=day.isoformat(), expected=f"{start.isoformat()}/{end.isoformat()}",
+                     severity=Severity.WARNING)]
 
 
 # -- generated sentences ----------------------------------------------------------------------------
@@ -292,8 +340,12 @@ DRAFT_MARK_TEXT = "草稿"
 
 
 def build_context(report: ReportData, *, report_date: dt.date | None = None, draft: bool = False) -> dict[str, Any]:
-    """The docxtpl context: every number formatted (0 prints "0"), every text split into paragraphs."""
-    day = report_date or report.date or dt.date.today()
+    """The docxtpl context: every number formatted (0 prints "0"), every text split into paragraphs.
+
+    The signature date is `report_date`, else the data's date; with neither this is a UsageError
+    (never today's date: a report printed long after its year would carry a wrong date).
+    """
+    day = signature_date(report, report_date)
     flat: dict[str, Any] = {k: format_value(k, v) for k, v in report.values.items()}
     flat.update({k: format_amount(v) for k, v in report.fees.items()})
     for f in FORM.texts:

@@ -8,11 +8,12 @@ anything decompresses more than a bounded amount.
 from __future__ import annotations
 
 import io
+import pyexpat
 import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Bounds. A real returned workbook is 15-60 KB, its sheets well under 1 MB uncompressed; these limits
 # leave a wide margin for pasted narrative and images while refusing abuse quickly.
@@ -27,7 +28,6 @@ RATIO_MIN_BYTES = 1024 * 1024  # small parts may compress very well legitimately
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _DTD_SCAN_BYTES = 4096  # a DTD must come before the root element, so the head of a part suffices
 
 
@@ -145,12 +145,12 @@ def _worst_case_output(info: zipfile.ZipInfo) -> int:
 
 
 def verify_parts(zf: zipfile.ZipFile, parts: list[str], data: bytes) -> Refusal | None:
-    """Bound what the reader will decompress, and refuse DTDs (XML entity expansion) in those parts.
+    """Bound what the reader will decompress (DTDs are refused in every part by `refuse_dtds`).
 
     The uncompressed sizes in the zip directory can lie. When the compressed sizes already prove the
-    output small (the normal case: a workbook is ~25 KB compressed), only the head of each part is
-    decompressed, for the DTD scan. Otherwise each part is decompressed through zipfile, which stops at
-    the declared size and fails the CRC check if the data goes on, before calamine ever sees it.
+    output small (the normal case: a workbook is ~25 KB compressed), nothing more is done. Otherwise
+    each part is decompressed through zipfile, which stops at the declared size and fails the CRC check
+    if the data goes on, before calamine ever sees it.
     """
     infos = []
     for name in parts:
@@ -163,7 +163,7 @@ def verify_parts(zf: zipfile.ZipFile, parts: list[str], data: bytes) -> Refusal 
             return _part_too_large(info)
     proven = sum(_worst_case_output(i) for i in infos) <= PROVABLE_BOUND_BYTES
     for info in infos:
-        refusal = _scan_head(data, zf, info) or (None if proven else _read_through(zf, info))
+        refusal = None if proven else _read_through(zf, info)
         if refusal:
             return refusal
     return None
@@ -195,8 +195,23 @@ def _scan_head(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Refus
         return _damaged(info)
     root = _ELEMENT_START.search(head)
     prolog = head[: root.start()] if root else head
-    if any(marker in prolog for marker in _DTD_MARKERS) or (root is None and len(head) >= _DTD_SCAN_BYTES):
+    if b"<!ENTITY" in prolog or (root is None and len(head) >= _DTD_SCAN_BYTES):
         return Refusal("F-UNSAFE", f"部件 {info.filename} 含有 XML 实体声明（可能是“实体炸弹”攻击），拒绝读取")
+    if b"<!DOCTYPE" in prolog:  # Office never writes one; it is how entities and external references get in
+        return Refusal("F-UNSAFE", f"部件 {info.filename} 含有 XML 文档类型声明（DOCTYPE，可用于“实体炸弹”等攻击），拒绝读取")
+    return None
+
+
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+def refuse_dtds(zf: zipfile.ZipFile, data: bytes) -> Refusal | None:
+    """A DOCTYPE or entity declaration in any XML part, whether or not a reader will parse it."""
+    for info in zf.infolist():
+        if info.filename.lower().endswith(_XML_SUFFIXES):
+            refusal = _scan_head(data, zf, info)
+            if refusal:
+                return refusal
     return None
 
 
@@ -212,3 +227,246 @@ def _read_through(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Refusal | None:
 
 def _damaged(info: zipfile.ZipInfo) -> Refusal:
     return Refusal("F-CORRUPT", f"文件内部部件 {info.filename} 已损坏，无法读取，请重新保存后再发送")
+
+
+# -- macros ------------------------------------------------------------------------------------------
+
+MACRO_SUFFIXES = (".xlsm", ".xltm")
+_MACRO_CONTENT_TYPE = b"macroEnabled"
+
+
+def refuse_macros(zf: zipfile.ZipFile, suffix: str) -> Refusal | None:
+    """A macro-enabled workbook is refused even though nothing here would run it: it is not the template."""
+    names = [i.filename for i in zf.infolist()]
+    macro = suffix.lower() in MACRO_SUFFIXES or any(n.lower().endswith("vbaproject.bin") for n in names)
+    if not macro:
+        try:
+            info = zf.getinfo("[Content_Types].xml")
+            macro = info.file_size <= MAX_READ_PART_BYTES and _MACRO_CONTENT_TYPE in zf.read(info)
+        except _ZIP_ERRORS:
+            return Refusal("F-CORRUPT", "文件内部部件 [Content_Types].xml 已损坏，无法读取，请重新保存后再发送")
+    if macro:
+        return Refusal("F-MACRO", "工作簿含有宏（或是启用宏的 .xlsm 格式），为安全起见拒绝读取；"
+                                  "请在 Excel/WPS 中“另存为”普通的 Excel 工作簿(.xlsx)后重新发送")
+    return None
+
+
+# -- shared strings ----------------------------------------------------------------------------------
+
+_UNIQUE_COUNT = re.compile(rb"""\buniqueCount\s*=\s*["']\s*(\d{1,30})\s*["']""")
+_MIN_STRING_BYTES = 5  # "<si/>": no string takes less room in the part
+
+
+def check_shared_strings(zf: zipfile.ZipFile, data: bytes) -> Refusal | None:
+    """calamine reserves memory for the declared `uniqueCount` before reading a string: it must fit the part."""
+    for info in zf.infolist():
+        if "sharedstrings" not in info.filename.lower():
+            continue
+        try:
+            head = _head(data, zf, info)
+        except _ZIP_ERRORS:
+            return _damaged(info)
+        root = re.search(rb"<(?:\w+:)?sst\b[^>]*>", head)
+        count = _UNIQUE_COUNT.search(root.group(0)) if root else None
+        if count and int(count.group(1)) > max(1000, info.file_size // _MIN_STRING_BYTES):
+            return Refusal("F-TOO-LARGE", f"共享字符串部件 {info.filename} 声明的字符串数量（{int(count.group(1))}）"
+                                          "与部件大小不符（可能是伪造的文件），拒绝读取")
+    return None
+
+
+# -- the used range of a sheet -----------------------------------------------------------------------
+
+_REF = re.compile(r"([A-Za-z]{1,8})([0-9]{1,12})")
+_CELL_CONTENT = frozenset({"v", "is", "f"})
+_MAX_ERROR_TEXT = 32
+_SCAN_CHUNK = 64 * 1024
+
+
+@dataclass
+class SheetScan:
+    """What one pass over a sheet part found: where its content reaches, and what calamine does not say.
+
+    calamine allocates a cell for every position between the first and the last cell that has content, so
+    one value at XFD1048576 costs hundreds of GiB; it also reads an error cell (#DIV/0!) as blank and a
+    formula without a saved result as blank.
+    """
+
+    far_cell: str = ""  # the first cell with content beyond the bounds ("" when none)
+    far_row: int = 0
+    far_col: int = 0
+    errors: dict[str, str] = field(default_factory=dict)  # cell → Excel error text, e.g. {"D7": "#DIV/0!"}
+    uncached_formulas: set[str] = field(default_factory=set)  # cells with a formula and no saved result
+
+
+class _FarCell(Exception):
+    pass
+
+
+class _BadXml(Exception):
+    pass
+
+
+class _Doctype(Exception):
+    pass
+
+
+def column_letters(col: int) -> str:
+    letters = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+class _SheetScanner:
+    """expat handlers that follow calamine's positions: a row or cell without `r` follows the previous one."""
+
+    def __init__(self, max_rows: int, max_cols: int) -> None:
+        self.max_rows, self.max_cols = max_rows, max_cols
+        self.scan = SheetScan()
+        self.row = 0
+        self.col = 0
+        self.cell: tuple[int, int, str, str] | None = None  # row, col, type, address of the open <c>
+        self.has_formula = self.has_value = False
+        self.text: list[str] | None = None  # the <v> of an error cell being read
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = name.rpartition("}")[2]
+        if local == "row":
+            r = attrs.get("r", "").strip()
+            if r and not r.isdigit():
+                raise _BadXml(f"行号 {r[:20]}")
+            self.row = int(r) if r else self.row + 1
+            self.col = 0
+        elif local == "c":
+            row, col = self._position(attrs.get("r", "").strip())
+            self.col = col
+            self.cell = (row, col, attrs.get("t", ""), f"{column_letters(col)}{row}")
+            self.has_formula = self.has_value = False
+        elif self.cell is not None and local in _CELL_CONTENT:
+            row, col, _kind, address = self.cell
+            if row > self.max_rows or col > self.max_cols:
+                self.scan.far_cell, self.scan.far_row, self.scan.far_col = address, row, col
+                raise _FarCell
+            self.has_formula |= local == "f"
+            if local == "v":
+                self.text = []
+
+    def _position(self, ref: str) -> tuple[int, int]:
+        if not ref:
+            return self.row, self.col + 1
+        match = _REF.fullmatch(ref)
+        if not match:
+            raise _BadXml(f"单元格地址 {ref[:20]}")
+        col = 0
+        for letter in match.group(1).upper():
+            col = col * 26 + ord(letter) - ord("A") + 1
+        return int(match.group(2)), col
+
+    def end(self, name: str) -> None:
+        local = name.rpartition("}")[2]
+        if local == "v" and self.text is not None and self.cell is not None:
+            value = "".join(self.text).strip()
+            self.has_value |= bool(value)
+            if self.cell[2] == "e" and value:
+                self.scan.errors[self.cell[3]] = value[:_MAX_ERROR_TEXT]
+            self.text = None
+        elif local == "c" and self.cell is not None:
+            if self.has_formula and not self.has_value:
+                self.scan.uncached_formulas.add(self.cell[3])
+            self.cell = None
+
+    def chars(self, text: str) -> None:
+        if self.text is not None and sum(map(len, self.text)) < _MAX_ERROR_TEXT:
+            self.text.append(text)
+
+
+def _refuse_doctype(*_args: object) -> None:
+    raise _Doctype
+
+
+def scan_sheet(zf: zipfile.ZipFile, part: str, max_rows: int, max_cols: int) -> SheetScan | Refusal:
+    """One streaming pass over a sheet part with bounded memory, stopping at the first far cell.
+
+    The `<dimension>` element is not consulted: it is written by the program that saved the file and can
+    claim anything (WPS writes A1:A1); calamine sizes the range from the cells themselves, and so does this.
+    """
+    try:
+        info = zf.getinfo(part)
+    except KeyError:
+        return Refusal("F-CORRUPT", f"文件内部缺少工作表部件 {part}，无法读取，请重新保存后再发送")
+    scanner = _SheetScanner(max_rows, max_cols)
+    parser = pyexpat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartElementHandler = scanner.start
+    parser.EndElementHandler = scanner.end
+    parser.CharacterDataHandler = scanner.chars
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_doctype
+    read = 0
+    try:
+        with zf.open(info) as stream:
+            while chunk := stream.read(_SCAN_CHUNK):
+                read += len(chunk)
+                if read > MAX_READ_PART_BYTES:
+                    return _part_too_large(info)
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _FarCell:
+        return scanner.scan
+    except _Doctype:
+        return Refusal("F-UNSAFE", f"部件 {part} 含有 XML 文档类型声明（DOCTYPE，可用于“实体炸弹”等攻击），拒绝读取")
+    except (_BadXml, pyexpat.ExpatError) as exc:
+        return Refusal("F-CORRUPT", f"工作表部件 {part} 的内容已损坏（{exc}），无法读取，请在 Excel/WPS 中打开并重新保存后再发送")
+    except _ZIP_ERRORS:
+        return _damaged(info)
+    return scanner.scan
+
+
+# -- Word documents (published reports) -------------------------------------------------------------
+
+# A published report is text and three tables, ~30-300 KB; a scanned seal or photos make a few MB.
+MAX_DOCX_BYTES = 64 * 1024 * 1024
+MAX_DOCX_PART_BYTES = 64 * 1024 * 1024  # any part, uncompressed (an embedded image)
+MAX_DOCX_XML_BYTES = 16 * 1024 * 1024  # an XML part python-docx parses into a tree
+MAX_DOCX_TOTAL_BYTES = 160 * 1024 * 1024
+
+
+def check_docx(data: bytes) -> Refusal | None:
+    """The workbook guards for a .docx: magic bytes, zip directory, sizes, compression ratio, DTDs.
+
+    python-docx reads every part through zipfile, which stops at the declared size (and fails the CRC
+    check if the data goes on), so the declared sizes bound what it can decompress.
+    """
+    if len(data) > MAX_DOCX_BYTES:
+        return Refusal("IM-1", f"文件大小 {len(data) // 1024 // 1024} MB，远超正常的年报文件，拒绝读取")
+    if not data.startswith(ZIP_MAGIC):
+        return Refusal("IM-1", "不是 Word（.docx）文件（文件已损坏，或只是改了扩展名）")
+    zf = open_zip(data)
+    if isinstance(zf, Refusal):
+        return Refusal("IM-1", "文件已损坏或不完整，无法作为 Word（.docx）文件打开")
+    names = set(zf.namelist())
+    if "[Content_Types].xml" not in names or "word/document.xml" not in names:
+        return Refusal("IM-1", "压缩包中没有 Word 文档结构，不是 .docx 文件")
+    return _docx_sizes(zf) or _as_import_refusal(refuse_dtds(zf, data))
+
+
+def _docx_sizes(zf: zipfile.ZipFile) -> Refusal | None:
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        return Refusal("IM-1", f"文件内部包含 {len(infos)} 个部件，远超正常的年报文件，拒绝读取")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            return Refusal("IM-1", f"部件 {info.filename} 的压缩比异常（疑似压缩炸弹），拒绝读取")
+        if info.file_size > (MAX_DOCX_XML_BYTES if is_xml else MAX_DOCX_PART_BYTES):
+            return Refusal("IM-1", f"部件 {info.filename} 解压后 {info.file_size // 1024 // 1024} MB，大小不合理，拒绝读取")
+        if total > MAX_DOCX_TOTAL_BYTES:
+            return Refusal("IM-1", "文件解压后大小超出合理范围（可能是压缩炸弹），拒绝读取")
+    return None
+
+
+def _as_import_refusal(refusal: Refusal | None) -> Refusal | None:
+    return Refusal("IM-1", refusal.message) if refusal else None

@@ -23,6 +23,10 @@ MAX_DECIMALS = 4
 _PLACEHOLDERS = entry.PLACEHOLDER_WORDS
 _UNITS = entry.NUMBER_UNITS
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# What Excel and WPS show for a formula that failed (the classic seven, then the dynamic-array ones).
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
+                          "#UNKNOWN!"})
 
 
 class Outcome(str, Enum):
@@ -31,12 +35,13 @@ class Outcome(str, Enum):
     PLACEHOLDER = "placeholder"  # 无, -, … not a number (an error, see form.entry)
     NORMALIZED = "normalized"  # typed as text but clearly a number, warning
     INVALID = "invalid"  # error; the value is not used
+    EXCEL_ERROR = "excel_error"  # the cell shows an Excel error value such as #DIV/0!; error
 
 
 @dataclass(frozen=True)
 class Parsed:
     outcome: Outcome
-    value: Number | None  # None only for INVALID
+    value: Number | None  # None only for INVALID and EXCEL_ERROR
     reason: str = ""  # for INVALID: what is wrong, in Chinese
 
 
@@ -49,6 +54,8 @@ def parse_value(raw: object, field: Field) -> Parsed:
     if isinstance(raw, (int, float)):
         return _check_number(_to_decimal(raw), field, Outcome.OK)
     if isinstance(raw, str):
+        if raw.strip().upper() in EXCEL_ERRORS:  # a formula result saved as text, or the error typed in
+            return Parsed(Outcome.EXCEL_ERROR, None, f"显示 Excel 错误值“{raw.strip()}”")
         return _parse_text(raw, field)
     return Parsed(Outcome.INVALID, None, "填的不是数字")
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import posixpath
 import re
 import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from defusedxml import ElementTree as SafeET
@@ -26,10 +27,22 @@ from ..form.entry import ENTRY_KINDS
 from ..workbook import layout
 from ..workbook.checks import range_refs
 from ..workbook.template import text_item_label
-from .sniff import Refusal, check_container, open_zip, sniff_bytes, verify_parts
+from .sniff import (
+    MAX_FILE_BYTES,
+    Refusal,
+    SheetScan,
+    check_container,
+    check_shared_strings,
+    open_zip,
+    refuse_dtds,
+    refuse_macros,
+    scan_sheet,
+    sniff_bytes,
+    verify_parts,
+)
 from .values import Number, Outcome, parse_value
 
-__all__ = ["CoverIdentity", "WorkbookRead", "read_workbook"]
+__all__ = ["CoverIdentity", "WorkbookRead", "crashed_read", "read_workbook"]
 
 _INPUT_NUMERIC = tuple(FORM.by_key[k] for k in FORM.input_numeric_keys)
 _DERIVED = tuple(f for f in FORM.table_fields if not f.input)
@@ -39,6 +52,9 @@ _SHEETS_READ = (layout.SHEET_COVER, *layout.TABLE_SHEETS.values(), layout.SHEET_
 # (docProps/custom.xml is parsed here with defusedxml, which refuses entities itself.)
 _PART_PREFIXES = ("xl/worksheets/", "xl/sharedStrings", "xl/workbook", "xl/styles", "xl/_rels/")
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 @dataclass(frozen=True)
@@ -106,17 +122,50 @@ def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:
         return result
     zf = refusal
     result.properties = _custom_properties(zf)
+    scans = _scan_sheets(zf, result)
+    if scans is None:
+        return result
+    try:
+        _read_with_calamine(data, scans, result)
+    except Exception as exc:  # noqa: BLE001 - an unforeseen failure is this file's problem, not the merge's
+        result.findings.append(crash_finding(result, f"程序内部错误 {type(exc).__name__}"))
+        result.readable = False
+    return result
+
+
+def _read_with_calamine(data: bytes, scans: dict[str, SheetScan], result: WorkbookRead) -> None:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except _DAMAGED as exc:
         result.findings.append(_file_finding(result, _calamine_refusal(exc)))
-        return result
+        return
     try:
-        _read_book(book, zf, result)
+        _read_book(book, scans, result)
     except _DAMAGED as exc:  # a damaged sheet is this file's problem, not the whole merge's
         result.findings.append(_file_finding(result, _calamine_refusal(exc)))
     finally:
         book.close()
+
+
+def crash_finding(result: WorkbookRead, reason: str) -> Finding:
+    return _file_finding(result, Refusal(
+        "F-READER-CRASH",
+        f"读取此文件时程序异常退出（{reason}），未能读取，其他文件不受影响；请在 Excel/WPS 中打开此文件，"
+        "“另存为”Excel 工作簿(.xlsx)后重新发送，如仍出现请把文件交给技术人员检查",
+    ), value=reason)
+
+
+def crashed_read(path: Path, display: str, reason: str) -> WorkbookRead:
+    """What is known of a file whose reader died (the process aborted or was killed): one error finding."""
+    result = WorkbookRead(file=display, path=path)
+    try:
+        stat = path.stat()
+        result.size, result.mtime = stat.st_size, stat.st_mtime
+        if stat.st_size <= MAX_FILE_BYTES:
+            result.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        pass
+    result.findings.append(crash_finding(result, reason))
     return result
 
 
@@ -132,10 +181,88 @@ def _guard(data: bytes, suffix: str) -> Refusal | zipfile.ZipFile:
     zf = open_zip(data)
     if isinstance(zf, Refusal):
         return zf
-    refusal = check_container(zf) or verify_parts(
-        zf, [i.filename for i in zf.infolist() if i.filename.startswith(_PART_PREFIXES)], data
+    refusal = (
+        check_container(zf)
+        or refuse_macros(zf, suffix)
+        or refuse_dtds(zf, data)
+        or verify_parts(zf, [i.filename for i in zf.infolist() if i.filename.startswith(_PART_PREFIXES)], data)
+        or check_shared_strings(zf, data)
     )
     return refusal or zf
+
+
+# -- the used range of each sheet read ---------------------------------------------------------------
+
+# How far content may reach beyond the template's own cells (a clerk's notes below or beside a table).
+# Anything further is refused before calamine allocates a cell for every position up to it.
+ROW_MARGIN = 300
+COL_MARGIN = 40
+
+
+def _sheet_bounds(sheet: str) -> tuple[int, int]:
+    """(rows, columns) a sheet of the template may plausibly use: its layout plus the margins."""
+    cols = [loc.col for loc in layout.locations().values() if loc.sheet == sheet]
+    cols += [col for name, _row, col, _text in _EXPECTED_LABELS if name == sheet]
+    for table in FORM.tables:
+        if layout.TABLE_SHEETS[table.key] == sheet:
+            cols.append(layout.TABLE_ORIGIN_COL + table.n_cols - 1)
+    return _BOTTOM_ROWS[sheet] + ROW_MARGIN, max(cols) + COL_MARGIN
+
+
+def _scan_sheets(zf: zipfile.ZipFile, result: WorkbookRead) -> dict[str, SheetScan] | None:
+    """Scan every sheet calamine will read; None (with a finding) when one is refused."""
+    parts = _sheet_parts(zf)
+    if parts is None:
+        result.findings.append(_file_finding(result, Refusal(
+            "F-CORRUPT", "工作簿目录（xl/workbook.xml）已损坏，无法读取，请在 Excel/WPS 中打开并重新保存后再发送")))
+        return None
+    scans: dict[str, SheetScan] = {}
+    for sheet in _SHEETS_READ:
+        for part in parts.get(sheet, []):  # a name listed twice: calamine may read either
+            max_rows, max_cols = _sheet_bounds(sheet)
+            scan = scan_sheet(zf, part, max_rows, max_cols)
+            if isinstance(scan, Refusal):
+                result.findings.append(_file_finding(result, scan, sheet=sheet))
+                return None
+            if scan.far_cell:
+                result.findings.append(_far_cell_finding(result, sheet, scan, max_rows, max_cols))
+                return None
+            scans.setdefault(sheet, scan)
+    return scans
+
+
+def _far_cell_finding(result: WorkbookRead, sheet: str, scan: SheetScan, max_rows: int, max_cols: int) -> Finding:
+    return _file_finding(result, Refusal(
+        "F-TOO-LARGE",
+        f"「{sheet}」的 {scan.far_cell} 单元格有内容（第 {scan.far_row} 行、第 {scan.far_col} 列），远超填报表的范围"
+        f"（约 {max_rows} 行、{max_cols} 列以内），拒绝读取；请删除这个单元格（或粘贴的大片数据）后重新保存",
+    ), sheet=sheet, cell=scan.far_cell, value=scan.far_cell, expected=f"{layout.Location(sheet, max_rows, max_cols).cell} 以内")
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, list[str]] | None:
+    """Sheet name → its zip parts, resolved as calamine resolves them (relative to xl/, or absolute)."""
+    try:
+        workbook = SafeET.fromstring(zf.read("xl/workbook.xml"))
+        rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # noqa: BLE001 - defusedxml and zipfile raise many kinds for a damaged part
+        return None
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship")}
+    out: dict[str, list[str]] = {}
+    for s in workbook.iter(f"{_MAIN_NS}sheet"):
+        target = targets.get(s.get(f"{_REL_NS}id"), "")
+        if target:
+            out.setdefault(s.get("name", ""), []).append(_part_name(target))
+    return out
+
+
+def _part_name(target: str) -> str:
+    if target.startswith("/"):
+        name = target.lstrip("/")
+    elif target.startswith("xl/"):
+        name = target
+    else:
+        name = f"xl/{target}"
+    return posixpath.normpath(name)
 
 
 def _calamine_refusal(exc: Exception) -> Refusal:
@@ -151,14 +278,17 @@ def _file_finding(result: WorkbookRead, refusal: Refusal, sheet: str = "", cell:
 
 # -- the workbook ------------------------------------------------------------------------------------
 
-def _read_book(book: CalamineWorkbook, zf: zipfile.ZipFile, result: WorkbookRead) -> None:
-    grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ if name in book.sheet_names}
+def _read_book(book: CalamineWorkbook, scans: dict[str, SheetScan], result: WorkbookRead) -> None:
+    grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ if name in book.sheet_names and name in scans}
     if layout.SHEET_COVER in grids:  # who sent it, even when other sheets are missing
         result.identity = _cover_identity(grids[layout.SHEET_COVER], result.properties)
     missing = [name for name in _SHEETS_READ if name not in grids]
     if missing:
         result.findings.append(_missing_sheets_finding(result, missing, book.sheet_names))
         return
+    extra = [name for name in book.sheet_names if name not in layout.SHEET_ORDER]
+    if extra:
+        result.findings.append(_extra_sheets_finding(result, extra))
     structure = _structure_finding(grids, result)
     if structure:
         result.findings.append(structure)
@@ -167,7 +297,7 @@ def _read_book(book: CalamineWorkbook, zf: zipfile.ZipFile, result: WorkbookRead
         result.findings.append(_version_finding(result))
         return
     result.findings.extend(_property_mismatches(result))
-    _read_values(grids, zf, result)
+    _read_values(grids, scans, result)
     result.texts = {f.key: _text(grids, f) for f in _TEXT_FIELDS}
     result.readable = True
 
@@ -207,6 +337,15 @@ def _missing_sheets_finding(result: WorkbookRead, missing: list[str], present: l
         "F-STRUCTURE",
         f"缺少工作表「{'」「'.join(missing)}」{hint}；工作表被改名或删除，请用下发的模板重新填报，不要改动工作表",
     ), sheet=missing[0], value="、".join(present), expected="、".join(missing))
+
+
+def _extra_sheets_finding(result: WorkbookRead, extra: list[str]) -> Finding:
+    return Finding(
+        code="F-EXTRA-SHEET", severity="warning", file=result.file, sheet=extra[0],
+        department=result.identity.department, value="、".join(extra),
+        message=f"工作簿中有模板以外的工作表「{'」「'.join(extra)}」，其中的内容不会读取也不会汇总；"
+                "需要上报的数字和文字请填在模板原有的工作表中",
+    )
 
 
 # -- identity ----------------------------------------------------------------------------------------
@@ -348,8 +487,7 @@ _INPUT_CELLS = tuple((f, layout.location(f.key)) for f in _INPUT_NUMERIC)
 _DERIVED_CELLS = tuple((f, layout.location(f.key)) for f in _DERIVED)
 
 
-def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result: WorkbookRead) -> None:
-    formulas: dict[str, set[str]] = {}
+def _read_values(grids: dict[str, list[list[Any]]], scans: dict[str, SheetScan], result: WorkbookRead) -> None:
     blanks: dict[str, list[Field]] = {}
     for f, loc in _INPUT_CELLS:
         rows = grids[loc.sheet]
@@ -360,8 +498,16 @@ def _read_values(grids: dict[str, list[list[Any]]], zf: zipfile.ZipFile, result:
         if type(raw) is float and raw >= 0 and raw.is_integer():  # the usual case: a whole number
             result.inputs[f.key] = int(raw)
             continue
+        scan = scans[loc.sheet]
+        if raw == "" and loc.cell in scan.errors:  # calamine reads an error cell as blank
+            raw = scan.errors[loc.cell]
         parsed = parse_value(raw, f)
-        if parsed.outcome is Outcome.BLANK and loc.cell in _formula_cells(zf, loc.sheet, formulas):
+        if parsed.outcome is Outcome.EXCEL_ERROR or loc.cell in scan.errors:
+            result.invalid.add(f.key)
+            result.findings.append(_value_finding(result, f, "V-EXCEL-ERROR", "error", raw,
+                                                  f"显示 Excel 错误值“{_as_text(raw)}”（公式出错），未计入；请改正公式或直接填写数字"))
+            continue
+        if parsed.outcome is Outcome.BLANK and loc.cell in scan.uncached_formulas:
             result.findings.append(_value_finding(result, f, "V-FORMULA", "error", raw,
                                                   "是公式但没有保存计算结果，请在 Excel/WPS 中打开后保存，或直接填写数字"))
             result.invalid.add(f.key)
@@ -445,41 +591,3 @@ def _text(grids: dict[str, list[list[Any]]], f: Field) -> str:
     loc = layout.location(f.key)
     return _as_text(_cell(grids[loc.sheet], loc.row, loc.col)).replace("\r\n", "\n")
 
-
-# -- formulas without a cached value -----------------------------------------------------------------
-
-def _formula_cells(zf: zipfile.ZipFile, sheet: str, cache: dict[str, set[str]]) -> set[str]:
-    """Cells of a sheet holding a formula with no saved result (read lazily, only when a cell is blank)."""
-    if sheet not in cache:
-        cache[sheet] = _scan_formulas(zf, sheet)
-    return cache[sheet]
-
-
-_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-
-
-def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
-    workbook = SafeET.fromstring(zf.read("xl/workbook.xml"))
-    rel_id = next((s.get(f"{_REL_NS}id") for s in workbook.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet), None)
-    rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    target = next((r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship") if r.get("Id") == rel_id), "")
-    if not target:
-        return None
-    return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-
-
-def _scan_formulas(zf: zipfile.ZipFile, sheet: str) -> set[str]:
-    try:
-        part = _sheet_part(zf, sheet)
-        if part is None:
-            return set()
-        cells = set()
-        for c in SafeET.fromstring(zf.read(part)).iter(f"{_MAIN_NS}c"):
-            formula, value = c.find(f"{_MAIN_NS}f"), c.find(f"{_MAIN_NS}v")
-            if formula is not None and (value is None or not (value.text or "")):
-                cells.add(c.get("r", ""))
-        return cells
-    except Exception:  # noqa: BLE001 - this is a refinement of a blank cell; failing it keeps the blank
-        return set()

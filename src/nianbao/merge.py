@@ -31,7 +31,7 @@ from .findings import Finding
 from .numbers import to_json
 from .form import FORM, official
 from .reader.values import Number
-from .reader.xlsx import WorkbookRead
+from .reader.xlsx import WorkbookRead, crashed_read
 from .workbook import layout
 
 __all__ = [
@@ -499,7 +499,14 @@ _CHUNK_FILES = 25  # files per task: small enough for a smooth progress bar, lar
 
 
 def _read_chunk(chunk: Sequence[tuple[Path, str]]) -> list[WorkbookRead]:
-    return [check_workbook(path, name) for path, name in chunk]
+    """Read and check each file; an unforeseen error is that file's finding, the others are still read."""
+    reads = []
+    for path, name in chunk:
+        try:
+            reads.append(check_workbook(path, name))
+        except Exception as exc:  # noqa: BLE001 - one file's failure must not cost the whole merge
+            reads.append(crashed_read(path, name, f"程序内部错误 {type(exc).__name__}"))
+    return reads
 
 
 def default_jobs(files: int) -> int:
@@ -513,7 +520,8 @@ def read_all(paths: Sequence[Path], directory: Path, show_progress: bool = False
     items = [(p, p.relative_to(directory).as_posix()) for p in paths]
     jobs = default_jobs(len(paths)) if jobs is None else max(1, jobs)
     return parallel.run_chunked(_read_chunk, items, jobs=jobs, chunk_size=_CHUNK_FILES,
-                                progress=functools.partial(parallel.progress_bar, "读取工作簿", show_progress))
+                                progress=functools.partial(parallel.progress_bar, "读取工作簿", show_progress),
+                                on_crash=lambda item, reason: crashed_read(*item, reason))
 
 
 def run_merge(directory: Path, roster: Path | None = None, *, show_progress: bool = False,

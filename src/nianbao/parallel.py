@@ -1,26 +1,31 @@
 """Many independent files (workbooks to read, reports to render) on every core, with a progress bar.
 
-Work is cut into chunks handed to worker processes; results come back in the original order. If a
-pool cannot start or breaks (a restricted machine, a killed worker), the remaining chunks run in this
-process, so a command never fails for that reason.
+Work is cut into chunks handed to worker processes; results come back in the original order. A worker
+that dies (a crash in a native library, an abort, the OOM killer) costs only its own chunk: with
+`on_crash`, that chunk is read again one item per task, so the item that kills its reader is found and
+becomes `on_crash(item, reason)` while every other item is read normally. Without `on_crash`, and when
+no worker can be started at all (a restricted machine), the chunks left run in this process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
-from pickle import PicklingError
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 Advance = Callable[[int], None]
 ProgressFactory = Callable[[int], AbstractContextManager[Advance | None]]
+OnCrash = Callable[[Any, str], Any]  # (item, reason in Chinese) → the item's result
 
 
 def default_jobs(items: int, *, minimum: int, chunk_size: int) -> int:
@@ -37,7 +42,13 @@ def progress_bar(label: str, show: bool, total: int) -> Iterator[Advance | None]
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(stderr=True)
     if not console.is_terminal:
@@ -50,28 +61,42 @@ def progress_bar(label: str, show: bool, total: int) -> Iterator[Advance | None]
 
 
 def run_chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, jobs: int, chunk_size: int,
-                progress: ProgressFactory | None = None) -> list[R]:
+                progress: ProgressFactory | None = None, on_crash: OnCrash | None = None) -> list[R]:
     """`func` over `items` in chunks, on `jobs` processes; results flattened in the original order.
 
     `func` must be a module-level function (it is sent to the workers) returning one result per item.
+    `on_crash(item, reason)` gives the result of an item whose worker died while reading it alone.
     """
     chunks = [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)]
-    results: list[list[R] | None] = [None] * len(chunks)
-    pool = _start_pool(jobs) if jobs > 1 and len(chunks) > 1 else None
+    slots: list[list[Any]] = [[_MISSING] * len(chunk) for chunk in chunks]
+    pool = _Pool.start(func, min(jobs, len(chunks))) if jobs > 1 and len(chunks) > 1 else None
     try:
         # Workers are forked before the progress bar starts its refresh thread.
-        futures = _submit(pool, func, chunks) if pool else {}
         with progress(len(items)) if progress else _no_progress() as advance:
-            _collect(futures, chunks, results, advance)
-            for i, chunk in enumerate(chunks):
-                if results[i] is None:
-                    results[i] = func(chunk)
-                    if advance:
-                        advance(len(chunk))
+            if pool:
+                pool.run(chunks, slots, advance, on_crash)
+            for chunk, slot in zip(chunks, slots, strict=True):
+                _run_here(func, chunk, slot, advance)
     finally:
         if pool:
-            pool.shutdown(cancel_futures=True)
-    return [result for chunk in results for result in chunk or []]
+            pool.close()
+    return [result for slot in slots for result in slot]
+
+
+_MISSING: Any = object()
+
+
+def _run_here(func: Callable[[Sequence[T]], list[R]], chunk: Sequence[T], slot: list[Any],
+              advance: Advance | None) -> None:
+    """What the workers left of a chunk, in this process: the whole chunk, or only its missing items."""
+    missing = [k for k, r in enumerate(slot) if r is _MISSING]
+    if len(missing) == len(slot):
+        slot[:] = func(chunk)
+    else:
+        for k in missing:
+            slot[k] = func(chunk[k:k + 1])[0]
+    if advance and missing:
+        advance(len(missing))
 
 
 @contextmanager
@@ -79,30 +104,146 @@ def _no_progress() -> Iterator[None]:
     yield None
 
 
-def _start_pool(jobs: int) -> ProcessPoolExecutor | None:
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import
-    try:
-        return ProcessPoolExecutor(jobs, mp_context=context)
-    except (OSError, ValueError, NotImplementedError):
-        return None
+@dataclass(frozen=True)
+class _Task:
+    chunk: int  # index of the chunk
+    offset: int  # where `items` start within the chunk
+    items: Sequence[Any]
 
 
-def _submit(pool: ProcessPoolExecutor, func: Callable[..., Any], chunks: list[Sequence[Any]]) -> dict[Future[Any], int]:
-    try:
-        return {pool.submit(func, chunk): i for i, chunk in enumerate(chunks)}
-    except (BrokenProcessPool, OSError, RuntimeError):
-        return {}
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    task: _Task | None = None
 
 
-def _collect(futures: dict[Future[Any], int], chunks: list[Sequence[Any]], results: list[Any],
-             advance: Advance | None) -> None:
-    """Results as workers finish; a broken pool leaves the rest to run in this process."""
-    try:
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
+def _serve(conn: Connection, func: Callable[[Sequence[Any]], list[Any]]) -> None:
+    """A worker: run the tasks it is sent until told to stop (None) or the parent goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
+    while True:
+        try:
+            items = conn.recv()
+        except (EOFError, OSError):
+            return
+        if items is None:
+            return
+        try:
+            conn.send(("ok", func(items)))
+        except Exception:  # noqa: BLE001 - an error or an unpicklable result: the parent redoes the task itself
+            conn.send(("local", None))
+
+
+class _Pool(Generic[T, R]):
+    """Long-lived worker processes, each given one task at a time, so a dead worker names its task."""
+
+    def __init__(self, func: Callable[[Sequence[T]], list[R]], context: Any) -> None:
+        self.func, self.context = func, context
+        self.workers: list[_Worker] = []
+
+    @classmethod
+    def start(cls, func: Callable[[Sequence[T]], list[R]], jobs: int) -> _Pool[T, R] | None:
+        methods = multiprocessing.get_all_start_methods()
+        pool: _Pool[T, R] = cls(func, multiprocessing.get_context("fork" if "fork" in methods else None))
+        for _ in range(jobs):
+            if not pool._spawn():
+                break
+        if not pool.workers:
+            return None
+        return pool
+
+    def _spawn(self) -> _Worker | None:
+        try:
+            parent, child = self.context.Pipe()
+            process = self.context.Process(target=_serve, args=(child, self.func), daemon=True)
+            process.start()
+        except (OSError, ValueError, NotImplementedError, RuntimeError):
+            return None
+        child.close()
+        worker = _Worker(process, parent)
+        self.workers.append(worker)
+        return worker
+
+    def run(self, chunks: list[Sequence[T]], slots: list[list[Any]], advance: Advance | None,
+            on_crash: OnCrash | None) -> None:
+        """Fill `slots`; what is left `_MISSING` the caller runs in this process."""
+        pending = deque(_Task(i, 0, chunk) for i, chunk in enumerate(chunks))
+        while True:
+            for worker in self.workers:
+                if worker.task is None and pending:
+                    self._give(worker, pending.popleft(), pending)
+            busy = {w.conn: w for w in self.workers if w.task is not None}
+            if not busy:
+                return
+            for ready in wait(list(busy)):
+                worker = busy[ready]  # type: ignore[index]
+                task = worker.task
+                assert task is not None
+                worker.task = None
+                try:
+                    status, result = worker.conn.recv()
+                except Exception:  # noqa: BLE001 - EOF (the worker died) or a truncated message
+                    self._crashed(worker, task, pending, on_crash, slots, advance)
+                    continue
+                if status == "ok" and len(result) == len(task.items):
+                    slots[task.chunk][task.offset:task.offset + len(task.items)] = result
+                    if advance:
+                        advance(len(task.items))
+
+    def _give(self, worker: _Worker, task: _Task, pending: deque[_Task]) -> None:
+        try:
+            worker.conn.send(task.items)
+            worker.task = task
+        except (OSError, ValueError):  # the worker is gone already, or the items cannot be pickled
+            pending.appendleft(task)
+            self._retire(worker)
+
+    def _crashed(self, worker: _Worker, task: _Task, pending: deque[_Task], on_crash: OnCrash | None,
+                 slots: list[list[Any]], advance: Advance | None) -> None:
+        reason = self._retire(worker)
+        self._spawn()
+        if on_crash is None:
+            return  # left to the caller, in this process
+        if len(task.items) > 1:  # which item killed it? each alone, first
+            pending.extendleft(_Task(task.chunk, task.offset + k, [item])
+                               for k, item in reversed(list(enumerate(task.items))))
+        else:
+            slots[task.chunk][task.offset] = on_crash(task.items[0], reason)
             if advance:
-                advance(len(chunks[i]))
-    except (BrokenProcessPool, OSError, PicklingError):
-        return
+                advance(1)
+
+    def _retire(self, worker: _Worker) -> str:
+        """Remove a dead worker; why it died, in Chinese."""
+        self.workers.remove(worker)
+        worker.conn.close()
+        worker.process.join(timeout=5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(timeout=5)
+        return _exit_reason(worker.process.exitcode)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            try:
+                worker.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        for worker in self.workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=2)
+            worker.conn.close()
+        self.workers.clear()
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is None:
+        return "读取进程无响应"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return f"读取进程被信号 {name} 终止"
+    return f"读取进程以退出码 {code} 结束"

@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from docx import Document
 from docx.text.paragraph import Paragraph
 
 from ..errors import UsageError
@@ -23,6 +22,7 @@ from ..report import styles
 from ..numbers import to_json
 from ..report.context import parse_date, parse_fee_statement
 from .labels import fold as normalise
+from .published_docx import open_report
 
 
 # -- the text -------------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def read_texts(paragraphs: Sequence[Paragraph], values: dict[str, Any]) -> dict[
 def is_own_report(path: Path) -> bool:
     """True for a .docx whose paragraphs use nianbao's signature style (what the template builder writes)."""
     try:
-        document = Document(str(path))
+        document = open_report(path)
     except Exception:  # noqa: BLE001 - anything unreadable is simply not ours; the caller reports it
         return False
     return any(_is_signature(p) for p in document.paragraphs)
@@ -102,7 +102,7 @@ def is_own_report(path: Path) -> bool:
 
 def read_own_texts(path: Path) -> dict[str, Any]:
     """Title, narrative fields by key, 信息处理费 figures, issuer and date of a nianbao report."""
-    document = Document(str(path))
+    document = open_report(path)
     fees: dict[str, Any] = {}
     data = read_texts(document.paragraphs, fees)
     if "body" not in data:

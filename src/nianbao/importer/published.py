@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import NianbaoError, UsageError
 from ..findings import Finding
 from ..numbers import to_json
+from ..reader.sniff import MAX_DOCX_BYTES
 from ..form import FORM, Severity, official
 from . import labels as lb
 from .align import Document, TableResult, Token, align_rows, align_single_row, check_headers, tokenize
@@ -118,10 +119,21 @@ def sniff(path: Path) -> str:
     return "text"
 
 
+# A report is text and three tables (30-300 KB; a few MB with a scanned seal): a file far larger is refused
+# by its size before it is read. A .docx is bounded further, part by part, by `published_docx.open_report`.
+MAX_BYTES = {"docx": MAX_DOCX_BYTES, "pdf": 100 * 1024 * 1024, "html": 32 * 1024 * 1024, "text": 32 * 1024 * 1024}
+_KIND_NAMES = {"docx": "Word 文件", "pdf": "PDF 文件", "html": "网页文件", "text": "文本文件"}
+
+
 def read_document(path: Path) -> Document:
     if not path.is_file():
         raise UsageError(f"找不到文件：{path}")
-    return _reader(sniff(path))(path)
+    kind = sniff(path)
+    size = path.stat().st_size
+    if size > MAX_BYTES[kind]:
+        raise UsageError(f"{path.name}：{_KIND_NAMES[kind]}大小 {size // 1024 // 1024} MB，远超正常的年报"
+                         f"（应在 {MAX_BYTES[kind] // 1024 // 1024} MB 以内），拒绝读取。")
+    return _reader(kind)(path)
 
 
 # -- import -----------------------------------------------------------------------------------------
@@ -213,3 +225,6 @@ def import_or_error(path: Path) -> ImportResult:
         return import_published(path)
     except NianbaoError as exc:
         return ImportResult(file=path.name, problems=[Finding("IM-1", Severity.ERROR, str(exc), file=path.name)])
+    except Exception as exc:  # noqa: BLE001 - a reader failing on one report must not stop the folder
+        message = f"{path.name} 读取时出错（{type(exc).__name__}），无法审核；请向发布单位索取重新保存的文件。"
+        return ImportResult(file=path.name, problems=[Finding("IM-1", Severity.ERROR, message, file=path.name)])

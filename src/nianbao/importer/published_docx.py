@@ -7,16 +7,19 @@ vertical merge (`w:vMerge` without `restart`) are skipped, as in a web page's ro
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from docx import Document as open_docx
+from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
 from ..errors import UsageError
+from ..reader.sniff import MAX_DOCX_BYTES, check_docx
 from .align import Block, Document
 from .labels import squash
 
@@ -25,11 +28,23 @@ _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _VMERGE, _VAL = qn("w:vMerge"), qn("w:val")
 
 
-def read_docx(path: Path) -> Document:
+def open_report(path: Path) -> DocxDocument:
+    """python-docx's document, after the workbook reader's guards (size, zip bomb, DTD) passed on the bytes."""
+    size = path.stat().st_size
+    if size > MAX_DOCX_BYTES:
+        raise UsageError(f"{path.name}：文件大小 {size // 1024 // 1024} MB，远超正常的年报文件，拒绝读取。")
+    data = path.read_bytes()
+    refusal = check_docx(data)
+    if refusal:
+        raise UsageError(f"{path.name}：{refusal.message}。")
     try:
-        doc = open_docx(str(path))
+        return open_docx(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise UsageError(f"{path.name} 不是可读取的 Word（.docx）文件：{exc}") from exc
+
+
+def read_docx(path: Path) -> Document:
+    doc = open_report(path)
     blocks: list[Block] = []
     for el in _body_items(doc.element.body):
         if el.tag == _P:

@@ -189,6 +189,8 @@ def test_hostile_input_gets_a_clear_answer(outcomes: dict[str, Future[Outcome]],
         assert raw not in outcome.output, f"输出中原样含有 {raw!r}：{what}"
     assert outcome.inputs_after == outcome.inputs_before, f"输入文件被改动：{what}"
     assert not _leftovers(outcome), f"留下了临时文件 {_leftovers(outcome)}：{what}"
+    if case.forbid_docx:
+        assert not [p for p in outcome.new_files if p.suffix == ".docx"], f"不应生成报告：{what}"
     if case.refused:
         assert not outcome.new_files, f"拒绝时不应写出任何文件，却有 {sorted(map(str, outcome.new_files))}：{what}"
 

@@ -37,6 +37,7 @@ class Case:
     forbidden: tuple[str, ...] = ()  # raw text the output must not contain (control characters of a name)
     needs_non_root: bool = False  # permissions do not bind root: skipped there
     held_lock: Path | None = None  # a lock file that another run holds while the command runs
+    forbid_docx: bool = False  # a run that writes other outputs but must not write a report
 
     def __post_init__(self) -> None:
         assert self.exit_code in (0, 1, 2), "a hostile input never ends with an internal error"

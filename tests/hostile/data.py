@@ -91,6 +91,23 @@ def kind_render_json_list(tmp: Path) -> Case:
 
 
 
+def kind_render_json_string(tmp: Path) -> Case:
+    return _data_case(tmp, "字符串.json", "merged", 2, "对象")
+
+
+def kind_render_empty_mandatory_sections(tmp: Path) -> Case:
+    """The final-report gate: 一、总体情况 and 五、存在的主要问题 must have text in a published report."""
+    data = good_data()
+    data["texts"] = {}
+    return _data_case(tmp, "没有文字.json", data, 1, "没有内容|必须")
+
+
+def kind_render_without_signature_date(tmp: Path) -> Case:
+    data = good_data()
+    del data["date"]
+    return _data_case(tmp, "没有日期.json", data, 2, "落款日期")
+
+
 def kind_render_values_a_list(tmp: Path) -> Case:
     data = good_data()
     data["values"] = list(data["values"].values())

@@ -288,6 +288,11 @@ def kind_check_markup_in_file_name(tmp: Path) -> Case:
 
 
 
+def kind_check_backslash_in_file_name(tmp: Path) -> Case:
+    """A Windows path separator is an ordinary character of a name here: it must be shown as it is."""
+    return _check(tmp, "财政局\\2024.xlsx", bad.make_csv, "文本")
+
+
 def kind_check_control_characters_in_file_name(tmp: Path) -> Case:
     """An escape sequence in a name must not reach the terminal raw (it could clear or forge lines)."""
     path = tmp / "in" / "财政局\x1b[2J\r伪造.xlsx"
@@ -331,6 +336,24 @@ def kind_merge_wrong_body(tmp: Path) -> Case:
 def kind_merge_wrong_year(tmp: Path) -> Case:
     write_department(tmp / "in" / "去年的表.xlsx", DEPARTMENT, zero_values(), year=2023)
     return _merge(tmp, tmp / "in", 1, "去年的表.xlsx", "年度", extra=("--year", "2024"))
+
+
+def kind_merge_two_spellings_of_the_body(tmp: Path) -> Case:
+    """The final-report gate: one department wrote the body's name differently; its file is refused."""
+    good_workbook(tmp / "in" / "财政局.xlsx")
+    write_department(tmp / "in" / "卫健委.xlsx", "区卫健委", zero_values())
+    write_department(tmp / "in" / "教育局.xlsx", "区教育局", zero_values(), body="某某区政府")
+    names = roster(tmp / "名单.csv", DEPARTMENT, "区卫健委", "区教育局")
+    return _merge(tmp, tmp / "in", 1, "教育局.xlsx", "机关名称", roster_path=names)
+
+
+def kind_build_with_a_department_missing(tmp: Path) -> Case:
+    """The final-report gate: a department on the roster sent nothing, so no report is written."""
+    good_workbook(tmp / "in" / "财政局.xlsx")
+    names = roster(tmp / "名单.csv", DEPARTMENT, "区教育局")
+    out = tmp / "汇总结果"
+    return command_case(tmp, ["build", tmp / "in", "--roster", names, "--out", out, "--date", "2025-01-08"],
+                        [tmp / "in", names], 1, "区教育局", "未报送", out=out, refused=False, forbid_docx=True)
 
 
 def kind_merge_department_not_in_roster(tmp: Path) -> Case:

@@ -24,13 +24,14 @@ from .form import FORM, RULE_TITLES, CellRule, Severity, official
 from .importer import labels as lb
 from .importer.align import IMPORT_CODES
 from .importer.published import SUFFIXES, ImportResult, import_or_error
+from .importer.sections import strip_signature
 
 __all__ = ["AUDIT_CODES", "AuditReport", "audit_file", "audit_paths", "audit_result", "body_type",
            "collect_files", "rule_findings"]
 
 AUDIT_CODES: dict[str, str] = {
     **RULE_TITLES,
-    **codes("T2-2", "T2-4", "T3-7", "T4-3", "T4-4", "X1", "X2", "X3", "X4", "X5", "X6"),
+    **codes("T2-2", "T2-4", "T3-7", "T4-3", "T4-4", "X1", "X2", "X3", "X4", "X5", "X6", "X8"),
     **CROSSYEAR_CODES,
     **IMPORT_CODES,
 }
@@ -208,6 +209,34 @@ def fee_findings(result: ImportResult) -> list[Finding]:
                     sheet=official.HEADINGS[5])]
 
 
+# A web page's footer (site owner, ICP record) lands after the last section of an imported page: not content.
+_PAGE_CHROME = re.compile(r"ICP备|备案号|版权所有|主办单位|承办单位|技术支持|网站标识码")
+
+
+def _subheadings(heading: str) -> set[str]:
+    """The printed sub-headings of a section (（一）主动公开 …): a line that is only one of them is no content."""
+    return {lb.squash(f.row[0]) for f in FORM.texts if f.part == heading and f.row}
+
+
+def empty_section_findings(result: ImportResult) -> list[Finding]:
+    """X8: a mandatory section that is printed but has only its heading (and sub-headings, or the signature)."""
+    out: list[Finding] = []
+    o = result.outline
+    for section in FORM.sections:
+        if not section.mandatory or o.hit(section.number) is None:  # a missing heading is X1's
+            continue
+        text = "\n".join(line for line in o.section_text.get(section.number, "").split("\n")
+                         if not _PAGE_CHROME.search(lb.squash(line)))
+        if section.number == FORM.sections[-1].number:  # the signature closes the last section
+            text = strip_signature(text, result.body)
+        skip = _subheadings(section.heading)
+        if any(lb.squash(line) and lb.squash(line) not in skip for line in text.split("\n")):
+            continue
+        out.append(Finding("X8", Severity.ERROR, f"“{section.heading}”只有标题，没有内容（这一部分必须有文字）。",
+                           sheet=section.heading))
+    return out
+
+
 _YEAR_AS_THIS_YEAR = re.compile(r"(?<![较比与于自至从同])(20\d{2})年(?:度|，|,|全年|共|我|本)")
 
 
@@ -327,6 +356,7 @@ def audit_result(result: ImportResult, last: Mapping[str, Any] | None = None) ->
         *narrative_findings(result),
         *year_findings(result),
         *fee_findings(result),
+        *empty_section_findings(result),
     ]
     if last is not None:
         findings.extend(compare(result.to_json_dict(), last))

@@ -133,6 +133,20 @@ def test_wrong_template_version_is_one_error(tmp_path: Path) -> None:
     assert [(f.code, f.cell) for f in findings] == [("F-VERSION", loc.cell)]
 
 
+def test_copy_of_the_earlier_template_is_a_version_error_not_a_structure_error(tmp_path: Path) -> None:
+    """The earlier template had no confirmation row on the cover: its labels sit one row higher."""
+    path = write_department(tmp_path / "a.xlsx", "区财政局", zero_values())
+    loc, confirm = layout.version_location(), layout.location(FORM.confirm_field.key)
+
+    def earlier(wb: Workbook) -> None:
+        wb[loc.sheet][loc.cell] = "2021.30-v1"
+        wb[confirm.sheet].delete_rows(confirm.row)
+
+    edit_workbook(path, earlier)
+    findings = check_workbook(path).findings
+    assert [(f.code, f.value) for f in findings] == [("F-VERSION", "2021.30-v1")]
+
+
 def test_edited_cover_disagreeing_with_hidden_properties_is_reported(tmp_path: Path) -> None:
     path = write_department(tmp_path / "a.xlsx", "区财政局", zero_values())
     set_cell(path, "meta.department", "区教育局")

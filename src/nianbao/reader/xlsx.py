@@ -289,12 +289,14 @@ def _read_book(book: CalamineWorkbook, scans: dict[str, SheetScan], result: Work
     extra = [name for name in book.sheet_names if name not in layout.SHEET_ORDER]
     if extra:
         result.findings.append(_extra_sheets_finding(result, extra))
+    # The version first: a copy of an earlier template has another layout, and "use this year's template"
+    # is the answer, not "rows were inserted".
+    if result.identity.version != FORM.template_version:
+        result.findings.append(_version_finding(result))
+        return
     structure = _structure_finding(grids, result)
     if structure:
         result.findings.append(structure)
-        return
-    if result.identity.version != FORM.template_version:
-        result.findings.append(_version_finding(result))
         return
     result.findings.extend(_property_mismatches(result))
     _read_values(grids, scans, result)

@@ -275,4 +275,4 @@ def test_a_syntax_error_names_its_paragraph(tmp_path: Path) -> None:
     template, number = _with_paragraph(tmp_path, "{{ body + }}")
     with pytest.raises(UsageError, match=re.escape(f"第 {number} 段（“{{{{ body + }}}}”）")) as caught:
         check_template(template)
-    assert "语法" in str(caught.value)
+    assert "语法" in str(caught.value) and str(caught.value).startswith(f"{template.name}：")

@@ -434,8 +434,8 @@ def check_template(path: Path) -> TemplateCheck:
     try:
         data = path.read_bytes()
         return _check_bytes(data)
-    except UsageError:
-        raise
+    except UsageError as exc:  # a syntax error: say which file it is in
+        raise UsageError(f"{path.name}：{exc}") from exc
     except (OSError, zipfile.BadZipFile, OpcError, ValueError, KeyError) as exc:
         raise UsageError(f"无法读取模板 {path.name}：它不是有效的 Word（.docx）文件。") from exc
 

@@ -161,7 +161,8 @@ def test_walk_skips_links_out_of_the_folder_and_never_loops(tmp_path: Path) -> N
     files, skipped = walk_files(root)
     assert files == [root / "a.xlsx"]
     assert {(s.path.name, s.reason) for s in skipped} == {
-        ("out.xlsx", "outside"), ("outdir", "outside"), ("x", "broken"), ("y", "broken"), ("gone.xlsx", "broken")}
+        ("out.xlsx", "outside"), ("outdir", "outside"), ("up", "loop"), ("x", "broken"), ("y", "broken"),
+        ("gone.xlsx", "broken")}
     (finding, *_rest) = skipped_link_findings(skipped, root)
     assert finding.code in CODES and finding.severity == "warning" and finding.file in finding.message
 

@@ -281,7 +281,7 @@ class SkippedLink:
 
     path: Path  # the link, under the walked folder
     target: str  # where it points, as far as it could be resolved
-    reason: str  # "outside" (points out of the folder) or "broken" (missing target or a loop)
+    reason: str  # "outside" (out of the folder), "loop" (to a folder above it), "broken" (missing or a ring)
 
 
 def _link_entry(path: Path, root: Path) -> tuple[Path | None, SkippedLink | None]:
@@ -292,6 +292,8 @@ def _link_entry(path: Path, root: Path) -> tuple[Path | None, SkippedLink | None
         return None, SkippedLink(path, os.readlink(path), "broken")
     if not real.is_relative_to(root):
         return None, SkippedLink(path, str(real), "outside")
+    if real.is_dir() and path.parent.resolve().is_relative_to(real):
+        return None, SkippedLink(path, str(real), "loop")  # its own folder or one above: round and round
     # Folders inside the walked folder are walked through their real path; links to them add nothing.
     return (real if real.is_file() else None), None
 
@@ -336,8 +338,10 @@ def skipped_link_findings(skipped: list[SkippedLink], root: Path) -> list[Any]:
     out = []
     for link in skipped:
         name = link.path.relative_to(root).as_posix()
-        why = (f"指向文件夹之外（{link.target}），为安全起见未读取；如需读取，请把文件本身复制到文件夹中"
-               if link.reason == "outside" else f"指向的文件不存在或链接成环（{link.target}），已跳过")
+        why = {
+            "outside": f"指向文件夹之外（{link.target}），为安全起见未读取；如需读取，请把文件本身复制到文件夹中",
+            "loop": f"指向它所在的文件夹或上级文件夹（{link.target}），会循环读取，未跟随",
+        }.get(link.reason, f"指向的文件不存在或链接成环（{link.target}），已跳过")
         out.append(Finding(code="F-SYMLINK", severity=Severity.WARNING, file=name, value=link.target,
                            message=f"“{name}”是快捷方式（符号链接），{why}。"))
     return out

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
+from test_merge_support import CONTACT, set_cell, write_department, zero_values
 
 from nianbao.checks import check_workbook
 from nianbao.cli import main
@@ -26,9 +27,15 @@ from nianbao.merge import run_merge
 from nianbao.workbook import layout
 from nianbao.workbook.checks import CHECK_BAD, CHECK_OK
 from nianbao.workbook.template import (
-    STATUS_ALL_OK, STATUS_WARNINGS, Identity, check_cells, cover_check_cells, save_template, status_cell, write_filled,
+    STATUS_ALL_OK,
+    STATUS_WARNINGS,
+    Identity,
+    check_cells,
+    cover_check_cells,
+    save_template,
+    status_cell,
+    write_filled,
 )
-from test_merge_support import CONTACT, set_cell, write_department, zero_values
 
 IDENTITY = Identity("某某区人民政府", 2024, "区财政局")
 CONFIRMED = {**CONTACT, FORM.confirm_field.key: FORM.confirm_field.choices[0]}

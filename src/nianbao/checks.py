@@ -284,7 +284,7 @@ def cover_findings(read: WorkbookRead) -> list[Finding]:
             if field.when_empty:
                 findings.append(_entry_finding(
                     read, field, entry.COVER_CODE, field.when_empty,
-                    f"「{location(field.key).sheet}」{cell} {label}未填写，请填写{('；' + field.help) if field.help else ''}",
+                    f"「{location(field.key).sheet}」{cell} {label}未填写，请填写" + _hint(field.help),
                     "", label))
             continue
         check = entry.FORMAT_CHECKS.get(field.format)
@@ -293,6 +293,10 @@ def cover_findings(read: WorkbookRead) -> list[Finding]:
                 read, field, entry.COVER_CODE, entry.COVER_FORMAT_SEVERITY,
                 f"「{location(field.key).sheet}」{cell} {label}“{text[:30]}”{check[1]}", text, label))
     return findings
+
+
+def _hint(help_: str) -> str:
+    return f"（{help_.rstrip('。')}）" if help_ else ""
 
 
 def confirm_findings(read: WorkbookRead) -> list[Finding]:

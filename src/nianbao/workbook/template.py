@@ -26,8 +26,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..fileio import atomic_path
 from ..form import FORM, RULE_TITLES, Field, FieldType, Rule, Severity, Table, entry, official
-from . import layout
 from . import checks as live
+from . import layout
 from .checks import (
     CHECK_BAD,
     CHECK_OK,

@@ -291,11 +291,19 @@ def test_two_real_merges_at_once_never_interleave(tmp_path: Path) -> None:
 # -- 4. numbers that are not finite -----------------------------------------------------------------
 @pytest.mark.parametrize("token", ["1e400", "NaN", "Infinity", "-Infinity", "9" * 5000])
 def test_render_refuses_non_finite_numbers_naming_the_key(tmp_path: Path, token: str) -> None:
-    src = _data_file(tmp_path / "merged.json", token)
+    src = _data_file(tmp_path / "甲镇.json", token)
     before = src.read_bytes()
     result = _run("render", str(src), "--out", str(tmp_path / "r.docx"), "--date", "2025-01-08")
-    _assert_clean_failure(result, KEY, "未生成报告", code=1)
+    _assert_clean_failure(result, KEY, "甲镇.json", "未生成报告", code=1)
     assert src.read_bytes() == before and not (tmp_path / "r.docx").exists()
+
+
+def test_render_names_the_file_when_the_data_has_the_wrong_shape(tmp_path: Path) -> None:
+    src = tmp_path / "乙镇.json"
+    src.write_text(json.dumps({**zero_data(), "values": [1, 2]}, ensure_ascii=False), encoding="utf-8")
+    result = _run("render", str(src), "--out", str(tmp_path / "r.docx"), "--date", "2025-01-08")
+    _assert_clean_failure(result, "乙镇.json", "values", code=2)
+    assert not (tmp_path / "r.docx").exists()
 
 
 def test_last_year_with_infinity_is_refused_naming_the_key(tmp_path: Path) -> None:

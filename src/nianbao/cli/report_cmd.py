@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -14,7 +15,7 @@ from rich.markup import escape
 
 from ..errors import UsageError
 from ..findings import Finding
-from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors, more_than_one
+from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors, in_file, more_than_one
 from .merge_cmd import ALLOW_MISSING_HELP, split_names
 
 DEMO_EXAMPLE = Path("examples") / "大榭街道-2024"
@@ -102,7 +103,13 @@ def render(data_files: tuple[Path, ...], out: Path, template: Path | None, repor
     from ..report.render import load_data
 
     if len(data_files) == 1:
-        report, day = _checked_report(load_data(data_files[0]), report_date)
+        source = data_files[0]
+        try:
+            report, day = _checked_report(load_data(source), report_date)
+        except UsageError as exc:
+            raise UsageError(in_file(source, str(exc))) from exc
+        # Findings about the data say which file holds it.
+        report.findings = [f if f.file else dataclasses.replace(f, file=str(source)) for f in report.findings]
         if not _render(report, day, out, template=template, draft=draft, pdf=pdf):
             sys.exit(EXIT_FINDINGS)
         return

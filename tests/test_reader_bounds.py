@@ -152,6 +152,32 @@ def test_a_cell_is_refused_exactly_when_it_lies_beyond_the_bounds(good: Path, tm
     assert read.readable != far
 
 
+def test_a_far_address_behind_another_attribute_is_found(good: Path, tmp_path: Path) -> None:
+    hidden = b"""<row r="30"><c s='1 r="A30"' r="XFD30"><v>1</v></c></row>"""
+    read = check_workbook(with_rows(good, tmp_path / "藏.xlsx", T2, hidden))
+    assert [(f.code, f.cell) for f in read.findings if f.is_error] == [("F-TOO-LARGE", "XFD30")]
+
+
+_CELLS = st.lists(st.tuples(
+    st.one_of(st.none(), st.tuples(st.integers(1, 60), st.integers(1, 400))),  # (col, row), or no address
+    st.sampled_from(['<v>1</v>', '<f>A1</f>', '<f>A1</f><v></v>', '<f>A1</f><v>2</v>', '<v>#N/A</v>', '']),
+    st.sampled_from(['', ' t="e"', ' s="2"']),
+), max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=_CELLS)
+def test_the_quick_pass_agrees_with_the_precise_one(cells: list) -> None:
+    from nianbao.reader import sniff
+
+    xml = "".join(
+        f'<row r="{i + 1}"><c{f" r={chr(34)}{column_letters(ref[0])}{ref[1]}{chr(34)}" if ref else ""}{attr}>'
+        f"{content}</c></row>" for i, (ref, content, attr) in enumerate(cells)).encode()
+    quick = sniff._quick_scan(xml, 300, 50)
+    if quick is not None:
+        assert quick == sniff._scan_cells(xml, 300, 50)
+
+
 def test_the_bounds_come_from_the_layout_with_a_margin() -> None:
     for sheet in (layout.SHEET_COVER, *layout.TABLE_SHEETS.values(), layout.SHEET_TEXTS):
         rows, cols = _sheet_bounds(sheet)

@@ -8,7 +8,6 @@ anything decompresses more than a bounded amount.
 from __future__ import annotations
 
 import io
-import pyexpat
 import re
 import struct
 import zipfile
@@ -276,12 +275,6 @@ def check_shared_strings(zf: zipfile.ZipFile, data: bytes) -> Refusal | None:
 
 # -- the used range of a sheet -----------------------------------------------------------------------
 
-_REF = re.compile(r"([A-Za-z]{1,8})([0-9]{1,12})")
-_CELL_CONTENT = frozenset({"v", "is", "f"})
-_MAX_ERROR_TEXT = 32
-_SCAN_CHUNK = 64 * 1024
-
-
 @dataclass
 class SheetScan:
     """What one pass over a sheet part found: where its content reaches, and what calamine does not say.
@@ -298,18 +291,6 @@ class SheetScan:
     uncached_formulas: set[str] = field(default_factory=set)  # cells with a formula and no saved result
 
 
-class _FarCell(Exception):
-    pass
-
-
-class _BadXml(Exception):
-    pass
-
-
-class _Doctype(Exception):
-    pass
-
-
 def column_letters(col: int) -> str:
     letters = ""
     while col > 0:
@@ -318,109 +299,138 @@ def column_letters(col: int) -> str:
     return letters
 
 
-class _SheetScanner:
-    """expat handlers that follow calamine's positions: a row or cell without `r` follows the previous one."""
-
-    def __init__(self, max_rows: int, max_cols: int) -> None:
-        self.max_rows, self.max_cols = max_rows, max_cols
-        self.scan = SheetScan()
-        self.row = 0
-        self.col = 0
-        self.cell: tuple[int, int, str, str] | None = None  # row, col, type, address of the open <c>
-        self.has_formula = self.has_value = False
-        self.text: list[str] | None = None  # the <v> of an error cell being read
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = name.rpartition("}")[2]
-        if local == "row":
-            r = attrs.get("r", "").strip()
-            if r and not r.isdigit():
-                raise _BadXml(f"行号 {r[:20]}")
-            self.row = int(r) if r else self.row + 1
-            self.col = 0
-        elif local == "c":
-            row, col = self._position(attrs.get("r", "").strip())
-            self.col = col
-            self.cell = (row, col, attrs.get("t", ""), f"{column_letters(col)}{row}")
-            self.has_formula = self.has_value = False
-        elif self.cell is not None and local in _CELL_CONTENT:
-            row, col, _kind, address = self.cell
-            if row > self.max_rows or col > self.max_cols:
-                self.scan.far_cell, self.scan.far_row, self.scan.far_col = address, row, col
-                raise _FarCell
-            self.has_formula |= local == "f"
-            if local == "v":
-                self.text = []
-
-    def _position(self, ref: str) -> tuple[int, int]:
-        if not ref:
-            return self.row, self.col + 1
-        match = _REF.fullmatch(ref)
-        if not match:
-            raise _BadXml(f"单元格地址 {ref[:20]}")
-        col = 0
-        for letter in match.group(1).upper():
-            col = col * 26 + ord(letter) - ord("A") + 1
-        return int(match.group(2)), col
-
-    def end(self, name: str) -> None:
-        local = name.rpartition("}")[2]
-        if local == "v" and self.text is not None and self.cell is not None:
-            value = "".join(self.text).strip()
-            self.has_value |= bool(value)
-            if self.cell[2] == "e" and value:
-                self.scan.errors[self.cell[3]] = value[:_MAX_ERROR_TEXT]
-            self.text = None
-        elif local == "c" and self.cell is not None:
-            if self.has_formula and not self.has_value:
-                self.scan.uncached_formulas.add(self.cell[3])
-            self.cell = None
-
-    def chars(self, text: str) -> None:
-        if self.text is not None and sum(map(len, self.text)) < _MAX_ERROR_TEXT:
-            self.text.append(text)
+# The precise pass: a <row> or <c> start tag with well-formed attributes (a quoted value may hold ">"); any
+# other spelling of such a tag is refused, so no cell can hide from the scan.
+_ATTRS = rb"""(?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*"""
+_TAG = re.compile(rb"<(?P<prefix>[A-Za-z_][\w.-]*:)?(?P<name>row|c)(?P<attrs>" + _ATTRS + rb")\s*(?P<empty>/?)>")
+_LOOSE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)[\s/>]")
+_ATTR = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF = re.compile(rb"([A-Za-z]{1,8})([0-9]{1,12})")
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v(?:\s[^>]*)?>([^<]*)<")
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_MAX_ERROR_TEXT = 32
+# The quick pass, for files as every spreadsheet program writes them: `r` is the first attribute of every cell.
+_FIRST_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c\s+r\s*=\s*["']([A-Za-z]{1,8})([0-9]{1,12})["']""")
+# Every cell start tag, with its leading reference when it has one (("", "") when it does not).
+_CELL_REFS = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c(?:\s+r\s*=\s*["']([A-Za-z]{1,8})([0-9]{1,12})["']|[\s/>])""")
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"
+_ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
+_ERROR_CELL = re.compile(rb"<" + _P + rb"""c\s+r\s*=\s*["']([A-Za-z]+[0-9]+)["'][^>]*?\st\s*=\s*["']e["'][^>]*>"""
+                         rb"(?:(?!</" + _P + rb"c>).)*?<" + _P + rb"v>([^<]*)<", re.DOTALL)
+# A formula with no (or an empty) saved value, up to the end of its cell; the cell's tag is the one before it.
+_UNCACHED_FORMULA = re.compile(rb"<" + _P + rb"f\b[^>]*(?:/>|>[^<]*</" + _P + rb"f>)\s*"
+                               rb"(?:<" + _P + rb"v\s*/>|<" + _P + rb"v>\s*</" + _P + rb"v>)?\s*</" + _P + rb"c>")
 
 
-def _refuse_doctype(*_args: object) -> None:
-    raise _Doctype
+class _BadSheet(Exception):
+    pass
+
+
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    out = {}
+    for name, double, single in _ATTR.findall(raw):
+        value = double or single
+        if b"&" in value and name in (b"r", b"t"):  # an escaped address could mean anything to another parser
+            raise _BadSheet(f"属性 {value[:20].decode('utf-8', 'replace')}")
+        out[name] = value
+    return out
+
+
+def _ref(ref: bytes) -> tuple[int, int]:
+    match = _REF.fullmatch(ref.strip())
+    if not match:
+        raise _BadSheet(f"单元格地址 {ref[:20].decode('utf-8', 'replace')}")
+    col = 0
+    for letter in match.group(1).upper():
+        col = col * 26 + letter - ord("A") + 1
+    return int(match.group(2)), col
+
+
+def _quick_scan(xml: bytes, max_rows: int, max_cols: int) -> SheetScan | None:
+    """Regular expressions only (a Python loop per cell would cost more than calamine's reading); None when
+    a cell lacks a leading `r` or one lies beyond the bounds (it may be formatting only): the precise pass decides.
+    """
+    refs = _CELL_REFS.findall(xml)
+    if (b"", b"") in refs:
+        return None
+    if refs:  # builtins over zip/map: no Python frame per cell
+        letters, digits = zip(*refs, strict=True)
+        if max(map(len, digits)) > 9 or max(map(len, letters)) > 4:
+            return None
+        _len, widest = max(zip(map(len, letters), map(bytes.upper, letters), strict=True))
+        if max(map(int, digits)) > max_rows or _ref(widest + b"1")[1] > max_cols:
+            return None
+    scan = SheetScan()
+    if (b'"e"' in xml or b"'e'" in xml) and _ERROR_TYPE.search(xml):
+        scan.errors = {ref.upper().decode(): text.strip()[:_MAX_ERROR_TEXT].decode("utf-8", "replace")
+                       for ref, text in _ERROR_CELL.findall(xml) if text.strip()}
+    for formula in _UNCACHED_FORMULA.finditer(xml):
+        cell = _FIRST_REF.match(xml, xml.rfind(b"<", 0, formula.start()))
+        if cell:
+            scan.uncached_formulas.add((cell.group(1) + cell.group(2)).upper().decode())
+    return scan
+
+
+def _scan_cells(xml: bytes, max_rows: int, max_cols: int) -> SheetScan:
+    """Follow calamine's positions: a row or a cell without `r` comes right after the previous one."""
+    scan = SheetScan()
+    if len(_LOOSE_TAG.findall(xml)) != len(_TAG.findall(xml)):
+        raise _BadSheet("行或单元格的标记写法不规范")
+    row = col = 0
+    for tag in _TAG.finditer(xml):
+        attrs = _attrs(tag.group("attrs"))
+        if tag.group("name") == b"row":
+            r = attrs.get(b"r", b"").strip()
+            if r and not r.isdigit() or len(r) > 12:
+                raise _BadSheet(f"行号 {r[:20].decode('utf-8', 'replace')}")
+            row, col = (int(r) if r else row + 1), 0
+            continue
+        cell_row, col = _ref(attrs[b"r"]) if b"r" in attrs else (row, col + 1)
+        if tag.group("empty"):
+            continue  # <c r="Z9" s="3"/>: formatting only, calamine keeps no cell for it
+        close = b"</" + (tag.group("prefix") or b"") + b"c>"
+        end = xml.find(close, tag.end())
+        content = xml[tag.end():end if end >= 0 else len(xml)]
+        if not content.strip():
+            continue
+        if cell_row > max_rows or col > max_cols:
+            scan.far_cell, scan.far_row, scan.far_col = f"{column_letters(col)}{cell_row}", cell_row, col
+            return scan
+        _note_cell(scan, f"{column_letters(col)}{cell_row}", attrs.get(b"t", b""), content)
+    return scan
+
+
+def _note_cell(scan: SheetScan, address: str, kind: bytes, content: bytes) -> None:
+    value = _VALUE.search(content)
+    text = value.group(1).strip() if value else b""
+    if kind == b"e" and text:
+        scan.errors[address] = text[:_MAX_ERROR_TEXT].decode("utf-8", "replace")
+    elif not text and _FORMULA.search(content):
+        scan.uncached_formulas.add(address)
 
 
 def scan_sheet(zf: zipfile.ZipFile, part: str, max_rows: int, max_cols: int) -> SheetScan | Refusal:
-    """One streaming pass over a sheet part with bounded memory, stopping at the first far cell.
+    """One pass over a sheet part (at most MAX_READ_PART_BYTES of it), stopping at the first far cell.
 
     The `<dimension>` element is not consulted: it is written by the program that saved the file and can
     claim anything (WPS writes A1:A1); calamine sizes the range from the cells themselves, and so does this.
     """
     try:
         info = zf.getinfo(part)
+        with zf.open(info) as stream:
+            xml = stream.read(MAX_READ_PART_BYTES + 1)
     except KeyError:
         return Refusal("F-CORRUPT", f"文件内部缺少工作表部件 {part}，无法读取，请重新保存后再发送")
-    scanner = _SheetScanner(max_rows, max_cols)
-    parser = pyexpat.ParserCreate(namespace_separator="}")
-    parser.buffer_text = True
-    parser.StartElementHandler = scanner.start
-    parser.EndElementHandler = scanner.end
-    parser.CharacterDataHandler = scanner.chars
-    parser.StartDoctypeDeclHandler = _refuse_doctype
-    parser.EntityDeclHandler = _refuse_doctype
-    read = 0
-    try:
-        with zf.open(info) as stream:
-            while chunk := stream.read(_SCAN_CHUNK):
-                read += len(chunk)
-                if read > MAX_READ_PART_BYTES:
-                    return _part_too_large(info)
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-    except _FarCell:
-        return scanner.scan
-    except _Doctype:
-        return Refusal("F-UNSAFE", f"部件 {part} 含有 XML 文档类型声明（DOCTYPE，可用于“实体炸弹”等攻击），拒绝读取")
-    except (_BadXml, pyexpat.ExpatError) as exc:
-        return Refusal("F-CORRUPT", f"工作表部件 {part} 的内容已损坏（{exc}），无法读取，请在 Excel/WPS 中打开并重新保存后再发送")
     except _ZIP_ERRORS:
         return _damaged(info)
-    return scanner.scan
+    if len(xml) > MAX_READ_PART_BYTES:
+        return _part_too_large(info)
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        return Refusal("F-UNSAFE", f"部件 {part} 含有 XML 文档类型或实体声明（可用于“实体炸弹”等攻击），拒绝读取")
+    try:
+        return _quick_scan(xml, max_rows, max_cols) or _scan_cells(xml, max_rows, max_cols)
+    except _BadSheet as exc:
+        return Refusal("F-CORRUPT", f"工作表部件 {part} 的内容已损坏（{exc}），无法读取，请在 Excel/WPS 中打开并重新保存后再发送")
 
 
 # -- Word documents (published reports) -------------------------------------------------------------

@@ -24,7 +24,7 @@ from nianbao.form import FORM, BoundRule, SumRule, ZeroRule, official
 from nianbao.numbers import to_json
 
 # Bump when the generator changes, so cached files are rebuilt.
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 BODY = "青山区人民政府"
@@ -227,6 +227,7 @@ def _start(out: Path, regenerate: bool) -> Path | None:
         shutil.rmtree(out)
     if (out / ".complete").exists():
         return None
+    CACHE.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no cache folder yet
     return Path(tempfile.mkdtemp(prefix=out.name + ".", suffix=".partial", dir=CACHE))
 
 
@@ -258,6 +259,7 @@ def report_data(index: int, dept: str) -> dict[str, Any]:
         "body": dept, "year": YEAR, "template_version": FORM.template_version,
         "values": {k: to_json(v) for k, v in numbers.items()},
         "texts": d["texts"], "departments": [dept], "sources": [], "findings": [],
+        "date": d["meta"]["meta.date"],  # the signature date, as a merge takes it from 填报日期
     }
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from hostile import KINDS, Case, says
-from hostile.case import _good_report, _good_workbook
+from hostile.case import build_good_inputs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -57,13 +57,13 @@ def snapshot(paths: tuple[Path, ...]) -> Snapshot:
     seen: Snapshot = {}
     for root in paths:
         for path in [root, *(sorted(root.rglob("*")) if root.is_dir() and not root.is_symlink() else [])]:
-            st = path.lstat()
+            info = path.lstat()
             if path.is_symlink():
                 seen[str(path)] = ("link", os.readlink(path))
             elif path.is_file():
-                seen[str(path)] = ("file", _sha256(path), st.st_mtime_ns, st.st_mode)
+                seen[str(path)] = ("file", _sha256(path), info.st_mtime_ns, info.st_mode)
             else:
-                seen[str(path)] = ("dir", st.st_mode)
+                seen[str(path)] = ("dir", info.st_mode)
     return seen
 
 
@@ -148,7 +148,7 @@ def _selected_kinds(session: pytest.Session) -> list[str]:
     kinds = []
     for item in session.items:
         callspec = getattr(item, "callspec", None)
-        if item.module.__name__ == __name__ and callspec and "kind" in callspec.params:
+        if getattr(item, "module", None) is sys.modules[__name__] and callspec and "kind" in callspec.params:
             kinds.append(callspec.params["kind"])
     return kinds
 
@@ -157,7 +157,7 @@ def _selected_kinds(session: pytest.Session) -> list[str]:
 def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[Outcome]]]:
     """Start every selected case at once (two at a time); each test waits only for its own."""
     base = tmp_path_factory.mktemp("hostile")
-    _good_workbook(), _good_report()  # built once, before the threads copy them
+    build_good_inputs()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         futures = {kind: pool.submit(run_case, kind, base) for kind in _selected_kinds(request.session)}
         yield futures

@@ -104,6 +104,12 @@ def good_report(dst: Path) -> Path:
     return dst
 
 
+def build_good_inputs() -> None:
+    """Build the shared good inputs once, before worker threads start copying them."""
+    _good_workbook()
+    _good_report()
+
+
 def standard_template() -> Path:
     template = default_template_path()
     assert template is not None

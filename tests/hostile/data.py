@@ -22,21 +22,21 @@ DEEP = 200_000
 
 
 def _render(tmp: Path, source: Path, exit_code: int, name: str, *words: str, extra: tuple[str, ...] = (),
-            inputs: tuple[Path, ...] = (), **options: object) -> Case:
+            inputs: tuple[Path, ...] = (), **options: Any) -> Case:
     out = tmp / "报告" / "报告.docx"
-    args = ["render", source, "--out", out, *extra]
+    args: list[str | Path] = ["render", source, "--out", out, *extra]
     options.setdefault("refused", exit_code != 0)
-    return command_case(tmp, args, [source, *inputs], exit_code, name, *words, out=out, **options)  # type: ignore[arg-type]
+    return command_case(tmp, args, [source, *inputs], exit_code, name, *words, out=out, **options)
 
 
-def _json_case(tmp: Path, name: str, raw: bytes, exit_code: int, *words: str, **options: object) -> Case:
+def _json_case(tmp: Path, name: str, raw: bytes, exit_code: int, *words: str, **options: Any) -> Case:
     source = tmp / "in" / name
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_bytes(raw)
     return _render(tmp, source, exit_code, name, *words, **options)
 
 
-def _data_case(tmp: Path, name: str, data: Any, exit_code: int, *words: str, **options: object) -> Case:
+def _data_case(tmp: Path, name: str, data: Any, exit_code: int, *words: str, **options: Any) -> Case:
     return _render(tmp, write_json(tmp / "in" / name, data), exit_code, name, *words, **options)
 
 
@@ -176,14 +176,14 @@ def _edited_template(dst: Path, old: str, new: str) -> Path:
 
 
 def _template_case(tmp: Path, name: str, template: Path, *words: str, exit_code: int = 2,
-                   **options: object) -> Case:
+                   **options: Any) -> Case:
     """A template that is not a usable Word file is a usage error (2)."""
     source = write_json(tmp / "in" / "汇总.json", good_data())
     return _render(tmp, source, exit_code, name, *words, extra=("--template", str(template)), inputs=(template,),
                    **options)
 
 
-def _placeholder(tmp: Path, name: str, new: str, *words: str, exit_code: int = 1, **options: object) -> Case:
+def _placeholder(tmp: Path, name: str, new: str, *words: str, exit_code: int = 1, **options: Any) -> Case:
     """A placeholder the form does not know, or one the sandbox forbids, is an R-TPL finding (1)."""
     template = _edited_template(tmp / "in" / name, "{{ contact }}", new)
     return _template_case(tmp, name, template, *words, exit_code=exit_code, **options)

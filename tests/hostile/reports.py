@@ -6,33 +6,34 @@ import random
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fixtures.reports.reportgen import Report, clean_values, make_html
 
 from .case import Case, command_case, good_report, laughs_doctype
 
-Maker = Callable[[Path], None]
+Maker = Callable[[Path], object]
 OVERSIZE = "大|压缩|超出|超过|拒绝|MB"
 UNSAFE = "实体|不安全|DOCTYPE"
 
 
-def _import(tmp: Path, name: str, make: Maker, *words: str, **options: object) -> Case:
+def _import(tmp: Path, name: str, make: Maker, *words: str, **options: Any) -> Case:
     path = tmp / "in" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     make(path)
-    return command_case(tmp, ["import", path, "--json"], [path], 2, name, *words, **options)  # type: ignore[arg-type]
+    return command_case(tmp, ["import", path, "--json"], [path], 2, name, *words, **options)
 
 
-def _audit(tmp: Path, name: str, make: Maker, *words: str, **options: object) -> Case:
+def _audit(tmp: Path, name: str, make: Maker, *words: str, **options: Any) -> Case:
     path = tmp / "in" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     make(path)
-    return command_case(tmp, ["audit", path], [path], 1, name, *words, **options)  # type: ignore[arg-type]
+    return command_case(tmp, ["audit", path], [path], 1, name, *words, **options)
 
 
 # -- makers ------------------------------------------------------------------------------------------
 def _bytes(data: bytes) -> Maker:
-    return lambda path: path.write_bytes(data) and None
+    return lambda path: path.write_bytes(data)
 
 
 def _docx_with(replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
@@ -44,9 +45,10 @@ def _docx_with(replace: dict[str, bytes] | None = None, add: dict[str, bytes] | 
         repl, extra = dict(replace or {}), dict(add or {})
         with zipfile.ZipFile(source) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
             for item in zin.infolist():
-                zout.writestr(item.filename, repl.pop(item.filename, None) or zin.read(item.filename))
-            for part, data in {**repl, **extra}.items():
-                zout.writestr(part, data)
+                data = repl.pop(item.filename) if item.filename in repl else zin.read(item.filename)
+                zout.writestr(item.filename, data)
+            for part, added in {**repl, **extra}.items():
+                zout.writestr(part, added)
             if stream:
                 with zout.open(stream[0], "w", force_zip64=True) as out:
                     for _ in range(stream[1]):
@@ -147,7 +149,7 @@ def kind_import_docx_without_tables(tmp: Path) -> Case:
 def kind_import_xlsx_given_as_report(tmp: Path) -> Case:
     from .case import good_workbook
 
-    return _import(tmp, "填报表.xlsx", lambda p: good_workbook(p) and None, "暂不支持|工作簿|Excel")
+    return _import(tmp, "填报表.xlsx", lambda p: good_workbook(p), "暂不支持|工作簿|Excel")
 
 
 def kind_import_html_in_gbk(tmp: Path) -> Case:

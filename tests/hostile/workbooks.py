@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import test_bad_inputs as bad
 from openpyxl.workbook.workbook import Workbook
@@ -27,16 +28,16 @@ from nianbao.workbook import layout
 
 from .case import DEPARTMENT, Case, _good_workbook, command_case, good_workbook, roster
 
-Maker = Callable[[Path, Path], None]  # (good workbook, destination), as in test_bad_inputs
+Maker = Callable[[Path, Path], object]  # (good workbook, destination), as in test_bad_inputs
 COUNT_KEY = "t3.new.natural_person"  # any count cell of the form will do
 OVERSIZE = "大|压缩|超出|超过|拒绝"
 
 
-def _check(tmp: Path, name: str, make: Maker, *words: str, exit_code: int = 1, **options: object) -> Case:
+def _check(tmp: Path, name: str, make: Maker, *words: str, exit_code: int = 1, **options: Any) -> Case:
     path = tmp / "in" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     make(_good_workbook(), path)
-    return command_case(tmp, ["check", path], [path], exit_code, name, *words, **options)  # type: ignore[arg-type]
+    return command_case(tmp, ["check", path], [path], exit_code, name, *words, **options)
 
 
 def _edited(change: Callable[[Path], None]) -> Maker:
@@ -150,7 +151,7 @@ def kind_check_dtd_after_long_prolog(tmp: Path) -> Case:
 
 
 def _doctype_in(part: str, xml: bytes) -> Maker:
-    return lambda good, dst: rewrite_zip(good, dst, replace={part: xml}) and None
+    return lambda good, dst: rewrite_zip(good, dst, replace={part: xml})
 
 
 _EXTERNAL = (b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
@@ -248,7 +249,7 @@ def kind_check_inserted_row(tmp: Path) -> Case:
 
 
 def kind_check_blank_workbook(tmp: Path) -> Case:
-    return _check(tmp, "空白表.xlsx", lambda _g, p: write_department(p, DEPARTMENT, {}) and None, "空白|未填")
+    return _check(tmp, "空白表.xlsx", lambda _g, p: write_department(p, DEPARTMENT, {}), "空白|未填")
 
 
 # -- count cells a clerk typed wrongly ------------------------------------------------------------------
@@ -319,12 +320,12 @@ def kind_check_unreadable_file(tmp: Path) -> Case:
 
 # -- merge ----------------------------------------------------------------------------------------------
 def _merge(tmp: Path, folder: Path, exit_code: int, name: str, *words: str, roster_path: Path | None = None,
-           extra: tuple[str, ...] = (), **options: object) -> Case:
+           extra: tuple[str, ...] = (), **options: Any) -> Case:
     roster_path = roster_path or roster(tmp / "名单.csv", DEPARTMENT)
     out = tmp / "汇总结果"
-    args = ["merge", folder, "--roster", roster_path, "--out", out, "--quiet", *extra]
+    args: list[str | Path] = ["merge", folder, "--roster", roster_path, "--out", out, "--quiet", *extra]
     options.setdefault("refused", exit_code == 2)
-    return command_case(tmp, args, [folder, roster_path], exit_code, name, *words, out=out, **options)  # type: ignore[arg-type]
+    return command_case(tmp, args, [folder, roster_path], exit_code, name, *words, out=out, **options)
 
 
 def kind_merge_wrong_body(tmp: Path) -> Case:
@@ -467,6 +468,6 @@ def _replace_out(case: Case, out: Path) -> Case:
     return _copy(case, args=tuple(args), out=out, inputs=inputs)
 
 
-def _copy(case: Case, **changes: object) -> Case:
-    return replace(case, **changes)  # type: ignore[arg-type]
+def _copy(case: Case, **changes: Any) -> Case:
+    return replace(case, **changes)
 

@@ -35,12 +35,11 @@ WORKERS = 2  # the machine has two cores
 _TMPDIR = ".tmpdir"  # the child's TMPDIR inside the case folder (an error log lands there, not in the shared one)
 
 # The child caps its own address space before importing anything, then runs the real command line.
-_BOOT = ("import resource, sys\n"
-         "limit = int(sys.argv.pop(1))\n"
-         "if limit:\n"
-         "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
-         "from nianbao.cli import main\n"
-         "main(prog_name='nianbao')\n")
+_CAP = ("import resource, sys\n"
+        "limit = int(sys.argv.pop(1))\n"
+        "if limit:\n"
+        "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n")
+_BOOT = _CAP + "from nianbao.cli import main\nmain(prog_name='nianbao')\n"
 
 Snapshot = dict[str, tuple[object, ...]]
 
@@ -130,9 +129,9 @@ def held(lock: Path | None) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _run(case: Case, env: dict[str, str], limit: int) -> tuple[int | None, bytes]:
+def _run(case: Case, env: dict[str, str], limit: int, program: str = _BOOT) -> tuple[int | None, bytes]:
     """The exit code (None on timeout) and stdout + stderr; on timeout the whole process group is killed."""
-    args = [sys.executable, "-c", _BOOT, str(limit), *case.args]
+    args = [sys.executable, "-c", program, str(limit), *case.args]
     with subprocess.Popen(args, cwd=case.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           start_new_session=True) as proc:
         try:
@@ -214,6 +213,22 @@ def test_pattern_needs_the_name_and_a_word(name: str, before: str, after: str) -
     assert not re.search(pattern, f"{before}{name}{after}", re.DOTALL)
     without = f"{before}损坏{after}"
     assert bool(re.search(pattern, without, re.DOTALL)) == (name in without)
+
+
+def _probe(tmp_path: Path, timeout: float = 60.0) -> Case:
+    return Case(("probe",), (), 1, says("probe"), "probe", tmp_path, timeout=timeout)
+
+
+def test_memory_cap_binds_the_child(tmp_path: Path) -> None:
+    """A bomb that got past the guards would fail in the child (MemoryError), not take the machine."""
+    grab = _CAP + "data = bytearray(3 * 1024 ** 3)\n"
+    exit_code, output = _run(_probe(tmp_path), dict(os.environ), BOMB_MEMORY_BYTES, grab)
+    assert exit_code == 1 and b"MemoryError" in output
+
+
+def test_timeout_ends_the_child(tmp_path: Path) -> None:
+    exit_code, output = _run(_probe(tmp_path, timeout=1.0), dict(os.environ), 0, "import time; time.sleep(600)")
+    assert exit_code is None and "超时".encode() in output
 
 
 def test_snapshot_sees_a_touched_input(tmp_path: Path) -> None:

@@ -117,6 +117,15 @@ def kind_import_broken_docx(tmp: Path) -> Case:
     return _import(tmp, "坏报告.docx", _bytes(b"PK\x03\x04 broken"), "Word|损坏")
 
 
+def kind_import_truncated_docx(tmp: Path) -> Case:
+    def make(path: Path) -> None:
+        good_report(path)
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) * 2 // 3])  # the central directory is gone
+
+    return _import(tmp, "半截报告.docx", make, "Word|损坏|不完整")
+
+
 def kind_import_docx_part_of_500_mb(tmp: Path) -> Case:
     return _import(tmp, "大部件.docx", _docx_with(stream=("word/media/video.bin", 500)), OVERSIZE, bomb=True)
 

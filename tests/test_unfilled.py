@@ -222,6 +222,7 @@ def _cases(src: Path) -> dict[str, Path]:
         # 表二 has no sums: in 表三 a number typed as text would be left out of the sheet's own totals.
         "fullwidth": _typed(src / "fullwidth.xlsx", "t2.penalty.decisions", "３件"),
         "implausible": _typed(src / "implausible.xlsx", "t2.rules.issued", 99999999999),
+        "spaces": _typed(src / "spaces.xlsx", "t2.penalty.decisions", "\u3000 "),  # blank to the reader
     }
 
 
@@ -258,7 +259,7 @@ def _shown(status: str) -> str:
 
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("name", ["blank", "filled", "confirmed", "no_contact", "partly", "wu", "fullwidth",
-                                  "implausible"])
+                                  "implausible", "spaces"])
 def test_sheet_status_says_what_check_says(recalculated: dict[str, tuple[Workbook, Path]], name: str) -> None:
     wb, path = recalculated[name]
     assert _shown(_status(wb)) == _verdict(check_workbook(path).findings), (_status(wb), name)

@@ -90,6 +90,11 @@ def _normalized_text(ref: str) -> str:
     return f'SUMPRODUCT(ISTEXT({ref})*ISNUMBER(VALUE({folded}))*ISERR(FIND("-",{ref})))'
 
 
+def spaces_only(ref: str) -> str:
+    """How many cells of `ref` hold only spaces (half- or full-width): the reader takes them as blank."""
+    return f'SUMPRODUCT(ISTEXT({ref})*(LEN(SUBSTITUTE(SUBSTITUTE({ref}," ",""),"\u3000",""))=0))'
+
+
 def normalized_text_count(refs: Sequence[str]) -> str:
     """How many cells hold a number written as text: a warning, not an error, when the form says so."""
     return "+".join(_normalized_text(r) for r in refs)
@@ -106,8 +111,10 @@ def _cell_rule_condition(rule: CellRule) -> str:
     refs = _refs(rule.keys).split(",")
     all_refs = ",".join(refs)
     text = f"(COUNTA({all_refs})-COUNT({all_refs}))"
-    tolerated = entry.ENTRY_KINDS["normalized"].severity != Severity.ERROR
-    bad_text = f"{text}-({normalized_text_count(refs)})" if tolerated else text
+    tolerated = [normalized_text_count(refs)] if entry.ENTRY_KINDS["normalized"].severity != Severity.ERROR else []
+    if entry.ENTRY_KINDS["blank"].severity != Severity.ERROR:  # spaces only: the reader sees a blank cell
+        tolerated += [spaces_only(r) for r in refs]
+    bad_text = f"{text}-({'+'.join(tolerated)})" if tolerated else text
     negative = "+".join(f'COUNTIF({r},"<0")' for r in refs)
     ints = [k for k in rule.keys if FORM.by_key[k].type is FieldType.INT]
     fraction = "+".join(f"SUMPRODUCT(ABS({r}-ROUND({r},0)))" for r in _refs(ints).split(","))
@@ -197,7 +204,7 @@ def blank_sections() -> str:
     """How many sections of the form have a blank cell: one V-BLANK warning each, as the reader gives."""
     parts = []
     for _label, keys in FORM.entry_sections:
-        blanks = "+".join(f"COUNTBLANK({r})" for r in input_refs(keys))
+        blanks = "+".join(f"COUNTBLANK({r})+{spaces_only(r)}" for r in input_refs(keys))
         parts.append(f"(({blanks})>0)")
     return f"IF(OR({confirmed()},COUNTA({','.join(input_refs())})=0),0,{'+'.join(parts)})"
 

@@ -451,3 +451,11 @@ def test_auditing_a_folder_goes_on_past_a_refused_report(tmp_path: Path) -> None
     assert [r.file for r in reports] == ["好.docx", "炸弹.docx"]
     assert reports[0].imported.complete
     assert [p.code for p in reports[1].imported.problems] == ["IM-1"]
+
+
+def test_every_unreadable_report_is_named_in_its_answer(tmp_path: Path) -> None:
+    garbage = tmp_path / "乱码.txt"
+    garbage.write_bytes(bytes(range(128, 256)) * 8)
+    problems = import_or_error(garbage).problems
+    assert [p.code for p in problems] == ["IM-1"]
+    assert problems[0].message.startswith("乱码.txt") and "编码" in problems[0].message

@@ -133,7 +133,12 @@ def read_document(path: Path) -> Document:
     if size > MAX_BYTES[kind]:
         raise UsageError(f"{path.name}：{_KIND_NAMES[kind]}大小 {size // 1024 // 1024} MB，远超正常的年报"
                          f"（应在 {MAX_BYTES[kind] // 1024 // 1024} MB 以内），拒绝读取。")
-    return _reader(kind)(path)
+    try:
+        return _reader(kind)(path)
+    except UsageError as exc:  # every answer names the file: an audit of a folder lists many
+        if path.name in str(exc):
+            raise
+        raise UsageError(f"{path.name}：{exc}") from exc
 
 
 # -- import -----------------------------------------------------------------------------------------

@@ -80,6 +80,7 @@ SHEET_PASSWORD = "nianbao"
 TEXT_MAX_LENGTH = 8000  # characters per narrative cell: generous, but stops a pasted document
 META_MAX_LENGTH = 50
 
+COVER_LABEL_CHARS = 10  # Chinese characters that fit on one line of the cover's label column
 INSTRUCTIONS_WIDTH = 78  # Excel character units: one column that fits a portrait A4 page
 
 STATUS_ALL_OK = "全部校验通过"
@@ -291,6 +292,12 @@ def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCel
     ws.column_dimensions["B"].width = 60
     for r in range(layout.COVER_FIRST_ROW, row):
         ws.row_dimensions[r].height = 24
+    # Two lines for a label longer than column A, and for the whole-workbook checks' messages.
+    for _key, label, r in layout.cover_rows():
+        if len(label) > COVER_LABEL_CHARS:
+            ws.row_dimensions[r].height = 36
+    for cell in cover_check_cells():
+        ws.row_dimensions[int(cell[1:])].height = 36
     landscape_a4(ws)
 
 

@@ -107,6 +107,13 @@ def test_allow_missing_takes_commas_and_rejects_names_off_the_roster(one_missing
     assert not (tmp_path / "b").exists(), "a usage error writes nothing"
 
 
+def test_allowing_a_department_that_did_return_is_said_and_not_recorded(example: Path) -> None:
+    result = run_merge(example, example / ROSTER, allowed_missing=[MISSING])
+    assert result.allowed_missing == [] and result.department_status[MISSING] == "merged"
+    (said,) = [f for f in result.findings if f.code == "F-ALLOWED"]
+    assert said.severity == "warning" and MISSING in said.message
+
+
 def test_merge_with_a_missing_department_exits_1_naming_it(one_missing: Path, tmp_path: Path) -> None:
     args = ["merge", str(one_missing), "--roster", str(one_missing / ROSTER), "--out", str(tmp_path / "o"), "-q"]
     result = CliRunner().invoke(main, args)

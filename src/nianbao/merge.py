@@ -403,6 +403,14 @@ def _missing_findings(status: Mapping[str, str]) -> list[Finding]:
             for d, s in status.items() if s == "not_returned"]
 
 
+def _returned_anyway(allowed: Sequence[str], status: Mapping[str, str]) -> list[Finding]:
+    """A department allowed to be missing that did send a file: its file counts, the allowance is dropped."""
+    return [Finding(code="F-ALLOWED", severity="warning", department=d, value=d,
+                    message=f"「{d}」已交回工作簿（{DEPARTMENT_STATUS[status[d]]}），按已报送处理，"
+                            "不记为经同意不报送；请核对 --allow-missing 中的部门")
+            for d in allowed if status.get(d) != "allowed_missing"]
+
+
 def collection_date(reads: Iterable[WorkbookRead]) -> str:
     """The latest 填报日期 of the given workbooks (ISO), or "" when none gives a readable date."""
     from .report.context import parse_date
@@ -450,9 +458,11 @@ def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, b
             on_roster = roster is None or department in position
             seen[department] = _worse(seen.get(department), status) if on_roster else "not_on_roster"
     merged.sort(key=lambda pair: (position.get(pair[1], len(position)), pair[1]))
-    status = {d: "allowed_missing" if d in allowed else "not_returned" for d in roster or []}
-    status.update(seen)
-    ordered = {d: status[d] for d in sorted(status, key=lambda d: (position.get(d, len(position)), d))}
+    statuses = {d: "allowed_missing" if d in allowed else "not_returned" for d in roster or []}
+    statuses.update(seen)
+    ordered = {d: statuses[d] for d in sorted(statuses, key=lambda d: (position.get(d, len(position)), d))}
+    overall += _returned_anyway(allowed, ordered)
+    allowed = [d for d in allowed if ordered.get(d) == "allowed_missing"]
     frame = build_frame(merged)
     texts = merged_texts(merged)
     texts[ISSUER_KEY], issuer_spelling = merged_issuer(merged)

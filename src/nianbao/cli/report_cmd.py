@@ -204,12 +204,13 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
         except UsageError:  # no signature date known: the merge outputs are still written
             _print_merge_summary(result, write_outputs(result, outdir), outdir)
             raise
-    blocked = report is None or (has_errors(report.findings) and not draft)
-    result.report = None if blocked else ("draft" if draft else "final")
+    writable = report is not None and (draft or not has_errors(report.findings))
+    result.report = ("draft" if draft else "final") if writable else None
     _print_merge_summary(result, write_outputs(result, outdir), outdir)
-    if blocked:
-        _print_findings([*result.findings, *(report.findings if report is not None else [])])
-        _no_final_report([*result.findings, *(report.findings if report is not None else [])], result.not_returned)
+    if report is None or day is None or not writable:
+        findings = [*result.findings, *(report.findings if report is not None else [])]
+        _print_findings(findings)
+        _no_final_report(findings, result.not_returned)
         return None
     if result.has_errors:
         _print_findings(result.findings)

@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal, TypeVar
 
@@ -142,7 +142,7 @@ class OutputPath(click.ParamType):
 
 
 @contextlib.contextmanager
-def _output_locks(ctx: click.Context) -> Any:
+def _output_locks(ctx: click.Context) -> Iterator[None]:
     """Hold the output folders OutputPath registered for this command, for as long as it runs."""
     with contextlib.ExitStack() as stack:
         for folder, when in ctx.meta.get(_LOCKS, ()):

@@ -398,14 +398,19 @@ def _report(tmp_path: Path, name: str = "报告.docx") -> Path:
 
 
 def _docx_bomb(src: Path, dst: Path) -> Path:
-    """A 500 MB part of zeros (about 500 KB compressed) inside an otherwise valid report."""
+    """The report's own document.xml padded with 500 MB of spaces (about 500 KB compressed): python-docx
+    parses that part whatever it holds."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
-            zout.writestr(info, zin.read(info))
-        with zout.open("word/media/image1.png", "w", force_zip64=True) as part:
-            chunk = b"\0" * (1024 * 1024)
+            if info.filename != "word/document.xml":
+                zout.writestr(info, zin.read(info))
+        head, body = zin.read("word/document.xml").split(b"<w:body>", 1)
+        with zout.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(head + b"<w:body>")
+            chunk = b" " * (1024 * 1024)
             for _ in range(500):
                 part.write(chunk)
+            part.write(body)
     return dst
 
 

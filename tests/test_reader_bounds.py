@@ -464,3 +464,19 @@ def test_every_unreadable_report_is_named_in_its_answer(tmp_path: Path) -> None:
     problems = import_or_error(garbage).problems
     assert [p.code for p in problems] == ["IM-1"]
     assert problems[0].message.startswith("乱码.txt") and "编码" in problems[0].message
+
+
+class PanicException(BaseException):
+    """What pyo3 raises for a panic inside calamine: not an Exception."""
+
+
+def test_a_panic_in_calamine_is_that_files_finding(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nianbao.reader import xlsx
+
+    def panic(*_args: object) -> None:
+        raise PanicException("index out of bounds")
+
+    monkeypatch.setattr(xlsx, "_read_book", panic)
+    read = check_workbook(good, "慌.xlsx")
+    assert [(f.code, f.file) for f in read.findings] == [("F-READER-CRASH", "慌.xlsx")]
+    assert "PanicException" in read.findings[0].message and not read.readable

@@ -128,7 +128,9 @@ def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:
         return result
     try:
         _read_with_calamine(data, scans, result)
-    except Exception as exc:  # noqa: BLE001 - an unforeseen failure is this file's problem, not the merge's
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - also pyo3's PanicException (a panic in calamine): this file's problem
         result.findings.append(crash_finding(result, f"程序内部错误 {type(exc).__name__}"))
         result.readable = False
     return result

@@ -480,3 +480,13 @@ def test_a_panic_in_calamine_is_that_files_finding(good: Path, monkeypatch: pyte
     read = check_workbook(good, "慌.xlsx")
     assert [(f.code, f.file) for f in read.findings] == [("F-READER-CRASH", "慌.xlsx")]
     assert "PanicException" in read.findings[0].message and not read.readable
+
+
+@pytest.mark.parametrize(("name", "content"), [("假报告.pdf", "宁波市某某局2024年政府信息公开工作年度报告"),
+                                               ("假报告.docx", "<html><body>年度报告</body></html>")])
+def test_a_report_whose_bytes_are_not_its_format_is_refused(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    problems = import_or_error(path).problems
+    assert [p.code for p in problems] == ["IM-1"]
+    assert problems[0].message.startswith(name) and "扩展名" in problems[0].message

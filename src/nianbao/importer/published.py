@@ -123,12 +123,18 @@ def sniff(path: Path) -> str:
 # by its size before it is read. A .docx is bounded further, part by part, by `published_docx.open_report`.
 MAX_BYTES = {"docx": MAX_DOCX_BYTES, "pdf": 100 * 1024 * 1024, "html": 32 * 1024 * 1024, "text": 32 * 1024 * 1024}
 _KIND_NAMES = {"docx": "Word 文件", "pdf": "PDF 文件", "html": "网页文件", "text": "文本文件"}
+# Suffixes whose format has magic bytes (a page saved as .txt or .htm is read by its content).
+_SUFFIX_KINDS = {".pdf": "pdf", ".docx": "docx"}
 
 
 def read_document(path: Path) -> Document:
     if not path.is_file():
         raise UsageError(f"找不到文件：{path}")
     kind = sniff(path)
+    expected = _SUFFIX_KINDS.get(path.suffix.lower())
+    if expected and kind != expected:  # the bytes decide what is read; a .pdf that is not one is not guessed at
+        raise UsageError(f"{path.name} 的扩展名是 {path.suffix}，但内容不是{_KIND_NAMES[expected]}"
+                         "（文件已损坏，或只是改了扩展名），无法读取。")
     size = path.stat().st_size
     if size > MAX_BYTES[kind]:
         raise UsageError(f"{path.name}：{_KIND_NAMES[kind]}大小 {size // 1024 // 1024} MB，远超正常的年报"

@@ -276,3 +276,12 @@ def test_a_syntax_error_names_its_paragraph(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=re.escape(f"第 {number} 段（“{{{{ body + }}}}”）")) as caught:
         check_template(template)
     assert "语法" in str(caught.value) and str(caught.value).startswith(f"{template.name}：")
+
+
+def test_a_bomb_in_the_template_file_is_refused_before_reading(tmp_path: Path) -> None:
+    template, _ = _with_paragraph(tmp_path, "经主要负责同志审定。")
+    with zipfile.ZipFile(template, "a", zipfile.ZIP_DEFLATED) as zf, zf.open("word/media/bomb.bin", "w") as part:
+        for _ in range(80):
+            part.write(b"\0" * (1024 * 1024))
+    with pytest.raises(UsageError, match=f"无法使用模板 {template.name}"):
+        check_template(template)

@@ -27,6 +27,7 @@ from jinja2 import Environment, TemplateSyntaxError, nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
 
 from ..errors import UsageError
+from ..reader.sniff import check_docx
 from . import names
 from .template_builder import template_bytes
 
@@ -433,9 +434,14 @@ def check_template(path: Path) -> TemplateCheck:
     """Compare a template's placeholders with the standard template's and with what nianbao provides."""
     try:
         data = path.read_bytes()
+        refusal = check_docx(data)  # a zip bomb or an entity bomb never reaches python-docx
+        if refusal is not None:
+            raise UsageError(f"无法使用模板 {path.name}：{refusal.message}。")
         return _check_bytes(data)
-    except UsageError as exc:  # a syntax error: say which file it is in
-        raise UsageError(f"{path.name}：{exc}") from exc
+    except UsageError as exc:
+        if path.name in str(exc):
+            raise
+        raise UsageError(f"{path.name}：{exc}") from exc  # a syntax error: say which file it is in
     except (OSError, zipfile.BadZipFile, OpcError, ValueError, KeyError) as exc:
         raise UsageError(f"无法读取模板 {path.name}：它不是有效的 Word（.docx）文件。") from exc
 

@@ -89,8 +89,13 @@ class Outcome:
     seconds: tuple[float, float] = (0.0, 0.0)  # making the input, running the command
 
     def describe(self) -> str:
-        short = re.sub(r"\s+", " ", self.output).strip()[:400]
-        return f"`{self.command}` → exit {self.exit_code}: {short}"
+        short = re.sub(r"[\s\u2500-\u257f]+", " ", self.output).strip()[:400]  # without rules and boxes
+        return _visible(f"`{self.command}` → exit {self.exit_code}: {short}")
+
+
+def _visible(text: str) -> str:
+    """Control characters spelled out, so a failure report cannot drive the terminal."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def run_case(kind: str, base: Path) -> Outcome:

@@ -2,7 +2,9 @@
 
 Everything here works on the raw bytes and the zip central directory, so a zip bomb, an XML entity
 bomb, a renamed Word document or an encrypted workbook is refused with a clear finding before
-anything decompresses more than a bounded amount.
+anything decompresses more than a bounded amount. Each sheet calamine will read is scanned first
+(`scan_sheet`), because calamine allocates its whole used range at once. Published .docx reports get the
+same guards (`check_docx`).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -59,10 +60,10 @@ def snapshot(paths: tuple[Path, ...]) -> Snapshot:
             info = path.lstat()
             if path.is_symlink():
                 seen[str(path)] = ("link", os.readlink(path))
-            elif path.is_file():
+            elif stat.S_ISREG(info.st_mode):
                 seen[str(path)] = ("file", _sha256(path), info.st_mtime_ns, info.st_mode)
-            else:
-                seen[str(path)] = ("dir", info.st_mode)
+            else:  # a folder, or a named pipe (never opened: that would block)
+                seen[str(path)] = ("other", info.st_mtime_ns if not path.is_dir() else 0, info.st_mode)
     return seen
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import zipfile
 from pathlib import Path
@@ -144,6 +145,23 @@ def kind_render_infinity(tmp: Path) -> Case:
 def kind_render_number_1e400(tmp: Path) -> Case:
     raw = _text(_with(**{COUNT_KEY: 0})).replace(f'"{COUNT_KEY}": 0', f'"{COUNT_KEY}": 1e400', 1)
     return _json_case(tmp, "超大数.json", raw.encode(), 1, "1e400|1E\\+400|过大|整数|数字")
+
+
+def kind_render_json_that_is_a_named_pipe(tmp: Path) -> Case:
+    """Reading a FIFO blocks until someone writes to it: it must be refused, not waited on."""
+    source = tmp / "in" / "管道.json"
+    source.parent.mkdir(parents=True)
+    os.mkfifo(source)
+    return _render(tmp, source, 2, "管道.json", "不是普通文件|管道|无法读取|找不到", timeout=15.0)
+
+
+def kind_render_batch_body_too_long_for_a_file_name(tmp: Path) -> Case:
+    """Batch reports are named after the body: a 300-character body must not end in an internal error."""
+    long_name = write_json(tmp / "in" / "长名称.json", {**good_data(), "body": "某" * 300})
+    other = write_json(tmp / "in" / "正常.json", good_data())
+    out = tmp / "报告"
+    return command_case(tmp, ["render", long_name, other, "--out", out], [long_name, other], 1, "长名称.json",
+                        "太长|过长|名称", out=out, refused=False)
 
 
 def kind_render_out_under_a_file(tmp: Path) -> Case:

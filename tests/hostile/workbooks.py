@@ -6,6 +6,7 @@ way, from a good workbook at the zip level or with openpyxl, never from committe
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -304,6 +305,14 @@ def kind_check_control_characters_in_file_name(tmp: Path) -> Case:
 
 def kind_check_missing_file(tmp: Path) -> Case:
     return command_case(tmp, ["check", tmp / "不存在.xlsx"], [], 2, "不存在.xlsx", "找不到")
+
+
+def kind_check_named_pipe(tmp: Path) -> Case:
+    path = tmp / "in" / "管道.xlsx"
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    return command_case(tmp, ["check", path], [path], 2, "管道.xlsx", "不是普通文件|管道|无法读取|找不到",
+                        timeout=15.0)
 
 
 def kind_check_folder_given_as_file(tmp: Path) -> Case:

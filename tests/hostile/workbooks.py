@@ -458,6 +458,21 @@ def kind_merge_roster_without_department_column(tmp: Path) -> Case:
     return _merge(tmp, tmp / "in", 2, "名单.csv", "部门", roster_path=names)
 
 
+def kind_merge_roster_billion_laughs(tmp: Path) -> Case:
+    good_workbook(tmp / "in" / "财政局.xlsx")
+    names = tmp / "名单.xlsx"
+    bad.make_billion_laughs(_good_workbook(), names)
+    return _merge(tmp, tmp / "in", 2, "名单.xlsx", "名单", roster_path=names, bomb=True)
+
+
+def kind_merge_last_year_zip_bomb(tmp: Path) -> Case:
+    good_workbook(tmp / "in" / "财政局.xlsx")
+    last = tmp / "上年.xlsx"
+    bad.make_zip_bomb(_good_workbook(), last)
+    case = _merge(tmp, tmp / "in", 2, "上年.xlsx", "压缩", extra=("--last-year", str(last)), bomb=True)
+    return _with_inputs(case, last)
+
+
 def kind_merge_last_year_gbk_json(tmp: Path) -> Case:
     good_workbook(tmp / "in" / "财政局.xlsx")
     last = tmp / "上年.json"

@@ -115,6 +115,13 @@ def kind_render_values_a_list(tmp: Path) -> Case:
     return _data_case(tmp, "值是列表.json", data, 2, "values|对象|格式")
 
 
+def kind_render_text_that_is_a_list(tmp: Path) -> Case:
+    """A section's text must be a string: a list would be printed as "['问题一', '问题二']" in the report."""
+    data = good_data()
+    data["texts"]["text.problems"] = ["问题一", "问题二"]
+    return _data_case(tmp, "文字是列表.json", data, 1, "text.problems|存在的主要问题|文字")
+
+
 def kind_render_values_not_numbers(tmp: Path) -> Case:
     return _data_case(tmp, "值是文字.json", _with(**{COUNT_KEY: "十二"}), 1, "整数|数字|不是")
 

@@ -158,15 +158,33 @@ def _selected_kinds(session: pytest.Session) -> list[str]:
     return kinds
 
 
+class Runs:
+    """Cases running in the background, two at a time; a kind not started yet is started when asked for."""
+
+    def __init__(self, pool: ThreadPoolExecutor, base: Path) -> None:
+        self.pool, self.base = pool, base
+        self.futures: dict[str, Future[Outcome]] = {}
+
+    def start(self, kind: str) -> Future[Outcome]:
+        if kind not in self.futures:
+            self.futures[kind] = self.pool.submit(run_case, kind, self.base)
+        return self.futures[kind]
+
+    def outcome(self, kind: str) -> Outcome:
+        return self.start(kind).result()
+
+
 @pytest.fixture(scope="module")
-def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[Outcome]]]:
-    """Start every selected case at once (two at a time); each test waits only for its own."""
+def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+    """Start every selected case at once; each test waits only for its own."""
     base = tmp_path_factory.mktemp("hostile")
     build_good_inputs()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = {kind: pool.submit(run_case, kind, base) for kind in _selected_kinds(request.session)}
-        yield futures
-        for future in futures.values():
+        started = Runs(pool, base)
+        for kind in _selected_kinds(request.session):
+            started.start(kind)
+        yield started
+        for future in started.futures.values():
             future.cancel()
     shutil.rmtree(base, ignore_errors=True)
 
@@ -177,8 +195,8 @@ def _leftovers(outcome: Outcome) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_hostile_input_gets_a_clear_answer(outcomes: dict[str, Future[Outcome]], kind: str) -> None:
-    outcome = outcomes[kind].result()
+def test_hostile_input_gets_a_clear_answer(runs: Runs, kind: str) -> None:
+    outcome = runs.outcome(kind)
     case = outcome.case
     if outcome.skipped:
         pytest.skip(outcome.skipped)

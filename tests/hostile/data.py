@@ -180,6 +180,13 @@ def kind_render_out_under_a_file(tmp: Path) -> Case:
                         "无法|不能|创建|写入", out=out)
 
 
+def kind_render_out_is_the_data_file(tmp: Path) -> Case:
+    """--out naming the input itself would replace the data with the report."""
+    source = write_json(tmp / "in" / "汇总.json", good_data())
+    return command_case(tmp, ["render", source, "--out", source], [source], 2, "汇总.json", "输入|同一|覆盖|不能",
+                        out=source)
+
+
 def kind_render_bad_date(tmp: Path) -> Case:
     source = write_json(tmp / "in" / "汇总.json", good_data())
     return _render(tmp, source, 2, "2025-13-45", "日期", extra=("--date", "2025-13-45"))

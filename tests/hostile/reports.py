@@ -193,6 +193,13 @@ def kind_import_unsupported_extension(tmp: Path) -> Case:
     return _import(tmp, "报告.md", _txt_without_tables, "暂不支持")
 
 
+def kind_import_out_is_the_report_itself(tmp: Path) -> Case:
+    """--out naming the input itself would replace the published report with JSON."""
+    report = good_report(tmp / "in" / "报告.docx")
+    return command_case(tmp, ["import", report, "--out", report], [report], 2, "报告.docx", "输入|同一|覆盖|不能",
+                        out=report)
+
+
 def kind_import_out_is_a_folder(tmp: Path) -> Case:
     report = good_report(tmp / "in" / "报告.docx")
     folder = tmp / "已有文件夹"
@@ -261,6 +268,13 @@ def kind_audit_folder_with_a_bomb(tmp: Path) -> Case:
     # A folder audit lists each file with its verdict and rules; the messages go into the workbook.
     return command_case(tmp, ["audit", folder, "--out", tmp / "审核结果.xlsx"], [folder], 1, "炸弹报告.docx",
                         "IM-1|有错误", out=tmp / "审核结果.xlsx", refused=False, bomb=True)
+
+
+def kind_audit_out_is_the_report_itself(tmp: Path) -> Case:
+    """--out naming the audited report would replace it with the findings workbook."""
+    report = good_report(tmp / "in" / "报告.docx")
+    return command_case(tmp, ["audit", report, "--out", report], [report], 2, "报告.docx", "输入|同一|覆盖|不能",
+                        out=report)
 
 
 def kind_audit_out_under_a_file(tmp: Path) -> Case:

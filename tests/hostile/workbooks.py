@@ -439,6 +439,13 @@ def kind_merge_into_a_folder_another_merge_holds(tmp: Path) -> Case:
     return _copy(case, held_lock=lock, refused=True)
 
 
+def kind_merge_out_is_the_input_folder(tmp: Path) -> Case:
+    """Outputs written among the inputs would be read back as a department's workbook next time."""
+    good_workbook(tmp / "收到的报表" / "财政局.xlsx")
+    case = _merge(tmp, tmp / "收到的报表", 2, "收到的报表", "输入|同一|不能")
+    return _replace_out(case, tmp / "收到的报表")
+
+
 def kind_merge_empty_folder(tmp: Path) -> Case:
     (tmp / "空文件夹").mkdir()
     return _merge(tmp, tmp / "空文件夹", 2, "空文件夹", "没有|找不到")

@@ -267,6 +267,13 @@ def kind_render_template_not_a_docx(tmp: Path) -> Case:
     return _template_case(tmp, "文本模板.docx", template, "Word|docx|损坏")
 
 
+def kind_render_template_that_is_a_named_pipe(tmp: Path) -> Case:
+    template = tmp / "in" / "管道模板.docx"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(template)
+    return _template_case(tmp, "管道模板.docx", template, "不是普通文件|管道|无法读取|找不到", timeout=15.0)
+
+
 def kind_render_template_zip_bomb(tmp: Path) -> Case:
     template = tmp / "in" / "炸弹模板.docx"
     _edited_template(template, "{{ contact }}", "{{ contact }}")

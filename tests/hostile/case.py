@@ -18,6 +18,8 @@ from nianbao.form import FORM
 from nianbao.report.render import default_template_path, render_report
 
 DEPARTMENT = "区财政局"
+# A named pipe blocks whoever opens it for reading: a run that waits on one is stopped this soon.
+PIPE_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)

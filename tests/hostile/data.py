@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .case import (
+    PIPE_TIMEOUT,
     Case,
     command_case,
     good_data,
@@ -159,7 +160,7 @@ def kind_render_json_that_is_a_named_pipe(tmp: Path) -> Case:
     source = tmp / "in" / "管道.json"
     source.parent.mkdir(parents=True)
     os.mkfifo(source)
-    return _render(tmp, source, 2, "管道.json", "不是普通文件|管道|无法读取|找不到", timeout=15.0)
+    return _render(tmp, source, 2, "管道.json", "不是普通文件|管道|无法读取|找不到", timeout=PIPE_TIMEOUT)
 
 
 def kind_render_batch_body_too_long_for_a_file_name(tmp: Path) -> Case:
@@ -271,7 +272,7 @@ def kind_render_template_that_is_a_named_pipe(tmp: Path) -> Case:
     template = tmp / "in" / "管道模板.docx"
     template.parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(template)
-    return _template_case(tmp, "管道模板.docx", template, "不是普通文件|管道|无法读取|找不到", timeout=15.0)
+    return _template_case(tmp, "管道模板.docx", template, "不是普通文件|管道|无法读取|找不到", timeout=PIPE_TIMEOUT)
 
 
 def kind_render_template_zip_bomb(tmp: Path) -> Case:

@@ -27,7 +27,15 @@ from test_merge_support import (
 from nianbao.fileio import LOCK_NAME
 from nianbao.workbook import layout
 
-from .case import DEPARTMENT, Case, _good_workbook, command_case, good_workbook, roster
+from .case import (
+    DEPARTMENT,
+    PIPE_TIMEOUT,
+    Case,
+    _good_workbook,
+    command_case,
+    good_workbook,
+    roster,
+)
 
 Maker = Callable[[Path, Path], object]  # (good workbook, destination), as in test_bad_inputs
 COUNT_KEY = "t3.new.natural_person"  # any count cell of the form will do
@@ -312,7 +320,7 @@ def kind_check_named_pipe(tmp: Path) -> Case:
     path.parent.mkdir(parents=True)
     os.mkfifo(path)
     return command_case(tmp, ["check", path], [path], 2, "管道.xlsx", "不是普通文件|管道|无法读取|找不到",
-                        timeout=15.0)
+                        timeout=PIPE_TIMEOUT)
 
 
 def kind_check_folder_given_as_file(tmp: Path) -> Case:

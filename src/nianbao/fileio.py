@@ -10,6 +10,7 @@ import datetime as dt
 import errno
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -141,6 +142,33 @@ def _depth_ok(data: Any, limit: int) -> bool:
     return True
 
 
+def _require_regular_file(path: Path, label: str) -> None:
+    """Refuse a folder, a named pipe or a device before opening it: reading a pipe waits for ever."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise UsageError(f"无法读取 {label}：{os_reason(exc)}") from exc
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"{label} 是文件夹，不是数据文件。")
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{label} 不是普通文件（可能是管道或设备），无法读取。")
+
+
+def read_input_bytes(path: str | os.PathLike[str], max_bytes: int, what: str = "") -> bytes:
+    """A user's input file, whole, if it is a regular file of at most `max_bytes`; else a UsageError."""
+    path = Path(path)
+    label = f"{what}{path}"
+    _require_regular_file(path, label)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise UsageError(f"无法读取 {label}：{os_reason(exc)}") from exc
+    if len(data) > max_bytes:
+        raise UsageError(f"{label} 超过 {max_bytes // (1024 * 1024)} MB，过大，无法使用。")
+    return data
+
+
 def read_json(path: str | os.PathLike[str], what: str = "") -> Any:
     """A user-supplied JSON file, read with bounds; every problem is a UsageError naming the file.
 
@@ -150,6 +178,7 @@ def read_json(path: str | os.PathLike[str], what: str = "") -> Any:
     """
     path = Path(path)
     label = f"{what}{path}"
+    _require_regular_file(path, label)
     try:
         with path.open("rb") as fh:
             raw = fh.read(MAX_JSON_BYTES + 1)

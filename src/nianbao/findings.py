@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .form import RULE_TITLES, Severity
 
-__all__ = ["CODES", "Finding", "Severity", "codes", "has_errors"]
+__all__ = ["CODES", "Finding", "Severity", "codes", "has_errors", "visible"]
 
 # Every finding code with a short Chinese title. Rule ids of official-format.md §8 are used as codes
 # where a rule applies; other codes describe file-level problems.
@@ -76,8 +77,19 @@ CODES.update({
     "R-KEY": "报告数据中有表单里没有的字段",
     "R-FEE": "信息处理费数字无效",
     "R-DATE": "落款日期无效",
+    "R-TEXT": "报告数据中的文字不是一段文字（如列表、数字）",
     "R-TPL": "Word 模板的占位符与表单不符，或含有不允许的写法（模板只能填写表单中的数字和文字）",
 })
+
+
+# C0/C1 control characters other than tab and newline: in a file name they could move a terminal's cursor
+# or clear its screen, and a spreadsheet cell refuses them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """The text with each control character written out as \\xNN, so it is shown, never obeyed."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def codes(*names: str) -> dict[str, str]:
@@ -98,6 +110,12 @@ class Finding:
     value: Any = None  # what was found
     expected: Any = None  # what was expected
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("message", "file", "sheet", "department"):
+            text = getattr(self, name)
+            if isinstance(text, str) and _CONTROL.search(text):
+                object.__setattr__(self, name, visible(text))
 
     @property
     def is_error(self) -> bool:

@@ -18,6 +18,7 @@ from rich.markup import escape
 
 from ..errors import NianbaoError
 from ..fileio import lock_folder, os_reason
+from ..findings import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,12 +46,13 @@ def handle_errors(func: F) -> F:
         ctx = click.get_current_context()
         debug = bool(ctx.find_root().params.get("debug"))
         try:
+            _refuse_output_over_input(ctx)
             with _output_locks(ctx):
                 return func(*args, **kwargs)
         except NianbaoError as exc:
             if debug:
                 raise
-            err_console.print(f"[bold red]错误：[/]{escape(str(exc))}")
+            err_console.print(f"[bold red]错误：[/]{escape(visible(str(exc)))}")
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
@@ -58,7 +60,7 @@ def handle_errors(func: F) -> F:
             if debug:
                 raise
             where = f" {exc.filename}" if exc.filename else ""
-            err_console.print(f"[bold red]错误：[/]无法读写{escape(where)}：{escape(os_reason(exc))}")
+            err_console.print(f"[bold red]错误：[/]无法读写{escape(visible(where))}：{escape(os_reason(exc))}")
             sys.exit(EXIT_FINDINGS)
         except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
             if debug:
@@ -77,7 +79,7 @@ class CommandLineError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file: IO[Any] | None = None) -> None:
-        err_console.print(f"[bold red]错误：[/]{escape(self.message)}")
+        err_console.print(f"[bold red]错误：[/]{escape(visible(self.message))}")
 
 
 _LOCKS = "nianbao.output_locks"  # ctx.meta key: the output folders this run must hold, with their condition
@@ -139,6 +141,27 @@ class OutputPath(click.ParamType):
         if self.lock and ctx is not None:
             ctx.meta.setdefault(_LOCKS, []).append((path, self.lock))
         return path
+
+
+def _paths(value: Any) -> list[Path]:
+    items = value if isinstance(value, tuple | list) else (value,)
+    return [Path(item) for item in items if isinstance(item, Path)]
+
+
+def _refuse_output_over_input(ctx: click.Context) -> None:
+    """An --out that names one of the command's own inputs would replace it: refuse before any work."""
+    outputs: list[tuple[click.Parameter, Path]] = []
+    inputs: set[Path] = set()
+    for param in ctx.command.params:
+        paths = _paths(ctx.params.get(param.name or ""))
+        if isinstance(param.type, OutputPath):
+            outputs += [(param, path) for path in paths]
+        else:
+            inputs.update(Path(os.path.realpath(path)) for path in paths)
+    for param, path in outputs:
+        if Path(os.path.realpath(path)) in inputs:
+            option = param.opts[0] if param.opts else "--out"
+            raise CommandLineError(f"{option} {path} 不能用作输出：它就是本次的输入，写入会覆盖输入。请换一个输出位置。")
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ def import_report(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError(f"找不到文件：{path}")
     if path.suffix.lower() not in SUFFIXES:
-        raise UsageError(f"暂不支持导入 {path.suffix or '无扩展名'} 文件（支持：{'、'.join(SUFFIXES)}）。")
+        raise UsageError(f"{path.name}：暂不支持导入 {path.suffix or '无扩展名'} 文件（支持：{'、'.join(SUFFIXES)}）。")
     if path.suffix.lower() == ".docx" and sniff(path) != "docx":
         raise UsageError(f"{path.name} 不是有效的 Word（.docx）文件（文件已损坏，或只是改了扩展名）。")
     result = import_published(path)

@@ -28,6 +28,10 @@ CODE_UNKNOWN_KEY = "R-KEY"
 CODE_FEE = "R-FEE"
 CODE_DATE = "R-DATE"
 CODE_EMPTY_SECTION = "X8"
+CODE_TEXT = "R-TEXT"
+# The longest real 机关名称 run to about 40 characters; far more is pasted text, and it would not fit
+# a file name (255 bytes) or Word's title property (255 characters).
+MAX_BODY_CHARS = 100
 
 # The report for year Y is published in the first months of Y+1 (条例第四十九条: 1月31日 for 部门, 3月31日 for
 # 本级政府, see official.DEADLINES): a signature date outside 1 January – 31 March of Y+1 is likely a typo.
@@ -208,12 +212,15 @@ def read_report_data(data: Mapping[str, Any]) -> ReportData:
     body = data["body"]
     if not isinstance(body, str) or not clean_text(body).strip():
         raise UsageError("报告数据中的机关名称 body 为空。")
+    if len(clean_text(body).strip()) > MAX_BODY_CHARS:
+        raise UsageError(f"报告数据中的机关名称 body 太长（{len(body)} 个字，最多 {MAX_BODY_CHARS} 个字），"
+                         "请检查是否误粘贴了其他文字。")
     values, texts = data["values"], data["texts"]
     if not isinstance(values, Mapping) or not isinstance(texts, Mapping):
         raise UsageError("报告数据中的 values 和 texts 应为 JSON 对象。")
     findings: list[Finding] = []
     table_values, fees = _read_values(values, findings)
-    clean_texts = {k: str(v) for k, v in texts.items() if k in FORM.text_keys and v is not None}
+    clean_texts = _read_texts(texts, findings)
     report_date = None
     if data.get("date"):
         try:
@@ -224,6 +231,20 @@ def read_report_data(data: Mapping[str, Any]) -> ReportData:
     findings += empty_section_findings(clean_texts)
     return ReportData(clean_text(body).strip(), _read_year(data["year"]), table_values, fees, clean_texts,
                       report_date, findings)
+
+
+def _read_texts(texts: Mapping[str, Any], findings: list[Finding]) -> dict[str, str]:
+    """The texts the form knows; a text that is not a string (a list, a number) is refused by name."""
+    clean: dict[str, str] = {}
+    for key, value in texts.items():
+        if key not in FORM.text_keys or value is None:
+            continue
+        if not isinstance(value, str):
+            label = FORM.by_key[key].label
+            findings.append(_finding(CODE_TEXT, f"「{label}」（{key}）应为一段文字，实际为 {_shown(value)}。", key, value))
+            continue
+        clean[key] = value
+    return clean
 
 
 def _has_generated_text(heading: str) -> bool:

@@ -208,6 +208,9 @@ def test_hostile_input_gets_a_clear_answer(runs: Runs, kind: str) -> None:
     assert outcome.exit_code == case.exit_code, f"退出码应为 {case.exit_code}：{what}"
     assert case.name in outcome.output, f"输出没有写出文件名 {case.name!r}：{what}"
     assert re.search(case.message, outcome.output, re.DOTALL), f"输出不符合 {case.message!r}：{what}"
+    # The words must be said, not merely spelled by the file's name or its folder ("炸弹.xlsx" says 炸弹).
+    said = outcome.output.replace(str(case.cwd), "").replace(case.name, "")
+    assert re.search(case.words, said), f"除文件名外，输出没有说明 {case.words!r}：{what}"
     for raw in case.forbidden:
         assert raw not in outcome.output, f"输出中原样含有 {raw!r}：{what}"
     assert outcome.inputs_after == outcome.inputs_before, f"输入文件被改动：{what}"

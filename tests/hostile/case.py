@@ -40,6 +40,7 @@ class Case:
     needs_non_root: bool = False  # permissions do not bind root: skipped there
     held_lock: Path | None = None  # a lock file that another run holds while the command runs
     forbid_docx: bool = False  # a run that writes other outputs but must not write a report
+    words: str = ""  # the part of `message` that must be said besides the name (outside any path or name)
 
     def __post_init__(self) -> None:
         assert self.exit_code in (0, 1, 2), "a hostile input never ends with an internal error"
@@ -56,7 +57,8 @@ def says(name: str, *words: str) -> str:
 
 def command_case(tmp: Path, args: list[str | Path], inputs: list[Path], exit_code: int, name: str,
                  *words: str, **options: Any) -> Case:
-    return Case(tuple(str(a) for a in args), tuple(inputs), exit_code, says(name, *words), name, tmp, **options)
+    return Case(tuple(str(a) for a in args), tuple(inputs), exit_code, says(name, *words), name, tmp,
+                words="|".join(words), **options)
 
 
 # -- good inputs, built once per process and copied ------------------------------------------------

@@ -258,7 +258,7 @@ def kind_check_inserted_row(tmp: Path) -> Case:
 
 
 def kind_check_blank_workbook(tmp: Path) -> Case:
-    return _check(tmp, "空白表.xlsx", lambda _g, p: write_department(p, DEPARTMENT, {}), "空白|未填")
+    return _check(tmp, "空白表.xlsx", lambda _g, p: write_department(p, DEPARTMENT, {}), "没有填写|未填|空白")
 
 
 # -- count cells a clerk typed wrongly ------------------------------------------------------------------

@@ -7,6 +7,7 @@ way, from a good workbook at the zip level or with openpyxl, never from committe
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -288,6 +289,33 @@ def kind_check_huge_count(tmp: Path) -> Case:
 
 def kind_check_error_value(tmp: Path) -> Case:
     return _check(tmp, "错误值.xlsx", _cell("#DIV/0!"), "#DIV/0!|错误值")
+
+
+def _raw_cell(xml_cell: str) -> Maker:
+    """The count cell replaced at the XML level by `xml_cell` (with {ref} for its address)."""
+
+    def make(good: Path, dst: Path) -> None:
+        loc = layout.location(COUNT_KEY)
+        part = sheet_part(good, loc.sheet)
+        with zipfile.ZipFile(good) as zf:
+            xml = zf.read(part).decode("utf-8")
+        cell = re.search(rf'<c r="{loc.cell}"[^>]*?(?:/>|>.*?</c>)', xml)
+        assert cell is not None
+        rewrite_zip(good, dst, replace={part: xml.replace(cell.group(0), xml_cell.format(ref=loc.cell), 1).encode()})
+
+    return make
+
+
+def kind_check_nan_as_cached_number(tmp: Path) -> Case:
+    return _check(tmp, "非数.xlsx", _raw_cell('<c r="{ref}"><v>NaN</v></c>'), "不是有效数字|数字")
+
+
+def kind_check_boolean_in_count_cell(tmp: Path) -> Case:
+    return _check(tmp, "逻辑值.xlsx", _raw_cell('<c r="{ref}" t="b"><v>1</v></c>'), "不是数字")
+
+
+def kind_check_shared_string_out_of_range(tmp: Path) -> Case:
+    return _check(tmp, "字符串越界.xlsx", _raw_cell('<c r="{ref}" t="s"><v>999999</v></c>'), "损坏")
 
 
 # -- names and paths ----------------------------------------------------------------------------------

@@ -140,6 +140,9 @@ def test_build_with_a_hostile_template_writes_no_report(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "R-TPL" in result.output and f"第{number}段" in _flat(result.output)
     assert not list(out.glob("*.docx")) and not probe.exists()
+    # The template is refused before the merge, so the folder holds no outputs that look like a finished run.
+    assert not (out / "merged.json").exists() and not (out / "汇总.xlsx").exists()
+    assert "--draft" not in _flat(result.output).split("Word 模板不能使用")[-1]
 
 
 def test_batch_render_with_a_hostile_template_writes_nothing(tmp_path: Path) -> None:

@@ -66,7 +66,10 @@ def _render(report: Any, day: dt.date, out: Path, *, template: Path | None, draf
     if result.findings:
         _print_findings(result.findings)
     if result.output is None:
-        err_console.print("[bold red]数据有错误，未生成报告。[/]改正后重试；如需先看效果，可加 --draft 生成标有“草稿”的报告。")
+        if result.template_check is not None and any(f.code == "R-TPL" and f.is_error for f in result.findings):
+            err_console.print("[bold red]Word 模板不能使用，未生成报告。[/]按上面列出的段落改正模板（--draft 也不会使用这样的模板）。")
+        else:
+            err_console.print("[bold red]数据有错误，未生成报告。[/]改正后重试；如需先看效果，可加 --draft 生成标有“草稿”的报告。")
         return False
     console.print(f"已生成报告：[bold]{escape(str(out))}[/]" + ("（草稿）" if draft else ""))
     if pdf:
@@ -179,6 +182,17 @@ def _print_merge_summary(result: Any, written: Sequence[Path], outdir: Path) -> 
         console.print(f"[yellow]汇总有 {warnings} 条警告[/]，请在 汇总.xlsx 的问题清单中核实。")
 
 
+def _template_usable(template: Path) -> bool:
+    """Check a user template once, up front; print why it is refused."""
+    from ..report.render import template_refusal
+
+    findings = template_refusal(template)
+    if findings:
+        _print_findings(findings)
+        err_console.print("[bold red]Word 模板不能使用，未汇总，也未生成报告。[/]按上面列出的段落改正模板后重试。")
+    return not findings
+
+
 def build_report(directory: Path, roster: Path | None, outdir: Path, *, template: Path | None = None,
                  report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
                  last_year: Path | None = None, allowed_missing: Sequence[str] = ()) -> Path | None:
@@ -195,6 +209,8 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
 
     if not directory.is_dir():
         raise UsageError(f"找不到文件夹：{directory}")
+    if template is not None and not _template_usable(template):
+        return None  # checked before the merge, so a refused template leaves no outputs behind
     result = _run_merge(directory, roster, outdir, last_year, allowed_missing)
     data = result.to_json_dict()
     report, day = None, None

@@ -342,6 +342,12 @@ def _refused(check: TemplateCheck) -> bool:
     return bool(check.violations or check.unknown)
 
 
+def template_refusal(template: Path) -> list[Finding]:
+    """The errors that keep a user template from being rendered at all; empty when it may be used."""
+    check = check_template(template)
+    return _template_findings(check, template) if _refused(check) else []
+
+
 def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: Path | None = None,
                   report_date: dt.date | None = None, draft: bool = False) -> RenderResult:
     """Check the data (and a user template), then write the report atomically.

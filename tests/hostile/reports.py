@@ -126,15 +126,16 @@ def kind_import_truncated_docx(tmp: Path) -> Case:
     return _import(tmp, "半截报告.docx", make, "Word|损坏|不完整")
 
 
+# word/document.xml that is well-formed XML but not a Word document (another root element).
+_FOREIGN_DOCUMENT = {"word/document.xml": b'<?xml version="1.0" encoding="UTF-8"?><report xmlns="urn:example:x"/>'}
+
+
 def kind_import_docx_with_a_foreign_document_part(tmp: Path) -> Case:
-    """word/document.xml that is well-formed XML but not a Word document (another root element)."""
-    foreign = b'<?xml version="1.0" encoding="UTF-8"?><report xmlns="urn:example:other"/>'
-    return _import(tmp, "异类文档.docx", _docx_with(replace={"word/document.xml": foreign}), "Word|不是|无法读取")
+    return _import(tmp, "异类文档.docx", _docx_with(replace=_FOREIGN_DOCUMENT), "Word|不是|无法读取")
 
 
 def kind_audit_docx_with_a_foreign_document_part(tmp: Path) -> Case:
-    foreign = b'<?xml version="1.0" encoding="UTF-8"?><report xmlns="urn:example:other"/>'
-    return _audit(tmp, "异类文档.docx", _docx_with(replace={"word/document.xml": foreign}), "Word|不是|无法读取|读取时出错")
+    return _audit(tmp, "异类文档.docx", _docx_with(replace=_FOREIGN_DOCUMENT), "Word|不是|无法读取|读取时出错")
 
 
 def kind_import_docx_part_of_500_mb(tmp: Path) -> Case:

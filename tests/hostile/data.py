@@ -6,6 +6,7 @@ import json
 import os
 import random
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -194,16 +195,23 @@ def kind_render_bad_date(tmp: Path) -> Case:
 
 
 # -- hostile Word templates -----------------------------------------------------------------------------
-def _edited_template(dst: Path, old: str, new: str) -> Path:
-    """The standard template with one placeholder replaced, as an edit in Word would leave it."""
+def _edited_template(dst: Path, old: str, new: str, part: str = "word/document.xml") -> Path:
+    """The standard template with one text of `part` replaced, as an edit in Word would leave it."""
+    return _template_with(dst, part, lambda text: _replace_once(text, old, new))
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def _template_with(dst: Path, part: str, change: Callable[[str], str]) -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(standard_template()) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
-            if item.filename == "word/document.xml":
-                text = data.decode("utf-8")
-                assert old in text, old
-                data = text.replace(old, new, 1).encode("utf-8")
+            if item.filename == part:
+                data = change(data.decode("utf-8")).encode("utf-8")
             zout.writestr(item, data)
     return dst
 
@@ -252,6 +260,24 @@ def kind_render_template_huge_range_loop(tmp: Path) -> Case:
 
 def kind_render_template_string_multiplication(tmp: Path) -> Case:
     return _placeholder(tmp, "乘法.docx", "{{ 'x' * 10**10 }}", SANDBOX, bomb=True, timeout=30.0)
+
+
+def kind_render_template_escape_in_the_footer(tmp: Path) -> Case:
+    """Headers and footers are rendered too: the sandbox must cover them."""
+    template = _edited_template(tmp / "in" / "页脚逃逸.docx", "</w:ftr>", "<w:p><w:r><w:t>{{ lipsum.__globals__ }}"
+                                "</w:t></w:r></w:p></w:ftr>", part="word/footer1.xml")
+    return _template_case(tmp, "页脚逃逸.docx", template, SANDBOX, exit_code=1)
+
+
+def kind_render_template_with_a_foreign_document_part(tmp: Path) -> Case:
+    template = _template_with(tmp / "in" / "异类模板.docx", "word/document.xml",
+                              lambda _text: '<?xml version="1.0" encoding="UTF-8"?><report xmlns="urn:example:x"/>')
+    return _template_case(tmp, "异类模板.docx", template, "Word|不是|无法使用")
+
+
+def kind_render_template_with_broken_xml(tmp: Path) -> Case:
+    template = _template_with(tmp / "in" / "半截模板.docx", "word/document.xml", lambda text: text[: len(text) // 2])
+    return _template_case(tmp, "半截模板.docx", template, "Word|损坏|无法使用")
 
 
 def kind_render_template_zero_bytes(tmp: Path) -> Case:

@@ -10,7 +10,7 @@ from typing import Any
 
 from fixtures.reports.reportgen import Report, clean_values, make_html
 
-from .case import Case, command_case, good_report, laughs_doctype
+from .case import Case, command_case, good_report, good_workbook, laughs_doctype
 
 Maker = Callable[[Path], object]
 OVERSIZE = "大|压缩|超出|超过|拒绝|MB"
@@ -138,6 +138,15 @@ def kind_audit_docx_with_a_foreign_document_part(tmp: Path) -> Case:
     return _audit(tmp, "异类文档.docx", _docx_with(replace=_FOREIGN_DOCUMENT), "Word|不是|无法读取|读取时出错")
 
 
+def kind_check_last_year_report_with_a_foreign_document_part(tmp: Path) -> Case:
+    """Last year's published report goes through the importer too (cross-year checks of `check`)."""
+    workbook = good_workbook(tmp / "in" / "财政局.xlsx")
+    last = tmp / "上年报告.docx"
+    _docx_with(replace=_FOREIGN_DOCUMENT)(last)
+    return command_case(tmp, ["check", workbook, "--last-year", last], [workbook, last], 2, "上年报告.docx",
+                        "Word|不是|无法读取")
+
+
 def kind_import_docx_part_of_500_mb(tmp: Path) -> Case:
     return _import(tmp, "大部件.docx", _docx_with(stream=("word/media/video.bin", 500)), OVERSIZE, bomb=True)
 
@@ -168,8 +177,6 @@ def kind_import_docx_without_tables(tmp: Path) -> Case:
 
 
 def kind_import_xlsx_given_as_report(tmp: Path) -> Case:
-    from .case import good_workbook
-
     return _import(tmp, "填报表.xlsx", lambda p: good_workbook(p), "暂不支持|工作簿|Excel")
 
 

@@ -68,14 +68,15 @@ def _cache() -> Path:
 
 
 @functools.cache
-def _good_workbook() -> Path:
+def good_workbook_path() -> Path:
+    """The shared good workbook itself (read only: makers copy it or build from it)."""
     return write_department(_cache() / "good.xlsx", DEPARTMENT, zero_values())
 
 
 def good_workbook(dst: Path) -> Path:
     """A correctly filled workbook of 区财政局 (某某区人民政府, 2024)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_good_workbook(), dst)
+    shutil.copyfile(good_workbook_path(), dst)
     return dst
 
 
@@ -110,7 +111,7 @@ def good_report(dst: Path) -> Path:
 
 def build_good_inputs() -> None:
     """Build the shared good inputs once, before worker threads start copying them."""
-    _good_workbook()
+    good_workbook_path()
     _good_report()
 
 

@@ -70,8 +70,6 @@ def kind_render_empty_json(tmp: Path) -> Case:
     return _json_case(tmp, "空.json", b"", 2, "空|JSON")
 
 
-
-
 def kind_render_deeply_nested_json(tmp: Path) -> Case:
     return _json_case(tmp, "深层.json", b"[" * DEEP + b"]" * DEEP, 2, "嵌套|层|JSON", bomb=True)
 
@@ -90,8 +88,6 @@ def kind_render_huge_json(tmp: Path) -> Case:
 # -- JSON of the wrong shape ----------------------------------------------------------------------------
 def kind_render_json_list(tmp: Path) -> Case:
     return _data_case(tmp, "列表.json", [good_data()], 2, "对象")
-
-
 
 
 def kind_render_json_string(tmp: Path) -> Case:

@@ -13,7 +13,7 @@ from fixtures.reports.reportgen import Report, clean_values, make_html
 from .case import Case, command_case, good_report, good_workbook, laughs_doctype
 
 Maker = Callable[[Path], object]
-OVERSIZE = "大|压缩|超出|超过|拒绝|MB"
+OVERSIZE = "大小|过大|太大|压缩|超出|超过|拒绝|MB"
 UNSAFE = "实体|不安全|DOCTYPE"
 
 
@@ -102,8 +102,6 @@ def _not_pdf(path: Path) -> None:
     path.write_text("宁波市北仑区某某局2024年政府信息公开工作年度报告（网页另存为 PDF 失败）", encoding="utf-8")
 
 
-
-
 def _txt_without_tables(path: Path) -> None:
     path.write_text("关于召开2024年度政府信息公开工作会议的通知\n\n各科室：定于下周一召开会议。\n", encoding="utf-8")
 
@@ -159,8 +157,6 @@ def kind_import_docx_billion_laughs(tmp: Path) -> Case:
     return _import(tmp, "实体报告.docx", _laughs_in_document(), UNSAFE, bomb=True)
 
 
-
-
 def kind_import_docx_doctype_in_styles(tmp: Path) -> Case:
     return _import(tmp, "样式实体.docx", _docx_doctype("word/styles.xml", lambda root: f'<!DOCTYPE {root} [<!ENTITY a "b">]>'), UNSAFE)
 
@@ -198,8 +194,6 @@ def kind_import_pdf_that_is_not_a_pdf(tmp: Path) -> Case:
     return _import(tmp, "假报告.pdf", _not_pdf, "PDF|找不到")
 
 
-
-
 def kind_import_txt_without_tables(tmp: Path) -> Case:
     return _import(tmp, "会议通知.txt", _txt_without_tables, "找不到|表二")
 
@@ -230,8 +224,6 @@ def kind_import_out_is_a_folder(tmp: Path) -> Case:
 # -- audit -----------------------------------------------------------------------------------------
 def kind_audit_broken_docx(tmp: Path) -> Case:
     return _audit(tmp, "坏报告.docx", _bytes(b"PK\x03\x04 broken"), "无法读取|损坏|Word")
-
-
 
 
 def kind_audit_docx_zip_bomb(tmp: Path) -> Case:

@@ -32,21 +32,21 @@ from .case import (
     DEPARTMENT,
     PIPE_TIMEOUT,
     Case,
-    _good_workbook,
     command_case,
     good_workbook,
+    good_workbook_path,
     roster,
 )
 
 Maker = Callable[[Path, Path], object]  # (good workbook, destination), as in test_bad_inputs
 COUNT_KEY = "t3.new.natural_person"  # any count cell of the form will do
-OVERSIZE = "大|压缩|超出|超过|拒绝"
+OVERSIZE = "大小|过大|太大|压缩|超出|超过|拒绝"
 
 
 def _check(tmp: Path, name: str, make: Maker, *words: str, exit_code: int = 1, **options: Any) -> Case:
     path = tmp / "in" / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    make(_good_workbook(), path)
+    make(good_workbook_path(), path)
     return command_case(tmp, ["check", path], [path], exit_code, name, *words, **options)
 
 
@@ -71,8 +71,6 @@ def kind_check_xls(tmp: Path) -> Case:
 
 def kind_check_et_renamed(tmp: Path) -> Case:
     return _check(tmp, "旧表.et", bad.make_xls, "另存为")
-
-
 
 
 def kind_check_encrypted_ole(tmp: Path) -> Case:
@@ -183,10 +181,6 @@ def _doctype_content_types(good: Path, dst: Path) -> None:
 
 def kind_check_doctype_in_content_types(tmp: Path) -> Case:
     return _check(tmp, "类型实体.xlsx", _doctype_content_types, "实体|不安全|DOCTYPE")
-
-
-
-
 
 
 def kind_check_million_rows(tmp: Path) -> Case:
@@ -324,8 +318,6 @@ def kind_check_markup_in_file_name(tmp: Path) -> Case:
     return _check(tmp, "[bold red]财政局[/].xlsx", bad.make_csv, "文本")
 
 
-
-
 def kind_check_backslash_in_file_name(tmp: Path) -> Case:
     """A Windows path separator is an ordinary character of a name here: it must be shown as it is."""
     return _check(tmp, "财政局\\2024.xlsx", bad.make_csv, "文本")
@@ -335,7 +327,7 @@ def kind_check_control_characters_in_file_name(tmp: Path) -> Case:
     """An escape sequence in a name must not reach the terminal raw (it could clear or forge lines)."""
     path = tmp / "in" / "财政局\x1b[2J\r伪造.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
-    bad.make_csv(_good_workbook(), path)
+    bad.make_csv(good_workbook_path(), path)
     return command_case(tmp, ["check", path], [path], 1, "伪造.xlsx", "文本", forbidden=("\x1b[2J", "\r伪造"))
 
 
@@ -438,13 +430,13 @@ def kind_merge_symlink_loop(tmp: Path) -> Case:
 
 def kind_merge_zip_bomb_in_folder(tmp: Path) -> Case:
     good_workbook(tmp / "in" / "财政局.xlsx")
-    bad.make_zip_bomb(_good_workbook(), tmp / "in" / "炸弹.xlsx")
+    bad.make_zip_bomb(good_workbook_path(), tmp / "in" / "炸弹.xlsx")
     return _merge(tmp, tmp / "in", 1, "炸弹.xlsx", "压缩", bomb=True)
 
 
 def kind_merge_far_cell_in_folder(tmp: Path) -> Case:
     (tmp / "in").mkdir()
-    _far_cell(_good_workbook(), tmp / "in" / "远端单元格.xlsx")
+    _far_cell(good_workbook_path(), tmp / "in" / "远端单元格.xlsx")
     return _merge(tmp, tmp / "in", 1, "远端单元格.xlsx", "XFD1048576|范围|单元格|" + OVERSIZE, bomb=True)
 
 
@@ -504,14 +496,14 @@ def kind_merge_roster_without_department_column(tmp: Path) -> Case:
 def kind_merge_roster_billion_laughs(tmp: Path) -> Case:
     good_workbook(tmp / "in" / "财政局.xlsx")
     names = tmp / "名单.xlsx"
-    bad.make_billion_laughs(_good_workbook(), names)
+    bad.make_billion_laughs(good_workbook_path(), names)
     return _merge(tmp, tmp / "in", 2, "名单.xlsx", "名单", roster_path=names, bomb=True)
 
 
 def kind_merge_last_year_zip_bomb(tmp: Path) -> Case:
     good_workbook(tmp / "in" / "财政局.xlsx")
     last = tmp / "上年.xlsx"
-    bad.make_zip_bomb(_good_workbook(), last)
+    bad.make_zip_bomb(good_workbook_path(), last)
     case = _merge(tmp, tmp / "in", 2, "上年.xlsx", "压缩", extra=("--last-year", str(last)), bomb=True)
     return _with_inputs(case, last)
 

@@ -80,6 +80,9 @@ def check(files: tuple[Path, ...], as_json: bool, last_year: Path | None) -> Non
     from ..crossyear import compare_to_last, load_last_year
     from ..outputs import findings_json
 
+    folders = [str(p) for p in files if p.is_dir()]
+    if folders:
+        raise UsageError(f"{'、'.join(folders)} 是文件夹，不是工作簿；检查整个文件夹请用 nianbao merge。")
     missing = [str(p) for p in files if not p.is_file()]
     if missing:
         raise UsageError(f"找不到文件：{'、'.join(missing)}")

@@ -38,9 +38,12 @@ def open_report(path: Path) -> DocxDocument:
     if refusal:
         raise UsageError(f"{path.name}：{refusal.message}。")
     try:
-        return open_docx(io.BytesIO(data))
+        document = open_docx(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise UsageError(f"{path.name} 不是可读取的 Word（.docx）文件：{exc}") from exc
+    if document.element.tag != qn("w:document"):  # e.g. a spreadsheet part declared as the main document
+        raise UsageError(f"{path.name} 不是可读取的 Word（.docx）文件：主文档部件不是 Word 正文。")
+    return document
 
 
 def read_docx(path: Path) -> Document:

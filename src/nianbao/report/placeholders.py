@@ -21,10 +21,12 @@ from pathlib import Path
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import OpcError
+from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
 from jinja2 import Environment, TemplateSyntaxError, nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
+from lxml import etree
 
 from ..errors import UsageError
 from ..fileio import read_input_bytes
@@ -137,6 +139,8 @@ class TemplatePart:
 def _xml_parts(docx_bytes: bytes) -> Iterator[tuple[str, str]]:
     tpl = DocxTemplate(io.BytesIO(docx_bytes))
     document = Document(io.BytesIO(docx_bytes))
+    if document.element.tag != qn("w:document"):
+        raise ValueError("the main part is not a Word document body")
     yield "", tpl.xml_to_string(document._element.body)
     for rel in document.part.rels.values():
         if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external:
@@ -447,8 +451,8 @@ def check_template(path: Path) -> TemplateCheck:
         if path.name in str(exc):
             raise
         raise UsageError(f"{path.name}：{exc}") from exc  # a syntax error: say which file it is in
-    except (OSError, zipfile.BadZipFile, OpcError, ValueError, KeyError) as exc:
-        raise UsageError(f"无法读取模板 {path.name}：它不是有效的 Word（.docx）文件。") from exc
+    except (OSError, zipfile.BadZipFile, OpcError, ValueError, KeyError, etree.XMLSyntaxError) as exc:
+        raise UsageError(f"无法读取模板 {path.name}：它不是有效的 Word（.docx）文件（文件已损坏，或只是改了扩展名）。") from exc
 
 
 def source_problems(source: str) -> list[str]:

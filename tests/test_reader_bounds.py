@@ -490,3 +490,14 @@ def test_a_report_whose_bytes_are_not_its_format_is_refused(tmp_path: Path, name
     problems = import_or_error(path).problems
     assert [p.code for p in problems] == ["IM-1"]
     assert problems[0].message.startswith(name) and "扩展名" in problems[0].message
+
+
+@given(max_rows=st.integers(1, 5000), max_cols=st.integers(1, 1000), row=st.integers(1, 10**7),
+       col=st.integers(1, 16384), lower=st.booleans())
+def test_far_cell_pattern_matches_exactly_the_cells_beyond_the_bounds(max_rows: int, max_cols: int, row: int,
+                                                                       col: int, lower: bool) -> None:
+    from nianbao.reader.sniff import _far_cell_pattern, column_letters
+
+    letters = column_letters(col).lower() if lower else column_letters(col)
+    xml = f'<row r="{row}"><c r="{letters}{row}" s="1"><v>1</v></c></row>'.encode()
+    assert bool(_far_cell_pattern(max_rows, max_cols).search(xml)) == (row > max_rows or col > max_cols)

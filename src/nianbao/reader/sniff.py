@@ -9,6 +9,7 @@ same guards (`check_docx`).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import struct
@@ -313,8 +314,6 @@ _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _MAX_ERROR_TEXT = 32
 # The quick pass, for files as every spreadsheet program writes them: `r` is the first attribute of every cell.
 _FIRST_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c\s+r\s*=\s*["']([A-Za-z]{1,8})([0-9]{1,12})["']""")
-# Every cell start tag, with its leading reference when it has one (("", "") when it does not).
-_CELL_REFS = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c(?:\s+r\s*=\s*["']([A-Za-z]{1,8})([0-9]{1,12})["']|[\s/>])""")
 _P = rb"(?:[A-Za-z_][\w.-]*:)?"
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
 _ERROR_CELL = re.compile(rb"<" + _P + rb"""c\s+r\s*=\s*["']([A-Za-z]+[0-9]+)["'][^>]*?\st\s*=\s*["']e["'][^>]*>"""
@@ -348,20 +347,35 @@ def _ref(ref: bytes) -> tuple[int, int]:
     return int(match.group(2)), col
 
 
+def _greater(bound: str, alphabet: str) -> str:
+    """A pattern for the strings over an ordered alphabet that sort after `bound`: longer ones, or as long
+    and greater at the first difference (how row numbers and bijective base-26 column letters compare)."""
+    longer = f"[{alphabet}]{{{len(bound) + 1},}}"
+    same = [f"{re.escape(bound[:i])}[{''.join(c for c in alphabet if c > ch)}][{alphabet}]{{{len(bound) - i - 1}}}"
+            for i, ch in enumerate(bound) if ch != alphabet[-1]]
+    return "|".join([longer, *same])
+
+
+@functools.lru_cache(maxsize=16)
+def _far_cell_pattern(max_rows: int, max_cols: int) -> re.Pattern[bytes]:
+    """A cell start tag whose leading reference lies beyond the bounds (letters in either case)."""
+    letters, digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
+    far_col = _greater(column_letters(max_cols), letters)
+    far_row = _greater(str(max_rows), digits)
+    ref = f"(?:(?:{far_col})[0-9]+|[A-Z]+(?:{far_row}))"
+    return re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s+r\s*=\s*[\"'](?i:" + ref.encode() + rb")[\"']")
+
+
+# A cell start tag that does not begin with a plain reference (no `r`, or an odd one): the precise pass decides.
+_CELL_WITHOUT_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c(?!\s+r\s*=\s*["'][A-Za-z]{1,8}[0-9]{1,12}["'])[\s/>]""")
+
+
 def _quick_scan(xml: bytes, max_rows: int, max_cols: int) -> SheetScan | None:
-    """Regular expressions only (a Python loop per cell would cost more than calamine's reading); None when
-    a cell lacks a leading `r` or one lies beyond the bounds (it may be formatting only): the precise pass decides.
+    """Two searches over the part, no Python loop per cell; None when a cell lacks a leading `r` or one lies
+    beyond the bounds (it may be formatting only): the precise pass decides.
     """
-    refs = _CELL_REFS.findall(xml)
-    if (b"", b"") in refs:
+    if _CELL_WITHOUT_REF.search(xml) or _far_cell_pattern(max_rows, max_cols).search(xml):
         return None
-    if refs:  # builtins over zip/map: no Python frame per cell
-        letters, digits = zip(*refs, strict=True)
-        if max(map(len, digits)) > 9 or max(map(len, letters)) > 4:
-            return None
-        _len, widest = max(zip(map(len, letters), map(bytes.upper, letters), strict=True))
-        if max(map(int, digits)) > max_rows or _ref(widest + b"1")[1] > max_cols:
-            return None
     scan = SheetScan()
     if (b'"e"' in xml or b"'e'" in xml) and _ERROR_TYPE.search(xml):
         scan.errors = {ref.upper().decode(): text.strip()[:_MAX_ERROR_TEXT].decode("utf-8", "replace")

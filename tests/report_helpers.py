@@ -39,7 +39,7 @@ def strict_parts(path: Path) -> dict[str, etree._Element]:
     out = {}
     with zipfile.ZipFile(path) as z:
         for name in z.namelist():
-            if name.endswith(".xml") or name.endswith(".rels"):
+            if name.endswith((".xml", ".rels")):
                 out[name] = etree.fromstring(z.read(name), parser)
     return out
 

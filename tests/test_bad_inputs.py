@@ -19,12 +19,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_merge_support import digest, rewrite_zip, sheet_part, write_department, zero_values
 
 from nianbao.checks import check_workbook
 from nianbao.cli import main
 from nianbao.reader.sniff import OLE2_MAGIC
 from nianbao.workbook import layout
-from test_merge_support import digest, rewrite_zip, sheet_part, write_department, zero_values
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def make_zip_bomb(good: Path, dst: Path) -> None:
 
 
 def make_billion_laughs(good: Path, dst: Path) -> None:
-    entities = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10))
+    entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     xml = (f'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY l0 "ha">{entities}]>'
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
            '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row></sheetData></worksheet>')

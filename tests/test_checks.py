@@ -6,11 +6,11 @@ import random
 
 from hypothesis import given
 from hypothesis import strategies as st
+from test_merge_support import consistent_values, zero_values
 
 from nianbao.checks import Context, cached_total_findings, rule_findings, tainted_keys
 from nianbao.form import FORM
 from nianbao.workbook.layout import location
-from test_merge_support import consistent_values, zero_values
 
 CTX = Context("财政局.xlsx", "区财政局")
 

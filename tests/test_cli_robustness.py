@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
+from report_helpers import zero_data
 
 from nianbao import fileio
 from nianbao.cli import main
@@ -24,7 +25,6 @@ from nianbao.fileio import LOCK_NAME, lock_folder
 from nianbao.form import FORM
 from nianbao.numbers import MAX_MAGNITUDE, NotANumber, to_decimal
 from nianbao.workbook.template import Identity, write_filled
-from report_helpers import zero_data
 
 KEY = FORM.input_numeric_keys[0]
 LONG = "长" * 100  # 300 bytes in UTF-8: longer than any file system allows for one name

@@ -104,7 +104,7 @@ def test_load_last_year_errors(tmp_path: Path) -> None:
         load_last_year(bad)
     other = tmp_path / "other.json"
     other.write_text('{"a": 1}', encoding="utf-8")
-    with pytest.raises(UsageError, match="merged.json"):
+    with pytest.raises(UsageError, match=r"merged.json"):
         load_last_year(other)
     with pytest.raises(UsageError):
         load_last_year(tmp_path / "missing.json")

@@ -52,7 +52,7 @@ def test_output_mode_follows_the_umask(tmp_path: Path) -> None:
 def test_atomic_write_under_a_file_is_a_chinese_output_error(tmp_path: Path) -> None:
     blocker = tmp_path / "报告.txt"
     blocker.write_text("keep", encoding="utf-8")
-    with pytest.raises(OutputError, match="报告.txt"):
+    with pytest.raises(OutputError, match=r"报告.txt"):
         write_text_atomic(blocker / "merged.json", "{}")
     assert blocker.read_text(encoding="utf-8") == "keep"
 

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from fixtures.reports.reportgen import Report, clean_values, make_html
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from report_helpers import EXAMPLE, MANDATORY_TEXTS, zero_data
+from test_merge_support import consistent_values, write_department
 
-from fixtures.reports.reportgen import Report, clean_values, make_html
 from nianbao.audit import audit_file
 from nianbao.checks import check_workbook
 from nianbao.cli import main
@@ -25,8 +27,6 @@ from nianbao.merge import merge_reads, run_merge
 from nianbao.outputs import MERGED_JSON, SUMMARY_XLSX
 from nianbao.report.context import date_window_findings
 from nianbao.report.render import render_report
-from report_helpers import EXAMPLE, MANDATORY_TEXTS, zero_data
-from test_merge_support import consistent_values, write_department
 
 ROSTER = "departments.csv"
 MISSING = "城市管理办"

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from report_helpers import SEED, all_text, strict_parts
 
 from nianbao.cli import main
 from nianbao.form import FORM, official
 from nianbao.importer import import_report
 from nianbao.report import styles
-from report_helpers import SEED, all_text, strict_parts
 
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
@@ -88,10 +88,11 @@ def test_demo_narrative_and_signature(demo_report: Path) -> None:
 
 
 def test_example_roster_matches_workbooks() -> None:
-    from nianbao.roster import read_roster
+    import unicodedata
+
     from report_helpers import EXAMPLE
 
-    import unicodedata
+    from nianbao.roster import read_roster
 
     roster = read_roster(EXAMPLE / "departments.csv")  # names come back normalised (half-width brackets)
     assert len(roster) >= 5

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from docx import Document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from report_helpers import MANDATORY_TEXTS, zero_data
 
 from nianbao.cli import main
 from nianbao.errors import UsageError
@@ -20,7 +21,6 @@ from nianbao.form import FORM, FieldType, official
 from nianbao.importer import import_report
 from nianbao.report.context import FEE_KEYS, paragraphs
 from nianbao.report.render import render_report
-from report_helpers import MANDATORY_TEXTS, zero_data
 
 NARRATIVE_KEYS = tuple(k for k in FORM.text_keys if not k.startswith("text.report."))
 # Text a clerk might type: CJK, digits, Latin, punctuation, and characters XML and Jinja care about.
@@ -126,9 +126,10 @@ def test_cli_import_json(tmp_path: Path) -> None:
 
 def test_random_split_survives_workbooks_merge_render_import(tmp_path: Path) -> None:
     """data → department workbooks → merge → docx → import gives back every number."""
+    from test_merge_support import CONTACT
+
     from nianbao.merge import run_merge
     from nianbao.workbook.template import Identity, write_filled
-    from test_merge_support import CONTACT
 
     rng = random.Random(20250108)
     departments = ("甲科", "乙科")

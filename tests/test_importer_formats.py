@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 from docx import Document as open_docx
-from fixtures.reports.reportgen import (Mangle, Report, make_docx, make_flat_text, make_html, random_values, t3_label,
-                                       typical_mangle)
+from fixtures.reports.reportgen import (
+    Mangle,
+    Report,
+    make_docx,
+    make_flat_text,
+    make_html,
+    random_values,
+    t3_label,
+    typical_mangle,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,7 +166,7 @@ def test_scanned_pdf_without_text_is_reported(tmp_path: Path) -> None:
     # a minimal valid PDF with one empty page
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
                     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF")
-    with pytest.raises(UsageError, match="文字层|PDF"):
+    with pytest.raises(UsageError, match=r"文字层|PDF"):
         import_published(pdf)
 
 

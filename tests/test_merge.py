@@ -13,6 +13,18 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from test_bad_inputs import make_encrypted, make_truncated, make_xls
+from test_merge_support import (
+    BODY,
+    YEAR,
+    consistent_values,
+    digest,
+    edit_workbook,
+    expected_sum,
+    set_cell,
+    write_department,
+    zero_values,
+)
 
 from nianbao.checks import check_workbook
 from nianbao.cli import main
@@ -20,10 +32,6 @@ from nianbao.form import FORM, FieldType
 from nianbao.merge import merge_reads, run_merge, write_outputs
 from nianbao.outputs import MERGED_JSON, PROVENANCE_CSV, SUMMARY_XLSX, read_provenance
 from nianbao.workbook import layout
-from test_bad_inputs import make_encrypted, make_truncated, make_xls
-from test_merge_support import (
-    BODY, YEAR, consistent_values, digest, edit_workbook, expected_sum, set_cell, write_department, zero_values,
-)
 
 VALID = ["区财政局", "区教育局", "区民政局", "区卫健委", "区司法局"]
 ROSTER = [*VALID, "区公安局", "区水利局", "区商务局", "区文旅局", "区统计局", "区应急局", "区审计局", "区人社局", "区林业局"]

@@ -8,14 +8,21 @@ from pathlib import Path
 
 import pytest
 from openpyxl.workbook.workbook import Workbook
+from test_merge_support import (
+    BODY,
+    YEAR,
+    consistent_values,
+    edit_workbook,
+    expected_sum,
+    set_cell,
+    write_department,
+    zero_values,
+)
 
 from nianbao.checks import check_workbook
 from nianbao.form import FORM
 from nianbao.reader import read_workbook
 from nianbao.workbook import layout
-from test_merge_support import (
-    BODY, YEAR, consistent_values, edit_workbook, expected_sum, set_cell, write_department, zero_values,
-)
 
 
 def test_values_texts_and_identity_read_back(tmp_path: Path) -> None:

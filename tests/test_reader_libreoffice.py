@@ -13,12 +13,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_merge_support import consistent_values, expected_sum, set_cell, write_department, zero_values
 
 from nianbao.checks import check_workbook
 from nianbao.form import FORM
 from nianbao.merge import merge_reads
 from nianbao.workbook import layout
-from test_merge_support import consistent_values, expected_sum, set_cell, write_department, zero_values
 
 pytestmark = pytest.mark.libreoffice
 

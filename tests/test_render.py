@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from report_helpers import all_text, strict_parts, zero_data
 
 from nianbao.cli import main
 from nianbao.errors import UsageError
@@ -23,7 +24,6 @@ from nianbao.report.context import (
     read_report_data,
 )
 from nianbao.report.render import render_report
-from report_helpers import all_text, strict_parts, zero_data
 
 
 def _table_texts(path: Path) -> list[str]:

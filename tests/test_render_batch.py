@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from report_helpers import zero_data
 
 from nianbao.cli import main
 from nianbao.importer import import_report
 from nianbao.report.render import render_many, report_filename
-from report_helpers import zero_data
 
 
 def _write(path: Path, body: str, penalty: int) -> Path:

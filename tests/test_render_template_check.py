@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from report_helpers import all_text, zero_data
 
 from nianbao.cli import main
 from nianbao.errors import UsageError
 from nianbao.report.placeholders import check_template, used_paths
 from nianbao.report.render import default_template_path, render_report
-from report_helpers import all_text, zero_data
 
 
 def _edited(tmp_path: Path, *replacements: tuple[str, str]) -> Path:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from docx import Document
+from report_helpers import EXAMPLE
+from test_merge_support import CONTACT
 
 from nianbao.cli import main
 from nianbao.form import FORM
 from nianbao.workbook.template import Identity, write_filled
-from report_helpers import EXAMPLE
-from test_merge_support import CONTACT
 
 
 def _folder_with_a_bad_workbook(tmp_path: Path) -> Path:

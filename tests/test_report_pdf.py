@@ -7,12 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from report_helpers import zero_data
 
 from nianbao.errors import NianbaoError
 from nianbao.report import pdf
 from nianbao.report.fonts import fontconfig_xml
 from nianbao.report.render import render_report
-from report_helpers import zero_data
 
 
 def test_missing_libreoffice_is_said_plainly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,13 +9,13 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from lxml import etree
+from report_helpers import REPO
 
 from nianbao.form import FORM, official
 from nianbao.report import names, styles
 from nianbao.report.placeholders import standard_paths, template_source, used_paths
 from nianbao.report.render import default_template_path
 from nianbao.report.template_builder import TEMPLATE_NAME, template_bytes
-from report_helpers import REPO
 
 COMMITTED = REPO / "docx_templates" / TEMPLATE_NAME
 

@@ -53,7 +53,7 @@ def test_missing_column_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_duplicates_are_named(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="重复.*城市管理办"):
+    with pytest.raises(UsageError, match=r"重复.*城市管理办"):
         read_roster(_csv(tmp_path, "部门\n城市管理办\n党建综合办\n城市管理办\n", "utf-8"))
 
 

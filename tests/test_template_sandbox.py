@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import Environment, StrictUndefined
 from jinja2.defaults import DEFAULT_NAMESPACE
+from report_helpers import zero_data
 
 from nianbao.cli import main
 from nianbao.errors import UsageError
@@ -26,7 +27,6 @@ from nianbao.report import names, render
 from nianbao.report.context import build_context, read_report_data
 from nianbao.report.placeholders import ALLOWED_FILTERS, check_template, source_problems
 from nianbao.report.render import default_template_path, render_docx_bytes, render_report
-from report_helpers import zero_data
 
 DAY = dt.date(2025, 1, 8)
 _ANCHOR = "要求编制。"  # the end of the standard template's opening paragraph

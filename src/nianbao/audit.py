@@ -19,12 +19,12 @@ from . import checks
 from .crossyear import CROSSYEAR_CODES, compare
 from .fileio import skipped_link_findings, walk_files
 from .findings import Finding, codes
-from .numbers import plain
 from .form import FORM, RULE_TITLES, CellRule, Severity, official
 from .importer import labels as lb
 from .importer.align import IMPORT_CODES
 from .importer.published import SUFFIXES, ImportResult, import_or_error
 from .importer.sections import strip_signature
+from .numbers import plain
 
 __all__ = ["AUDIT_CODES", "AuditReport", "audit_file", "audit_paths", "audit_result", "body_type",
            "collect_files", "rule_findings"]

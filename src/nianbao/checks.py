@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .findings import Finding
-from .numbers import plain
 from .form import FORM, BoundRule, CellRule, Field, Rule, SumRule, ZeroRule, entry
+from .numbers import plain
 from .reader.values import Number, parse_value
 from .reader.xlsx import WorkbookRead, read_workbook
 from .workbook.layout import location

@@ -21,8 +21,8 @@ from typing import Any
 from .errors import UsageError
 from .fileio import read_json
 from .findings import Finding, codes
-from .numbers import NotANumber, plain, to_decimal
 from .form import FORM, Severity, official
+from .numbers import NotANumber, plain, to_decimal
 
 __all__ = ["CROSSYEAR_CODES", "SWING_FACTOR", "SWING_MINIMUM", "compare", "compare_to_last", "load_last_year"]
 

@@ -8,9 +8,9 @@ The long frame is kept, so every merged number can be traced back to its departm
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
 import difflib
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -28,8 +28,8 @@ from .crossyear import compare_to_last, load_last_year
 from .errors import UsageError
 from .fileio import skipped_link_findings, walk_files
 from .findings import Finding
-from .numbers import to_json
 from .form import FORM, official
+from .numbers import to_json
 from .reader.values import Number
 from .reader.xlsx import WorkbookRead, crashed_read
 from .workbook import layout

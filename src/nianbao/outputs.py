@@ -33,7 +33,14 @@ from .form import FORM, GridCell, Table
 from .numbers import plain
 from .workbook import layout
 from .workbook.styles import (
-    BORDER, CENTER, DERIVED_FILL, FONT, FONT_BOLD, FONT_TITLE, HEADER_FILL, LEFT,
+    BORDER,
+    CENTER,
+    DERIVED_FILL,
+    FONT,
+    FONT_BOLD,
+    FONT_TITLE,
+    HEADER_FILL,
+    LEFT,
 )
 
 if TYPE_CHECKING:
@@ -191,8 +198,9 @@ def write_provenance(result: MergeResult, path: Path) -> None:
     frame = result.frame
     flags = {True: "是", False: "自动计算"}
     values = [v if type(v) is int else plain(v) for v in frame["value"].tolist()]
+    inputs = [flags[bool(x)] for x in frame["input"].tolist()]
     rows = zip(frame["department"].tolist(), frame["key"].tolist(), values, frame["file"].tolist(),
-               frame["sheet"].tolist(), frame["cell"].tolist(), [flags[bool(x)] for x in frame["input"].tolist()])
+               frame["sheet"].tolist(), frame["cell"].tolist(), inputs, strict=True)
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(PROVENANCE_HEADERS)

@@ -14,7 +14,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -224,10 +224,8 @@ class _Pool(Generic[T, R]):
 
     def close(self) -> None:
         for worker in self.workers:
-            try:
+            with suppress(OSError, ValueError):
                 worker.conn.send(None)
-            except (OSError, ValueError):
-                pass
         for worker in self.workers:
             worker.process.join(timeout=2)
             if worker.process.is_alive():

@@ -45,7 +45,7 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged or foreign file
         raise UsageError(f"部门名单 {path.name} 无法打开（{type(exc).__name__}），请确认是 .xlsx 文件。") from None
     try:
         ws = wb.worksheets[0]

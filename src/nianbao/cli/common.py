@@ -62,7 +62,7 @@ def handle_errors(func: F) -> F:
             where = f" {exc.filename}" if exc.filename else ""
             err_console.print(f"[bold red]错误：[/]无法读写{escape(visible(where))}：{escape(os_reason(exc))}")
             sys.exit(EXIT_FINDINGS)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        except Exception as exc:  # the last line of defence against tracebacks
             if debug:
                 raise
             log = _log_traceback()
@@ -108,11 +108,9 @@ def output_problem(path: Path, kind: Literal["folder", "file", "any"]) -> str | 
     existing = _nearest_existing(absolute)
     if existing != absolute and not existing.is_dir():
         return f"路径中的 {existing} 是文件而不是文件夹"
-    if existing == absolute:
-        # A folder is written into; a file is replaced by a rename in its folder.
-        folder = absolute if absolute.is_dir() else absolute.parent
-    else:
-        folder = existing  # where the missing folders (or the file) will be created
+    # A folder is written into; a file is replaced by a rename in its folder; otherwise the nearest existing
+    # folder is where the missing folders (or the file) will be created.
+    folder = (absolute if absolute.is_dir() else absolute.parent) if existing == absolute else existing
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"无法写入文件夹 {folder}（没有写入权限，或磁盘只读）"
     return None

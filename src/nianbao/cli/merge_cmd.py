@@ -168,8 +168,6 @@ def explain(outdir: Path, key: str, as_json: bool) -> None:
     """
     from ..fileio import read_json
     from ..numbers import to_json
-    from ..fileio import read_json
-    from ..numbers import to_json
     from ..outputs import MERGED_JSON, PROVENANCE_CSV, read_provenance
 
     if not (outdir / PROVENANCE_CSV).is_file():

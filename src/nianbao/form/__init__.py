@@ -26,9 +26,9 @@ from .rules import (
 )
 from .tables import build_table2, build_table3, build_table4
 
-
 __all__ = [
     "FORM",
+    "RULE_TITLES",
     "Axis",
     "BoundRule",
     "CellRule",
@@ -37,7 +37,6 @@ __all__ = [
     "Form",
     "GridCell",
     "Number",
-    "RULE_TITLES",
     "Rule",
     "Section",
     "Severity",

@@ -327,9 +327,12 @@ def _find_row(runs: Sequence[Run], start: int, specs: Sequence[RowSpec], i: int,
             return j, found
         if any(_best_label(runs[j], s, skip)[0] >= ROW_THRESHOLD for s in later):
             return None
-        if interleaved and _interleaved_score(runs[j], specs[i]) >= ROW_THRESHOLD:
-            if _interleaved_score(runs[j], specs[i]) >= max((_interleaved_score(runs[j], s) for s in later[:1]), default=0):
-                return j, ""
+        if (
+            interleaved
+            and _interleaved_score(runs[j], specs[i]) >= ROW_THRESHOLD
+            and _interleaved_score(runs[j], specs[i]) >= max((_interleaved_score(runs[j], s) for s in later[:1]), default=0)
+        ):
+            return j, ""
     return None
 
 

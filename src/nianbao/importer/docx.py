@@ -18,12 +18,11 @@ from docx.text.paragraph import Paragraph
 
 from ..errors import UsageError
 from ..form import FORM, official
-from ..report import styles
 from ..numbers import to_json
+from ..report import styles
 from ..report.context import parse_date, parse_fee_statement
 from .labels import fold as normalise
 from .published_docx import open_report
-
 
 # -- the text -------------------------------------------------------------------------------------
 _TITLE = re.compile(r"^(?P<body>.+?)(?P<year>\d{4})" + re.escape(official.TITLE_SUFFIX) + "$")

@@ -17,14 +17,14 @@ from typing import Any
 
 from ..errors import NianbaoError, UsageError
 from ..findings import Finding
+from ..form import FORM, Severity, official
 from ..numbers import to_json
 from ..reader.sniff import MAX_DOCX_BYTES
-from ..form import FORM, Severity, official
 from . import labels as lb
 from .align import Document, TableResult, Token, align_rows, align_single_row, check_headers, tokenize
 from .sections import Outline, narrative_texts, outline
 
-__all__ = ["ImportResult", "import_published", "read_document", "SUFFIXES"]
+__all__ = ["SUFFIXES", "ImportResult", "import_published", "read_document"]
 
 SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt")
 _TABLE_SECTIONS = {s.table: s.number for s in FORM.sections if s.table}

@@ -49,7 +49,7 @@ def sniff_bytes(data: bytes, suffix: str) -> Refusal | None:
         return Refusal("F-TOO-LARGE", f"文件大小 {len(data) // 1024 // 1024} MB，远超正常填报表，请检查是否粘贴了大量无关数据")
     if data.startswith(OLE2_MAGIC):
         return _classify_ole(data, suffix)
-    if data.startswith(ZIP_MAGIC) or data.startswith(b"PK"):
+    if data.startswith((ZIP_MAGIC, b"PK")):
         return None
     if data.startswith(b"%PDF"):
         return Refusal("F-NOT-XLSX", "这是 PDF 文件，不是 Excel 工作簿，请发送填好的 .xlsx 模板")
@@ -397,7 +397,7 @@ def _scan_cells(xml: bytes, max_rows: int, max_cols: int) -> SheetScan:
         attrs = _attrs(tag.group("attrs"))
         if tag.group("name") == b"row":
             r = attrs.get(b"r", b"").strip()
-            if r and not r.isdigit() or len(r) > 12:
+            if (r and not r.isdigit()) or len(r) > 12:
                 raise _BadSheet(f"行号 {r[:20].decode('utf-8', 'replace')}")
             row, col = (int(r) if r else row + 1), 0
             continue

@@ -49,7 +49,7 @@ def parse_value(raw: object, field: Field) -> Parsed:
     """Interpret one cell as read by calamine (float, int, str, bool, date or '') for a numeric field."""
     if raw is None or raw == "":
         return Parsed(Outcome.BLANK, 0)
-    if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+    if isinstance(raw, (bool, dt.date, dt.datetime, dt.time, dt.timedelta)):
         return Parsed(Outcome.INVALID, None, "填的不是数字")
     if isinstance(raw, (int, float)):
         return _check_number(_to_decimal(raw), field, Outcome.OK)

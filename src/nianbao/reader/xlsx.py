@@ -452,7 +452,7 @@ def _expected_labels() -> list[tuple[str, int, int, str]]:
     out = []
     for table in FORM.tables:
         out += _table_labels(table)
-    for key, label, row in layout.cover_rows():
+    for _key, label, row in layout.cover_rows():
         out.append((layout.SHEET_COVER, row, 1, label))
     for f, row in layout.text_rows():
         out.append((layout.SHEET_TEXTS, row, 2, text_item_label(f)))

@@ -51,7 +51,7 @@ def convert_to_pdf(documents: Sequence[Path], outdir: Path, *, timeout: float = 
         results = []
         for document in documents:
             produced = Path(staging) / (document.stem + ".pdf")
-            if not produced.is_file() or produced.stat().st_size == 0 or not produced.read_bytes()[:5] == b"%PDF-":
+            if not produced.is_file() or produced.stat().st_size == 0 or produced.read_bytes()[:5] != b"%PDF-":
                 detail = completed.stderr.decode("utf-8", "replace").strip().splitlines()
                 raise NianbaoError(f"LibreOffice 未能把 {document.name} 转为 PDF"
                                    + (f"：{detail[-1]}" if detail else "。"))

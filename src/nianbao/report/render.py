@@ -18,11 +18,19 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined, Template, TemplateError, Undefined, UndefinedError, nodes, \
-    pass_eval_context
+from jinja2 import (
+    Environment,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    Undefined,
+    UndefinedError,
+    nodes,
+    pass_eval_context,
+)
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, LoopContext, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -36,8 +44,14 @@ from ..form import official
 from . import names
 from .consistency import narrative_findings
 from .context import ReportData, build_context, read_report_data
-from .placeholders import ALLOWED_FILTERS, ALLOWED_TESTS, JINJA_GLOBALS, REFUSED_STATEMENTS, TemplateCheck, \
-    check_template
+from .placeholders import (
+    ALLOWED_FILTERS,
+    ALLOWED_TESTS,
+    JINJA_GLOBALS,
+    REFUSED_STATEMENTS,
+    TemplateCheck,
+    check_template,
+)
 from .template_builder import TEMPLATE_NAME, template_bytes
 
 CODE_TEMPLATE = "R-TPL"
@@ -90,7 +104,7 @@ class _BoundedTemplate(Template):
         token = _BUDGET.set(_Budget())
         try:
             return self.environment.concat(_counted(self.root_render_func(self.new_context(dict(*args, **kwargs)))))
-        except Exception:
+        except Exception:  # noqa: BLE001 - as in Jinja's own render: handle_exception re-raises with template lines
             self.environment.handle_exception()
         finally:
             _BUDGET.reset(token)
@@ -196,7 +210,7 @@ class _ReportEnvironment(ImmutableSandboxedEnvironment):
         _spend(made=_result_size(operator, left, right))
         return super().call_binop(context, operator, left, right)
 
-    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:  # noqa: A002
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         template = self._compiled.get(source)
@@ -228,7 +242,7 @@ def _finalize(value: Any) -> Any:
 class _PatchOnceTemplate(DocxTemplate):
     """docxtpl's regex clean-up of the template XML depends only on the XML: do it once."""
 
-    _patched: dict[str, str] = {}
+    _patched: ClassVar[dict[str, str]] = {}  # shared by every instance on purpose
 
     def patch_xml(self, src_xml: str) -> str:
         patched = self._patched.get(src_xml)
@@ -309,7 +323,7 @@ def _set_properties(tpl: DocxTemplate, context: Mapping[str, Any]) -> None:
     props.keywords = official.FORMAT_NAME
     props.comments = ""
     props.last_modified_by = "nianbao"
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     props.created = props.modified = now
     props.revision = 1
 

@@ -52,6 +52,18 @@ def test_severities_are_read_from_the_code_that_raises_them() -> None:
     assert levels["R-TPL"] == docs.VARIES  # error or warning, chosen at run time
 
 
+def test_severities_follow_constants_and_the_callee_parameter() -> None:
+    from nianbao.form import entry
+
+    levels = docs.severities()
+    # entry.IMPLAUSIBLE_CODE with entry.IMPLAUSIBLE_SEVERITY, passed through a helper's `severity` parameter.
+    assert levels["V-IMPLAUSIBLE"] == docs.SEVERITY_NAMES[entry.IMPLAUSIBLE_SEVERITY]
+    # A missing 填报人 is an error, a badly written 填报日期 a warning: one code, both severities.
+    assert levels["V-COVER"] == docs.VARIES
+    # importer._problem(...) without a severity takes the helper's default (error).
+    assert levels["IM-3"] == "错误"
+
+
 @given(st.sampled_from(sorted(CODES)))
 def test_a_code_falls_in_the_group_of_its_prefix(code: str) -> None:
     prefix = next(p for p, title in docs.GROUPS if title == docs.group_of(code))

@@ -8,10 +8,11 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import fields
 from pathlib import Path
 
 from .fileio import write_text_atomic
-from .findings import CODES
+from .findings import CODES, Finding
 from .form import FORM, Severity
 
 __all__ = ["CODES_PATH", "GROUPS", "codes_markdown", "group_of", "main", "severities"]
@@ -55,40 +56,98 @@ def _rule_statements() -> dict[str, tuple[str, set[str]]]:
     return out
 
 
-def _severity_of(node: ast.expr) -> str | None:
+# Module-level constants of the package (NAME -> a code or a severity), so entry.IMPLAUSIBLE_CODE and
+# entry.IMPLAUSIBLE_SEVERITY count as what they name. A name defined differently in two modules is dropped.
+Constants = dict[str, str]
+
+
+def _severity_of(node: ast.expr, names: Constants) -> str | None:
     """A literal severity (Severity.ERROR or "error"), "" for any other expression, None when not a severity."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "Severity":
         return _SEVERITY_ATTRS.get(node.attr, "")
-    if isinstance(node, ast.Constant) and node.value in _SEVERITY_VALUES:
-        return str(node.value)
-    if isinstance(node, ast.IfExp) and _severity_of(node.body) is not None and _severity_of(node.orelse) is not None:
-        return ""
+    if isinstance(node, ast.Constant | ast.Name | ast.Attribute):
+        value = _resolve(node, names)
+        return value if value in _SEVERITY_VALUES else None
+    if isinstance(node, ast.IfExp):
+        branches = (_severity_of(node.body, names), _severity_of(node.orelse, names))
+        return "" if None not in branches else None
     return None
 
 
-def _module_strings(tree: ast.Module) -> dict[str, str]:
-    """Module-level NAME = "text" constants, so CODE_TEMPLATE = "R-TPL" counts as the code it names."""
-    out: dict[str, str] = {}
+def _resolve(node: ast.expr, names: Constants) -> str:
+    """The text a constant, a NAME or a module.NAME stands for ("" when it is not a known constant)."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else ""
+    if isinstance(node, ast.Name):
+        return names.get(node.id, "")
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return names.get(node.attr, "")
+    return ""
+
+
+def _module_constants(tree: ast.Module) -> Iterator[tuple[str, str]]:
     for node in tree.body:
-        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Name) and isinstance(node.value.value, str):
-                    out[target.id] = node.value.value
+        if isinstance(node, ast.Assign):
+            value, targets = node.value, node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            value, targets = node.value, [node.target]
+        else:
+            continue
+        text = _resolve(value, {}) if isinstance(value, ast.Constant) else _severity_of(value, {}) or ""
+        for target in targets:
+            if isinstance(target, ast.Name) and text:
+                yield target.id, text
+
+
+def _constants(trees: Iterable[ast.Module]) -> Constants:
+    found: dict[str, set[str]] = {}
+    for tree in trees:
+        for name, text in _module_constants(tree):
+            found.setdefault(name, set()).add(text)
+    return {name: next(iter(texts)) for name, texts in found.items() if len(texts) == 1}
+
+
+# A callee's positional parameters and defaults, so the argument bound to `severity` is the one read.
+Signature = tuple[list[str], dict[str, ast.expr]]
+_FINDING: Signature = ([f.name for f in fields(Finding)], {})
+
+
+def _signatures(tree: ast.Module) -> dict[str, Signature]:
+    out: dict[str, Signature] = {"Finding": _FINDING}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+            defaults = dict(zip(params[len(params) - len(node.args.defaults):], node.args.defaults, strict=True))
+            defaults.update({a.arg: d for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True)
+                             if d is not None})
+            out[node.name] = ([*params, *(a.arg for a in node.args.kwonlyargs)], defaults)
     return out
 
 
-def _call_uses(tree: ast.Module) -> Iterator[tuple[str, str]]:
+def _bound_severity(node: ast.Call, signature: Signature, names: Constants) -> list[str]:
+    """The severity a call to a known callee passes: a literal, its default, or "" when computed at run time."""
+    params, defaults = signature
+    if "severity" not in params:
+        return []
+    bound = dict(zip(params, node.args, strict=False)) | {k.arg: k.value for k in node.keywords if k.arg}
+    given = bound.get("severity", defaults.get("severity"))
+    level = _severity_of(given, names) if given is not None else None
+    return [level or ""]
+
+
+def _call_uses(tree: ast.Module, names: Constants) -> Iterator[tuple[str, str]]:
     """(code, severity) for every call that passes a registered code and a severity together."""
-    names = _module_strings(tree)
+    signatures = _signatures(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         args = [*node.args, *(k.value for k in node.keywords)]
-        found = [a.value if isinstance(a, ast.Constant) else names.get(a.id, "") if isinstance(a, ast.Name) else ""
-                 for a in args]
-        call_codes = [c for c in found if isinstance(c, str) and c in CODES]
-        levels = [s for s in map(_severity_of, args) if s is not None]
+        call_codes = [c for c in (_resolve(a, names) for a in args) if c in CODES]
+        callee = node.func.id if isinstance(node.func, ast.Name) else ""
+        if callee in signatures:
+            levels = _bound_severity(node, signatures[callee], names)
+        else:
+            levels = [s for s in (_severity_of(a, names) for a in args) if s is not None]
         if len(call_codes) == 1 and isinstance(node.func, ast.Name) and node.func.id in _CARRIERS:
             levels = [_CARRIERS[node.func.id]]
         if len(call_codes) == 1 and levels:
@@ -106,8 +165,10 @@ def severities() -> dict[str, str]:
     retypes it. A code raised with a computed severity, or never with a literal one, is 视情况.
     """
     seen: dict[str, set[str]] = {code: set() for code in CODES}
-    for path in _sources():
-        for code, level in _call_uses(ast.parse(path.read_text(encoding="utf-8"))):
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in _sources()]
+    names = _constants(trees)
+    for tree in trees:
+        for code, level in _call_uses(tree, names):
             seen[code].add(level)
     for code, (_, levels) in _rule_statements().items():
         seen[code] |= levels

@@ -135,7 +135,7 @@ def plausibility_findings(result: ImportResult, last: Mapping[str, Any] | None =
                            sheet="表四", cell=official.T4_BLOCKS[2][1][-1], key=f"t4.{official.T4_BLOCKS[2][0]}.total"))
     new = values.get("t3.new.total")
     carried = values.get("t3.carried_over.total")
-    if None not in (review, direct, after, new, carried):
+    if review is not None and direct is not None and after is not None and new is not None and carried is not None:
         cases = review + direct + after
         applications = new + carried
         if cases >= _T4_4_MINIMUM and cases > applications:

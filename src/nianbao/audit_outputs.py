@@ -9,6 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from .audit import AUDIT_CODES, AuditReport
 from .fileio import atomic_path
@@ -54,6 +55,7 @@ def write_audit_workbook(reports: Sequence[AuditReport], out: Path) -> None:
     """One summary row per report and one row per finding, grouped by body; written atomically."""
     wb = Workbook()
     summary = wb.active
+    assert isinstance(summary, Worksheet)  # a new workbook has one worksheet
     summary.title = SUMMARY_SHEET
     summary.append(SUMMARY_COLUMNS)
     findings = wb.create_sheet(FINDINGS_SHEET)

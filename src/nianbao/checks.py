@@ -13,8 +13,8 @@ from pathlib import Path
 
 from .findings import Finding
 from .form import FORM, BoundRule, CellRule, Field, Rule, SumRule, ZeroRule, entry
-from .numbers import plain
-from .reader.values import Number, parse_value
+from .numbers import Number, plain
+from .reader.values import parse_value
 from .reader.xlsx import WorkbookRead, read_workbook
 from .workbook.layout import location
 
@@ -181,7 +181,7 @@ def _rule_keys(rule: Rule) -> tuple[str, ...]:
 
 # The equation and bound rules with their keys, resolved once: all of them for printed tables, and
 # for recomputed totals only those not implied by the same rule on the input cells.
-_TABLE_RULES: tuple[tuple[Rule, frozenset[str]], ...] = tuple(
+_TABLE_RULES: tuple[tuple[SumRule | BoundRule | ZeroRule, frozenset[str]], ...] = tuple(
     (rule, frozenset(_rule_keys(rule))) for rule in FORM.rules if not isinstance(rule, CellRule)
 )
 _ACTIVE_RULES = tuple((rule, keys) for rule, keys in _TABLE_RULES if not keys <= _DERIVED_KEYS)

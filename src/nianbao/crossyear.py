@@ -198,7 +198,7 @@ def compare_to_last(this: Mapping[str, Any], last: Mapping[str, Any], *, file: s
 
     out = []
     for finding in compare(this, last):
-        where: dict[str, str] = {}
+        where: dict[str, Any] = {}
         if locate and finding.key in FORM.by_key:
             loc = location(finding.key)
             where = {"sheet": loc.sheet, "cell": loc.cell}

@@ -29,8 +29,7 @@ from .errors import UsageError
 from .fileio import skipped_link_findings, walk_files
 from .findings import Finding
 from .form import FORM, official
-from .numbers import to_json
-from .reader.values import Number
+from .numbers import Number, to_json
 from .reader.xlsx import WorkbookRead, crashed_read
 from .workbook import layout
 
@@ -342,8 +341,8 @@ def build_frame(reads: Sequence[tuple[WorkbookRead, str]]) -> pd.DataFrame:
 def merged_values(frame: pd.DataFrame) -> dict[str, Number]:
     """Cell-wise sum of the inputs, then every total recomputed by the form (never summed totals)."""
     inputs = frame[frame["input"].astype(bool)]
-    sums = inputs.groupby("key", sort=False)["value"].sum().to_dict() if len(inputs) else {}
-    sums = {k: _exact(v) for k, v in sums.items()}
+    totals = inputs.groupby("key", sort=False)["value"].sum().to_dict() if len(inputs) else {}
+    sums = {str(k): _exact(v) for k, v in totals.items()}
     values = FORM.compute_derived(sums)
     for key in FORM.input_numeric_keys:
         values.setdefault(key, sums.get(key, 0))
@@ -531,7 +530,12 @@ def read_all(paths: Sequence[Path], directory: Path, show_progress: bool = False
     jobs = default_jobs(len(paths)) if jobs is None else max(1, jobs)
     return parallel.run_chunked(_read_chunk, items, jobs=jobs, chunk_size=_CHUNK_FILES,
                                 progress=functools.partial(parallel.progress_bar, "读取工作簿", show_progress),
-                                on_crash=lambda item, reason: crashed_read(*item, reason))
+                                on_crash=_crashed_item)
+
+
+def _crashed_item(item: tuple[Path, str], reason: str) -> WorkbookRead:
+    path, display = item
+    return crashed_read(path, display, reason)
 
 
 def run_merge(directory: Path, roster: Path | None = None, *, show_progress: bool = False,

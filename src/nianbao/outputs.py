@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -240,7 +240,7 @@ def _title(result: MergeResult) -> str:
 
 
 def _styled(ws: Any, value: Any, *, font: Font | None = None, fill: Any = None, align: Any = None,
-            border: bool = False) -> WriteOnlyCell:
+            border: bool = False) -> Cell:
     cell = WriteOnlyCell(ws, value=value)
     if font is not None:
         cell.font = font
@@ -273,7 +273,7 @@ def _merged_table_sheet(ws: Any, table: Table, result: MergeResult) -> None:
     """
     left, right = layout.TABLE_ORIGIN_COL, layout.TABLE_ORIGIN_COL + table.n_cols - 1
     bottom = layout.table_bottom_row(table)
-    rows: dict[int, dict[int, WriteOnlyCell]] = {}
+    rows: dict[int, dict[int, Cell]] = {}
     note = f"汇总了 {len(result.departments)} 个部门：{'、'.join(result.departments)}"
     rows[1] = {left: _styled(ws, f"{_title(result)} {table.section}（{table.name}，汇总）", font=FONT_TITLE,
                              align=CENTER)}
@@ -319,7 +319,7 @@ def _label_widths(table: Table) -> dict[int, float]:
     return widths
 
 
-def _grid_cell(ws: Any, cell: GridCell, result: MergeResult) -> WriteOnlyCell:
+def _grid_cell(ws: Any, cell: GridCell, result: MergeResult) -> Cell:
     if cell.kind == "value":
         field = FORM.by_key[cell.key or ""]
         return _styled(ws, _excel_number(result.values.get(field.key, 0)), align=CENTER, border=True,

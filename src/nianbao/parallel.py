@@ -57,7 +57,11 @@ def progress_bar(label: str, show: bool, total: int) -> Iterator[Advance | None]
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task(label, total=total)
-        yield lambda n=1: progress.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            progress.advance(task, n)
+
+        yield advance
 
 
 def run_chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, jobs: int, chunk_size: int,

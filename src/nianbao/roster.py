@@ -73,7 +73,7 @@ def read_roster(path: str | os.PathLike[str]) -> list[str]:
         raise UsageError(f"找不到部门名单文件：{path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows: list[list[object]] = list(_csv_rows(path))
+        rows: list[list[object]] = [list(row) for row in _csv_rows(path)]
     elif suffix in (".xlsx", ".xlsm"):
         rows = _xlsx_rows(path)
     else:

@@ -10,7 +10,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 from rich.console import Console
@@ -116,7 +116,13 @@ def output_problem(path: Path, kind: Literal["folder", "file", "any"]) -> str | 
     return None
 
 
-class OutputPath(click.ParamType):
+if TYPE_CHECKING:
+    _PathType = click.ParamType[Path, Any]
+else:  # click before 8.2 has no type parameters on ParamType
+    _PathType = click.ParamType
+
+
+class OutputPath(_PathType):
     """Every command's --out: checked before any work starts; a folder can be held for the whole run.
 
     `lock` says when the folder is locked (fileio.lock_folder): always, or when a condition on the

@@ -120,4 +120,5 @@ def to_jsonable(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, list):
             return [convert(v) for v in value]
         return value
-    return convert(data)
+    converted: dict[str, Any] = convert(data)
+    return converted

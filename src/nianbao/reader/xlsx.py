@@ -25,6 +25,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 from ..findings import Finding
 from ..form import FORM, Field, FieldType, Table, entry
 from ..form.entry import ENTRY_KINDS
+from ..numbers import Number
 from ..workbook import layout
 from ..workbook.checks import range_refs
 from ..workbook.template import text_item_label
@@ -41,7 +42,7 @@ from .sniff import (
     sniff_bytes,
     verify_parts,
 )
-from .values import Number, Outcome, parse_value
+from .values import Outcome, parse_value
 
 __all__ = ["CoverIdentity", "WorkbookRead", "crashed_read", "read_workbook"]
 

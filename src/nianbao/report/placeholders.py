@@ -21,6 +21,7 @@ from pathlib import Path
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import OpcError
+from docx.oxml.document import CT_Document
 from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
@@ -139,9 +140,10 @@ class TemplatePart:
 def _xml_parts(docx_bytes: bytes) -> Iterator[tuple[str, str]]:
     tpl = DocxTemplate(io.BytesIO(docx_bytes))
     document = Document(io.BytesIO(docx_bytes))
-    if document.element.tag != qn("w:document"):
+    element = document.element
+    if element.tag != qn("w:document") or not isinstance(element, CT_Document):
         raise ValueError("the main part is not a Word document body")
-    yield "", tpl.xml_to_string(document._element.body)
+    yield "", tpl.xml_to_string(element.body)
     for rel in document.part.rels.values():
         if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external:
             label = "页眉" if rel.reltype == RT.HEADER else "页脚"

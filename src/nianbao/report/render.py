@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from docxtpl import DocxTemplate
 from jinja2 import (
@@ -31,9 +31,10 @@ from jinja2 import (
     nodes,
     pass_eval_context,
 )
+from jinja2.exceptions import SecurityError
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, LoopContext, markup_join, str_join
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from .. import parallel
@@ -186,7 +187,8 @@ class _ReportEnvironment(ImmutableSandboxedEnvironment):
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         ast = super()._parse(source, name, filename)
         _refuse_statements(ast)
-        return _Bounding().visit(ast)
+        # A NodeTransformer returns the (rewritten) node it visits.
+        return cast(nodes.Template, _Bounding().visit(ast))
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         return not attr.startswith("_") and isinstance(obj, SimpleNamespace | LoopContext) and _is_data(value)
@@ -239,7 +241,7 @@ def _finalize(value: Any) -> Any:
     return "" if value is None else value
 
 
-class _PatchOnceTemplate(DocxTemplate):
+class _PatchOnceTemplate(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type hints
     """docxtpl's regex clean-up of the template XML depends only on the XML: do it once."""
 
     _patched: ClassVar[dict[str, str]] = {}  # shared by every instance on purpose
@@ -249,7 +251,7 @@ class _PatchOnceTemplate(DocxTemplate):
         if patched is None:
             if len(self._patched) > 64:
                 self._patched.clear()
-            patched = self._patched[src_xml] = super().patch_xml(src_xml)
+            patched = self._patched[src_xml] = str(super().patch_xml(src_xml))
         return patched
 
     def resolve_listing(self, xml: str) -> str:
@@ -257,7 +259,8 @@ class _PatchOnceTemplate(DocxTemplate):
         # unless a user template prints such characters itself; skipping the regex saves ~15 % per render.
         if not any(c in xml for c in _LISTING_CHARS):
             return xml
-        return super().resolve_listing(xml)
+        resolved: str = super().resolve_listing(xml)
+        return resolved
 
 
 @cache

@@ -12,7 +12,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
-from docx.styles.style import BaseStyle
+from docx.styles.style import BaseStyle, CharacterStyle, ParagraphStyle
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 # Font names as installed on government PCs; viewers without them fall back (see README).
 FONT_TITLE = "方正小标宋简体"
@@ -40,6 +42,7 @@ STYLE_HEADER = "页眉标记"
 
 def set_run_fonts(rpr_parent: object, name: str) -> None:
     """Name `name` in every font slot of an `rPr` owner (style or run), dropping theme fonts."""
+    # Styles and runs both have get_or_add_rPr, made at run time by python-docx's element metaclass.
     rpr = rpr_parent.get_or_add_rPr()  # type: ignore[attr-defined]
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -51,7 +54,7 @@ def set_run_fonts(rpr_parent: object, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
-def _style_font(style: BaseStyle, name: str, size: Pt, bold: bool = False) -> None:
+def _style_font(style: CharacterStyle, name: str, size: Pt, bold: bool = False) -> None:
     style.font.name = name
     style.font.size = size
     style.font.bold = bold
@@ -60,9 +63,10 @@ def _style_font(style: BaseStyle, name: str, size: Pt, bold: bool = False) -> No
     set_run_fonts(style.element, name)
 
 
-def _paragraph_style(doc: DocumentObject, name: str, font: str, size: Pt, *, bold: bool = False) -> BaseStyle:
+def _paragraph_style(doc: DocumentObject, name: str, font: str, size: Pt, *, bold: bool = False) -> ParagraphStyle:
     styles = doc.styles
-    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    found = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style = _as_paragraph_style(found)
     style.base_style = None
     _style_font(style, font, size, bold)
     pf = style.paragraph_format
@@ -72,6 +76,12 @@ def _paragraph_style(doc: DocumentObject, name: str, font: str, size: Pt, *, bol
     pf.space_after = Pt(0)
     pf.first_line_indent = None
     pf.widow_control = True
+    return style
+
+
+def _as_paragraph_style(style: BaseStyle) -> ParagraphStyle:
+    # python-docx returns the subclass of the style's type; every style this module touches is a paragraph one.
+    assert isinstance(style, ParagraphStyle), style.name
     return style
 
 
@@ -85,7 +95,7 @@ def _outline_level(style: BaseStyle, level: int) -> None:
 
 
 def define_styles(doc: DocumentObject) -> None:
-    normal = doc.styles["Normal"]
+    normal = _as_paragraph_style(doc.styles["Normal"])
     _style_font(normal, FONT_BODY, SIZE_BODY)
     normal.paragraph_format.space_after = Pt(0)
 
@@ -136,10 +146,10 @@ def set_page_layout(doc: DocumentObject) -> None:
         section.footer_distance = Mm(20)
 
 
-def add_page_number_field(paragraph: object) -> None:
+def add_page_number_field(paragraph: Paragraph) -> None:
     """'— N —' with a PAGE field, so every viewer numbers the pages itself."""
-    def run(text: str = "") -> object:
-        r = paragraph.add_run(text)  # type: ignore[attr-defined]
+    def run(text: str = "") -> Run:
+        r = paragraph.add_run(text)
         r.font.size = SIZE_PAGE_NUMBER
         set_run_fonts(r._r, FONT_PAGE_NUMBER)
         return r

@@ -149,7 +149,7 @@ def _mark_header_rows(docx_table: DocxTable, count: int) -> None:
 
 def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
     widths = _column_widths(table)
-    docx_table = doc.add_table(rows=table.n_rows, cols=table.n_cols)
+    docx_table: DocxTable = doc.add_table(rows=table.n_rows, cols=table.n_cols)
     docx_table.style = doc.styles["Table Grid"]
     docx_table.alignment = WD_TABLE_ALIGNMENT.CENTER
     docx_table.autofit = False
@@ -212,8 +212,9 @@ def build_template_document() -> DocumentObject:
     _add_signature(doc)
     # The body must not end in a table or a control paragraph; python-docx's default empty paragraph is gone.
     first = doc.paragraphs[0]
-    if not first.text and first.style.name == "Normal":
-        first._p.getparent().remove(first._p)
+    parent = first._p.getparent()
+    if not first.text and first.style is not None and first.style.name == "Normal" and parent is not None:
+        parent.remove(first._p)
     return doc
 
 

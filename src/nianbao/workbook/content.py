@@ -56,7 +56,8 @@ def workbook_content(wb: Workbook) -> dict[str, Any]:
         "lock_structure": bool(security is not None and security.lockStructure),
         "full_calc_on_load": bool(wb.calculation is not None and wb.calculation.fullCalcOnLoad),
         "defined_names": sorted((name, dn.attr_text) for name, dn in wb.defined_names.items()),
-        "custom_properties": sorted((p.name, str(p.value)) for p in wb.custom_doc_props),
+        # custom_doc_props (openpyxl 3.1) is missing from types-openpyxl
+        "custom_properties": sorted((p.name, str(p.value)) for p in wb.custom_doc_props),  # type: ignore[attr-defined]
         "worksheets": {
             ws.title: {
                 "cells": _cells(ws),

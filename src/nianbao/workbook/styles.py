@@ -44,14 +44,24 @@ def merge(ws: Worksheet, row1: int, col1: int, row2: int, col2: int) -> None:
         ws.merge_cells(start_row=row1, start_column=col1, end_row=row2, end_column=col2)
 
 
+def page_footer(ws: Worksheet) -> None:
+    """'第 N 页，共 M 页' in the middle of every page's footer."""
+    footer = ws.oddFooter
+    centre = footer.center if footer is not None else None
+    assert centre is not None  # openpyxl creates every header and footer with its three parts
+    centre.text = "第 &P 页，共 &N 页"
+
+
 def landscape_a4(ws: Worksheet, fit_width: bool = True) -> None:
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if fit_width:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        setup = ws.sheet_properties.pageSetUpPr
+        assert setup is not None  # WorksheetProperties always creates one
+        setup.fitToPage = True
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
     ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    page_footer(ws)
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.6

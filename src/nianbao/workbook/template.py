@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
@@ -23,6 +24,9 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from openpyxl.cell import _CellSetValue
 
 from ..fileio import atomic_path
 from ..form import FORM, RULE_TITLES, Field, FieldType, Rule, Severity, Table, entry, official
@@ -63,6 +67,7 @@ from .styles import (
     box,
     landscape_a4,
     merge,
+    page_footer,
 )
 
 __all__ = [
@@ -191,7 +196,7 @@ class _Validations:
 # ---------------------------------------------------------------------------------------------
 # Cell helpers
 # ---------------------------------------------------------------------------------------------
-def _put(ws: Worksheet, row: int, col: int, value: object, *, font: Font = FONT, align: Alignment = CENTER,
+def _put(ws: Worksheet, row: int, col: int, value: _CellSetValue, *, font: Font = FONT, align: Alignment = CENTER,
          fill: PatternFill | None = None, border: bool = True, span: tuple[int, int] = (1, 1)) -> None:
     """Write a (possibly merged) cell with its style; borders go on every covered cell."""
     cell = ws.cell(row=row, column=col, value=value)
@@ -249,7 +254,7 @@ def _instructions_sheet(ws: Worksheet) -> None:
             # Wrapped rows do not grow by themselves in every program; estimate the lines needed.
             ws.row_dimensions[row].height = 16 * (1 + len(text) // (INSTRUCTIONS_WIDTH // 2 - 2))
     ws.page_setup.paperSize = ws.PAPERSIZE_A4  # portrait; the column fits the page at 100 %
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    page_footer(ws)
 
 
 def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCell]) -> None:
@@ -443,9 +448,9 @@ def _table_sheet(ws: Worksheet, table: Table, validations: _Validations) -> list
     first_value_col = min(layout.grid_location(table, c).col for c in table.value_cells())
     header_blocks = len({c.row for c in table.grid if c.kind == "header" and c.row >= table.header_rows()})
     if header_blocks:  # 表二 repeats its headers per block: keep only the title in view
-        ws.freeze_panes = ws.cell(row=top, column=left)
+        ws.freeze_panes = ws.cell(row=top, column=left).coordinate
     else:
-        ws.freeze_panes = ws.cell(row=top + table.header_rows(), column=first_value_col)
+        ws.freeze_panes = ws.cell(row=top + table.header_rows(), column=first_value_col).coordinate
         ws.print_title_rows = f"{top}:{top + table.header_rows() - 1}"
     landscape_a4(ws)
     return checks
@@ -609,7 +614,8 @@ def _custom_properties(wb: Workbook, identity: Identity) -> None:
     }
     for name, value in values.items():
         if value:  # a generic template carries only its version; an empty property reads back as None
-            wb.custom_doc_props.append(StringProperty(name=name, value=value))
+            # custom_doc_props (openpyxl 3.1) is missing from types-openpyxl
+            wb.custom_doc_props.append(StringProperty(name=name, value=value))  # type: ignore[attr-defined]
 
 
 def _defined_names(wb: Workbook) -> None:
@@ -630,7 +636,9 @@ def build_template(identity: Identity | None = None) -> Workbook:
 
 def _fresh_template() -> Workbook:
     wb = Workbook()
-    wb.remove(wb.active)
+    default = wb.active
+    assert default is not None  # a new workbook has one sheet
+    wb.remove(default)
     sheets = {name: wb.create_sheet(name) for name in layout.SHEET_ORDER}
     validations = _Validations()
     _instructions_sheet(sheets[layout.SHEET_INSTRUCTIONS])

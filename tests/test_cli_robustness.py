@@ -373,3 +373,47 @@ def test_audit_skips_a_link_out_of_the_folder_with_a_warning(tmp_path: Path) -> 
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
     output = result.output.replace("\n", "")
     assert "F-SYMLINK" in output and "外面.txt" in output
+
+
+# -- small things a coordinator would otherwise trip over ----------------------------------------------
+def test_a_body_that_is_a_number_is_named_as_such(tmp_path: Path) -> None:
+    data = zero_data()
+    data["body"] = 2024
+    source = tmp_path / "数字机关.json"
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = _run("render", str(source), "--out", str(tmp_path / "报告.docx"))
+    _assert_clean_failure(result, "应为文字", code=2)
+    assert "为空" not in result.output
+    assert not (tmp_path / "报告.docx").exists()
+
+
+def test_a_body_that_starts_with_dots_never_gives_a_hidden_file() -> None:
+    from nianbao.report.render import report_filename
+
+    assert report_filename("../../某街道", 2024).startswith("某街道")
+    assert not report_filename("...", 2024).startswith(".")
+
+
+def test_audit_out_must_be_an_xlsx(tmp_path: Path) -> None:
+    from nianbao.report.render import render_report
+
+    report = tmp_path / "报告.docx"
+    render_report(zero_data(), report)
+    result = _run("audit", str(report), "--out", str(tmp_path / "审核结果.txt"))
+    _assert_clean_failure(result, ".xlsx", code=2)
+    assert not (tmp_path / "审核结果.txt").exists()
+
+
+def test_pdf_reading_stops_at_a_page_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nianbao.importer import pdf
+
+    seen: list[list[str]] = []
+
+    def fake_run(args: list[str], **_kw: object) -> subprocess.CompletedProcess[bytes]:
+        seen.append(args)
+        return subprocess.CompletedProcess(args, 0, b"text", b"")
+
+    monkeypatch.setattr(pdf.shutil, "which", lambda _name: "pdftotext")
+    monkeypatch.setattr(pdf.subprocess, "run", fake_run)
+    pdf.pdf_text(tmp_path / "a.pdf")
+    assert seen and seen[0][seen[0].index("-l") + 1] == str(pdf.MAX_PDF_PAGES)

@@ -75,6 +75,8 @@ def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool)
 
     if not target.exists():
         raise UsageError(f"找不到文件或文件夹：{target}")
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out {out}：审核结果是 Excel 工作簿，文件名应以 .xlsx 结尾。")
     skipped: list[Finding] = []
     files = collect_files(target, skipped)
     for finding in skipped:

@@ -17,6 +17,9 @@ from .labels import squash
 from .text import parse_layout
 
 PDFTOTEXT_TIMEOUT_S = 60
+# A published annual report runs to about 10-30 pages; the tables never lie beyond this. A PDF of
+# thousands of pages (one content stream repeated) would otherwise cost minutes and hundreds of MB.
+MAX_PDF_PAGES = 200
 
 
 def pdf_text(path: Path) -> str:
@@ -24,8 +27,8 @@ def pdf_text(path: Path) -> str:
     if exe is None:
         raise UsageError("读取 PDF 需要 poppler 的 pdftotext 程序（Debian/Ubuntu：apt-get install poppler-utils）。")
     try:
-        done = subprocess.run([exe, "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                              timeout=PDFTOTEXT_TIMEOUT_S, check=False)
+        done = subprocess.run([exe, "-layout", "-enc", "UTF-8", "-l", str(MAX_PDF_PAGES), str(path), "-"],
+                              capture_output=True, timeout=PDFTOTEXT_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired as exc:
         raise UsageError(f"{path.name}：读取 PDF 超时。") from exc
     if done.returncode != 0:

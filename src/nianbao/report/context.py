@@ -210,7 +210,9 @@ def read_report_data(data: Mapping[str, Any]) -> ReportData:
     if missing:
         raise UsageError(f"报告数据缺少必需的项：{'、'.join(missing)}（需要 body、year、values、texts）。")
     body = data["body"]
-    if not isinstance(body, str) or not clean_text(body).strip():
+    if not isinstance(body, str):
+        raise UsageError(f"报告数据中的机关名称 body 应为文字，实际为 {_shown(body)}。")
+    if not clean_text(body).strip():
         raise UsageError("报告数据中的机关名称 body 为空。")
     if len(clean_text(body).strip()) > MAX_BODY_CHARS:
         raise UsageError(f"报告数据中的机关名称 body 太长（{len(body)} 个字，最多 {MAX_BODY_CHARS} 个字），"

@@ -413,7 +413,8 @@ _MAX_NAME_BYTES = 240
 
 def report_filename(body: str, year: object) -> str:
     """{机关名称}{年度}年政府信息公开工作年度报告.docx, without characters a file name cannot hold."""
-    safe = "".join(ch for ch in str(body) if ch not in '\\/:*?"<>|' and ch.isprintable()).strip() or "报告"
+    safe = "".join(ch for ch in str(body) if ch not in '\\/:*?"<>|' and ch.isprintable())
+    safe = safe.strip().lstrip(".").strip() or "报告"  # a leading dot would hide the file
     tail = f"{year}{official.TITLE_SUFFIX}.docx"
     # File systems allow 255 bytes in a name; a Chinese character takes 3 of them in UTF-8.
     while len((safe + tail).encode("utf-8")) > _MAX_NAME_BYTES and len(safe) > 1:

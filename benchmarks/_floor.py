@@ -3,7 +3,7 @@
     python benchmarks/_floor.py DIR
 
 No checks, no merge, no output file: only opening each workbook, reading the sheets that hold fields
-and picking the cells `nianbao.workbook.layout` declares, into one long DataFrame (file, key, value).
+and picking the cells `nianbao.form.layout` declares, into one long DataFrame (file, key, value).
 Nothing can read these files faster with the usual Python tools, so it is what nianbao is measured against.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from nianbao.workbook.layout import location, locations, version_location
+from nianbao.form.layout import location, locations, version_location
 
 
 def cells_by_sheet() -> dict[str, list[tuple[str, int, int]]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from nianbao.form import FORM
-from nianbao.workbook.layout import location, locations
+from nianbao.form.layout import location, locations
 
 
 def main(argv: list[str]) -> int:

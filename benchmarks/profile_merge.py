@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import resource
 import json
 import os
+import resource
 import sys
 import tempfile
 import time

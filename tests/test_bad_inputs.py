@@ -23,8 +23,8 @@ from test_merge_support import digest, rewrite_zip, sheet_part, write_department
 
 from nianbao.checks import check_workbook
 from nianbao.cli import main
+from nianbao.form import layout
 from nianbao.reader.sniff import OLE2_MAGIC
-from nianbao.workbook import layout
 
 
 @pytest.fixture(scope="module")

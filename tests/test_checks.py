@@ -10,7 +10,7 @@ from test_merge_support import consistent_values, zero_values
 
 from nianbao.checks import Context, cached_total_findings, rule_findings, tainted_keys
 from nianbao.form import FORM
-from nianbao.workbook.layout import location
+from nianbao.form.layout import location
 
 CTX = Context("财政局.xlsx", "区财政局")
 

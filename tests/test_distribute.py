@@ -9,8 +9,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from nianbao.cli import main
-from nianbao.form import FORM
-from nianbao.workbook import layout
+from nianbao.form import FORM, layout
 from nianbao.workbook.distribute import copy_filename, safe_filename_part
 from nianbao.workbook.template import Identity
 

@@ -10,8 +10,7 @@ from click.testing import CliRunner
 from test_merge_support import BODY, CONTACT, YEAR, consistent_values
 
 from nianbao.cli import main
-from nianbao.form import FORM
-from nianbao.workbook import layout
+from nianbao.form import FORM, layout
 from nianbao.workbook.template import Identity, write_filled
 
 CARRIED = "t3.carried_over.natural_person"

@@ -17,8 +17,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from nianbao.form import FORM
-from nianbao.workbook import layout
+from nianbao.form import FORM, layout
 from nianbao.workbook.template import Identity, write_filled
 
 BODY = "某某区人民政府"

@@ -20,9 +20,8 @@ from test_merge_support import (
 )
 
 from nianbao.checks import check_workbook
-from nianbao.form import FORM
+from nianbao.form import FORM, layout
 from nianbao.reader import read_workbook
-from nianbao.workbook import layout
 
 
 def test_values_texts_and_identity_read_back(tmp_path: Path) -> None:

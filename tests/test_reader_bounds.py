@@ -36,12 +36,11 @@ from nianbao.audit import audit_paths
 from nianbao.checks import check_workbook
 from nianbao.cli import main
 from nianbao.findings import CODES
-from nianbao.form import FORM
+from nianbao.form import FORM, layout
 from nianbao.importer.published import import_or_error
 from nianbao.reader.sniff import column_letters
 from nianbao.reader.values import EXCEL_ERRORS, Outcome, parse_value
 from nianbao.reader.xlsx import ROW_MARGIN, _sheet_bounds
-from nianbao.workbook import layout
 
 T2 = layout.TABLE_SHEETS["t2"]
 MEMORY_LIMIT = 1024 ** 3  # 1 GiB of address space: the far cell alone would ask for 512 GiB

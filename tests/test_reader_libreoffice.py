@@ -16,9 +16,8 @@ import pytest
 from test_merge_support import consistent_values, expected_sum, set_cell, write_department, zero_values
 
 from nianbao.checks import check_workbook
-from nianbao.form import FORM
+from nianbao.form import FORM, layout
 from nianbao.merge import merge_reads
-from nianbao.workbook import layout
 
 pytestmark = pytest.mark.libreoffice
 

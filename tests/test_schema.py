@@ -12,9 +12,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import absolute_coordinate
 
 from nianbao.cli import main
-from nianbao.form import FORM, official
-from nianbao.workbook import layout
-from nianbao.workbook.template import text_item_label
+from nianbao.form import FORM, layout, official
+from nianbao.form.layout import text_item_label
 
 ROOT = Path(__file__).parents[1]
 COMMITTED = ROOT / "workbook_templates" / "政府信息公开工作年度报告填报表.xlsx"

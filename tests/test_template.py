@@ -15,9 +15,9 @@ from openpyxl.utils import absolute_coordinate, column_index_from_string, range_
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from nianbao.form import FORM, Field, FieldType
+from nianbao.form import FORM, Field, FieldType, layout
+from nianbao.form.layout import text_item_label
 from nianbao.schema import schema_dict
-from nianbao.workbook import layout
 from nianbao.workbook.checks import CHECK_BAD, CHECK_OK, check_formula, rule_keys
 from nianbao.workbook.content import content_differences, workbook_content
 from nianbao.workbook.template import (
@@ -26,7 +26,6 @@ from nianbao.workbook.template import (
     check_cells,
     save_template,
     status_cell,
-    text_item_label,
     write_filled,
 )
 
@@ -315,7 +314,7 @@ def test_instructions_explain_every_counting_rule_check_and_deadline(saved: Work
 
 @given(st.sets(st.tuples(st.integers(1, 8), st.integers(1, 8)), min_size=1, max_size=30))
 def test_rectangles_cover_exactly_the_cells(cells: set[tuple[int, int]]) -> None:
-    from nianbao.workbook.checks import rectangles
+    from nianbao.form.layout import rectangles
 
     rects = rectangles(layout.Location("s", r, c) for r, c in cells)
     covered = [(r, c) for r1, c1, r2, c2 in rects for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]

@@ -14,8 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from test_merge_support import CONTACT
 
-from nianbao.form import FORM
-from nianbao.workbook import layout
+from nianbao.form import FORM, layout
 from nianbao.workbook.checks import CHECK_BAD, CHECK_OK
 from nianbao.workbook.template import STATUS_ALL_OK, Identity, check_cells, status_cell, write_filled
 

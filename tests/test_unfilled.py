@@ -22,9 +22,8 @@ from test_merge_support import CONTACT, set_cell, write_department, zero_values
 
 from nianbao.checks import check_workbook
 from nianbao.cli import main
-from nianbao.form import FORM, Severity, entry
+from nianbao.form import FORM, Severity, entry, layout
 from nianbao.merge import run_merge
-from nianbao.workbook import layout
 from nianbao.workbook.checks import CHECK_BAD, CHECK_OK
 from nianbao.workbook.template import (
     STATUS_ALL_OK,

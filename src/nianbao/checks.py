@@ -13,10 +13,10 @@ from pathlib import Path
 
 from .findings import Finding
 from .form import FORM, BoundRule, CellRule, Field, Rule, SumRule, ZeroRule, entry
+from .form.layout import location
 from .numbers import Number, plain
 from .reader.values import parse_value
 from .reader.xlsx import WorkbookRead, read_workbook
-from .workbook.layout import location
 
 __all__ = ["TABLES", "WORKBOOK", "Context", "Places", "cached_total_findings", "check_read", "check_workbook",
            "confirm_findings", "cover_findings", "implausible_findings", "rule_findings", "tainted_keys",

@@ -194,7 +194,7 @@ def compare_to_last(this: Mapping[str, Any], last: Mapping[str, Any], *, file: s
                     locate: bool = False) -> list[Finding]:
     """`compare`, with each finding attributed to `file`/`department`; with `locate`, pointed at the
     cell of this year's workbook that holds the key (for `check` and per-department use)."""
-    from .workbook.layout import location
+    from .form.layout import location
 
     out = []
     for finding in compare(this, last):

@@ -28,10 +28,9 @@ from .crossyear import compare_to_last, load_last_year
 from .errors import UsageError
 from .fileio import skipped_link_findings, walk_files
 from .findings import Finding
-from .form import FORM, official
+from .form import FORM, layout, official
 from .numbers import Number, to_json
 from .reader.xlsx import WorkbookRead, crashed_read
-from .workbook import layout
 
 __all__ = [
     "DEPARTMENT_STATUS",

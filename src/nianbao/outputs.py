@@ -29,9 +29,8 @@ from rich.table import Table as RichTable
 from .errors import NianbaoError
 from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding
-from .form import FORM, GridCell, Table
+from .form import FORM, GridCell, Table, layout
 from .numbers import plain
-from .workbook import layout
 from .workbook.styles import (
     BORDER,
     CENTER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .form import FORM, official
-from .workbook.layout import defined_name, location
+from .form.layout import defined_name, location
 
 
 def schema_dict() -> dict[str, Any]:

@@ -26,7 +26,7 @@ from test_merge_support import (
 )
 
 from nianbao.fileio import LOCK_NAME
-from nianbao.workbook import layout
+from nianbao.form import layout
 
 from .case import (
     DEPARTMENT,

@@ -190,7 +190,7 @@ def _print_explanation(field_key: str, rows: list[dict[str, str]], merged_value:
     from rich.table import Table
 
     from ..form import FORM
-    from ..workbook.layout import location
+    from ..form.layout import location
 
     field = FORM.by_key[field_key]
     loc = location(field_key)
@@ -206,7 +206,7 @@ def _print_explanation(field_key: str, rows: list[dict[str, str]], merged_value:
 def resolve_key(text: str) -> str:
     """A field key, a defined name (NB_…) or a template address ('表三 依申请公开'!D7) → the field key."""
     from ..form import FORM
-    from ..workbook.layout import defined_name, locations
+    from ..form.layout import defined_name, locations
 
     text = text.strip()
     if text in FORM.by_key and FORM.by_key[text].numeric:

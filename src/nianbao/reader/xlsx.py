@@ -23,12 +23,10 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from ..findings import Finding
-from ..form import FORM, Field, FieldType, Table, entry
+from ..form import FORM, Field, FieldType, Table, entry, layout
 from ..form.entry import ENTRY_KINDS
+from ..form.layout import range_refs, text_item_label
 from ..numbers import Number
-from ..workbook import layout
-from ..workbook.checks import range_refs
-from ..workbook.template import text_item_label
 from .sniff import (
     MAX_FILE_BYTES,
     Refusal,

@@ -9,57 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from openpyxl.utils import get_column_letter
-
 from ..form import FORM, BoundRule, CellRule, FieldType, Rule, Severity, SumRule, ZeroRule, entry
-from .layout import Location, location, quote_sheet
+from ..form.layout import Location, address, location, range_refs
 
 CHECK_OK = "正确"
 CHECK_BAD = "错误"
 CHECK_WARN = "提示"  # passes, but something the reader also warns about
 STATUS_LABEL = "校验结果"
-
-
-def _address(row: int, col: int) -> str:
-    return f"{get_column_letter(col)}{row}"
-
-
-def rectangles(locs: Iterable[Location]) -> list[tuple[int, int, int, int]]:
-    """Cover a set of cells on one sheet with few rectangles (row1, col1, row2, col2).
-
-    Runs of adjacent cells in a row are joined first, then identical runs on consecutive rows, so a
-    whole table body becomes one range and formulas stay short.
-    """
-    by_row: dict[int, list[int]] = {}
-    for loc in locs:
-        by_row.setdefault(loc.row, []).append(loc.col)
-    runs: list[tuple[int, int, int]] = []  # (row, col1, col2)
-    for row in sorted(by_row):
-        cols = sorted(set(by_row[row]))
-        start = prev = cols[0]
-        for col in cols[1:]:
-            if col != prev + 1:
-                runs.append((row, start, prev))
-                start = col
-            prev = col
-        runs.append((row, start, prev))
-    rects: list[list[int]] = []
-    for row, c1, c2 in runs:
-        match = next((r for r in rects if r[1] == c1 and r[3] == c2 and r[2] == row - 1), None)
-        if match:
-            match[2] = row
-        else:
-            rects.append([row, c1, row, c2])
-    return [(r1, c1, r2, c2) for r1, c1, r2, c2 in rects]
-
-
-def range_refs(locs: Iterable[Location], sheet: str | None = None) -> list[str]:
-    """Range references ("D7:J31") covering the cells; prefixed with the sheet when `sheet` is given."""
-    refs = []
-    for r1, c1, r2, c2 in rectangles(locs):
-        ref = _address(r1, c1) if (r1, c1) == (r2, c2) else f"{_address(r1, c1)}:{_address(r2, c2)}"
-        refs.append(f"{quote_sheet(sheet)}!{ref}" if sheet else ref)
-    return refs
 
 
 def _same_sheet(keys: Sequence[str]) -> list[Location]:
@@ -163,7 +119,7 @@ class CheckCell:
 
     @property
     def cell(self) -> str:
-        return _address(self.row, self.col)
+        return address(self.row, self.col)
 
 
 def rules_by_table() -> dict[str, list[Rule]]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..form import FORM, RULE_TITLES, Axis, FieldType, Severity, Table, entry, official
+from ..form.layout import SHEET_COVER, SHEET_TEXTS, TABLE_SHEETS
 from .checks import CHECK_BAD, CHECK_OK, CHECK_WARN, STATUS_LABEL
-from .layout import SHEET_COVER, SHEET_TEXTS, TABLE_SHEETS
 
 # (kind, text): kind is "title", "heading" or "line".
 Line = tuple[str, str]

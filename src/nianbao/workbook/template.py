@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from openpyxl.cell import _CellSetValue
 
 from ..fileio import atomic_path
-from ..form import FORM, RULE_TITLES, Field, FieldType, Rule, Severity, Table, entry, official
+from ..form import FORM, RULE_TITLES, Field, FieldType, Rule, Severity, Table, entry, layout, official
+from ..form.layout import Location, location, range_refs, text_item_label
 from . import checks as live
-from . import layout
 from .checks import (
     CHECK_BAD,
     CHECK_OK,
@@ -39,13 +39,11 @@ from .checks import (
     STATUS_LABEL,
     CheckCell,
     check_formula,
-    range_refs,
     rule_keys,
     rules_by_table,
     sum_formula,
 )
 from .instructions import instruction_lines
-from .layout import Location, location
 from .styles import (
     BAD_FILL,
     BAD_FONT,
@@ -598,11 +596,6 @@ def _texts_sheet(ws: Worksheet, validations: _Validations) -> None:
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "C3"
     landscape_a4(ws)
-
-
-def text_item_label(field: Field) -> str:
-    """The label shown next to a narrative-sheet cell: the field's row labels, e.g. 信息处理费：收费通知…."""
-    return "：".join(field.row)
 
 
 def _custom_properties(wb: Workbook, identity: Identity) -> None:

@@ -7,12 +7,13 @@ the form's layout grid placed at a fixed origin on each sheet.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 from openpyxl.utils import get_column_letter
 
-from ..form import FORM, Field, GridCell, Table
+from . import FORM, Field, GridCell, Table
 
 SHEET_INSTRUCTIONS = "填报说明"
 SHEET_COVER = "基本信息"
@@ -119,3 +120,50 @@ def defined_name(key: str) -> str:
 
 def table_bottom_row(table: Table) -> int:
     return TABLE_ORIGIN_ROW + table.n_rows - 1
+
+
+def address(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+def rectangles(locs: Iterable[Location]) -> list[tuple[int, int, int, int]]:
+    """Cover a set of cells on one sheet with few rectangles (row1, col1, row2, col2).
+
+    Runs of adjacent cells in a row are joined first, then identical runs on consecutive rows, so a
+    whole table body becomes one range and formulas stay short.
+    """
+    by_row: dict[int, list[int]] = {}
+    for loc in locs:
+        by_row.setdefault(loc.row, []).append(loc.col)
+    runs: list[tuple[int, int, int]] = []  # (row, col1, col2)
+    for row in sorted(by_row):
+        cols = sorted(set(by_row[row]))
+        start = prev = cols[0]
+        for col in cols[1:]:
+            if col != prev + 1:
+                runs.append((row, start, prev))
+                start = col
+            prev = col
+        runs.append((row, start, prev))
+    rects: list[list[int]] = []
+    for row, c1, c2 in runs:
+        match = next((r for r in rects if r[1] == c1 and r[3] == c2 and r[2] == row - 1), None)
+        if match:
+            match[2] = row
+        else:
+            rects.append([row, c1, row, c2])
+    return [(r1, c1, r2, c2) for r1, c1, r2, c2 in rects]
+
+
+def range_refs(locs: Iterable[Location], sheet: str | None = None) -> list[str]:
+    """Range references ("D7:J31") covering the cells; prefixed with the sheet when `sheet` is given."""
+    refs = []
+    for r1, c1, r2, c2 in rectangles(locs):
+        ref = address(r1, c1) if (r1, c1) == (r2, c2) else f"{address(r1, c1)}:{address(r2, c2)}"
+        refs.append(f"{quote_sheet(sheet)}!{ref}" if sheet else ref)
+    return refs
+
+
+def text_item_label(field: Field) -> str:
+    """The label shown next to a narrative-sheet cell: the field's row labels, e.g. 信息处理费：收费通知…."""
+    return "：".join(field.row)

@@ -29,8 +29,8 @@ from test_merge_support import (
 from nianbao.checks import check_workbook
 from nianbao.cli import main
 from nianbao.form import FORM, FieldType, layout
-from nianbao.merge import merge_reads, run_merge, write_outputs
-from nianbao.outputs import MERGED_JSON, PROVENANCE_CSV, SUMMARY_XLSX, read_provenance
+from nianbao.merge import merge_reads, run_merge
+from nianbao.outputs import MERGED_JSON, PROVENANCE_CSV, SUMMARY_XLSX, read_provenance, write_outputs
 
 VALID = ["区财政局", "区教育局", "区民政局", "区卫健委", "区司法局"]
 ROSTER = [*VALID, "区公安局", "区水利局", "区商务局", "区文旅局", "区统计局", "区应急局", "区审计局", "区人社局", "区林业局"]

@@ -14,13 +14,12 @@ from report_helpers import all_text, strict_parts, zero_data
 from nianbao.cli import main
 from nianbao.errors import UsageError
 from nianbao.form import FORM
+from nianbao.form.report_text import fee_statement, parse_fee_statement
 from nianbao.report.context import (
     build_context,
     contact_sentence,
-    fee_statement,
     format_amount,
     paragraphs,
-    parse_fee_statement,
     read_report_data,
 )
 from nianbao.report.render import render_report

@@ -11,7 +11,7 @@ from docx.shared import Pt
 from lxml import etree
 from report_helpers import REPO
 
-from nianbao.form import FORM, official
+from nianbao.form import FORM, official, report_text
 from nianbao.report import names, styles
 from nianbao.report.placeholders import standard_paths, template_source, used_paths
 from nianbao.report.render import default_template_path
@@ -32,8 +32,8 @@ def _outline(doc: Document) -> dict[str, object]:
     }
 
 
-_OUR_STYLES = ("Normal", styles.STYLE_TITLE, styles.STYLE_BODY, styles.STYLE_HEADING1, styles.STYLE_HEADING2,
-               styles.STYLE_TABLE, styles.STYLE_SIGNATURE, styles.STYLE_HEADER)
+_OUR_STYLES = ("Normal", report_text.STYLE_TITLE, report_text.STYLE_BODY, report_text.STYLE_HEADING1, report_text.STYLE_HEADING2,
+               report_text.STYLE_TABLE, report_text.STYLE_SIGNATURE, report_text.STYLE_HEADER)
 
 
 def test_committed_template_is_up_to_date() -> None:
@@ -55,10 +55,10 @@ def test_placeholders_cover_every_number_and_narrative() -> None:
 
 def test_headings_verbatim_and_in_order() -> None:
     doc = Document(str(COMMITTED))
-    headings = [p.text for p in doc.paragraphs if p.style.name == styles.STYLE_HEADING1]
+    headings = [p.text for p in doc.paragraphs if p.style.name == report_text.STYLE_HEADING1]
     assert headings == list(official.HEADINGS)
     title = doc.paragraphs[0]
-    assert title.style.name == styles.STYLE_TITLE
+    assert title.style.name == report_text.STYLE_TITLE
     assert title.text == "{{ body }}{{ year }}" + official.TITLE_SUFFIX
     opening = doc.paragraphs[1].text
     assert official.FORMAT_NAME in opening and "1月1日起至" in opening and "六部分" in opening
@@ -98,11 +98,11 @@ def test_page_layout_and_fonts() -> None:
              section.left_margin, section.right_margin)
     assert [round(s.mm) for s in sizes] == [210, 297, 37, 35, 28, 26]
     expected = {
-        styles.STYLE_TITLE: (styles.FONT_TITLE, Pt(22)),
-        styles.STYLE_HEADING1: (styles.FONT_HEADING1, Pt(16)),
-        styles.STYLE_HEADING2: (styles.FONT_HEADING2, Pt(16)),
-        styles.STYLE_BODY: (styles.FONT_BODY, Pt(16)),
-        styles.STYLE_TABLE: (styles.FONT_BODY, styles.SIZE_TABLE),
+        report_text.STYLE_TITLE: (styles.FONT_TITLE, Pt(22)),
+        report_text.STYLE_HEADING1: (styles.FONT_HEADING1, Pt(16)),
+        report_text.STYLE_HEADING2: (styles.FONT_HEADING2, Pt(16)),
+        report_text.STYLE_BODY: (styles.FONT_BODY, Pt(16)),
+        report_text.STYLE_TABLE: (styles.FONT_BODY, styles.SIZE_TABLE),
     }
     for name, (font, size) in expected.items():
         style = doc.styles[name]
@@ -110,6 +110,6 @@ def test_page_layout_and_fonts() -> None:
         assert fonts.get(qn("w:eastAsia")) == font, name
         assert fonts.get(qn("w:asciiTheme")) is None
         assert style.font.size == size, name
-    assert doc.styles[styles.STYLE_BODY].paragraph_format.first_line_indent == Pt(32)
+    assert doc.styles[report_text.STYLE_BODY].paragraph_format.first_line_indent == Pt(32)
     footer_xml = section.footer._element.xml
     assert re.search(r"<w:instrText[^>]*> PAGE </w:instrText>", footer_xml)

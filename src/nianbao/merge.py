@@ -25,6 +25,7 @@ import pandas as pd
 from . import parallel
 from .checks import check_workbook
 from .crossyear import compare_to_last, load_last_year
+from .dates import parse_date
 from .errors import UsageError
 from .fileio import skipped_link_findings, walk_files
 from .findings import Finding
@@ -41,7 +42,6 @@ __all__ = [
     "discover_files",
     "merge_reads",
     "run_merge",
-    "write_outputs",
 ]
 
 # Files the coordinator may have received; other files in the folder (notes, scans) are listed as ignored.
@@ -411,8 +411,6 @@ def _returned_anyway(allowed: Sequence[str], status: Mapping[str, str]) -> list[
 
 def collection_date(reads: Iterable[WorkbookRead]) -> str:
     """The latest 填报日期 of the given workbooks (ISO), or "" when none gives a readable date."""
-    from .report.context import parse_date
-
     days = []
     for r in reads:
         try:
@@ -573,10 +571,3 @@ def _load_roster(path: Path) -> list[str]:
     from .roster import read_roster
 
     return read_roster(path)
-
-
-def write_outputs(result: MergeResult, outdir: Path) -> list[Path]:
-    """merged.json, 汇总.xlsx and provenance.csv in `outdir`, each written atomically."""
-    from .outputs import write_outputs as _write
-
-    return _write(result, outdir)

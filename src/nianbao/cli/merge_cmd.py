@@ -123,8 +123,8 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
 
     例：nianbao merge 回收表格 --roster 部门名单.csv --out 汇总结果
     """
-    from ..merge import run_merge, write_outputs
-    from ..outputs import findings_json, status_table
+    from ..merge import run_merge
+    from ..outputs import findings_json, status_table, write_outputs
 
     if roster is not None and not roster.is_file():
         raise UsageError(f"找不到部门名单：{roster}")

@@ -29,7 +29,7 @@ _MAX_LISTED = 20
 def _parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
-    from ..report.context import parse_date
+    from ..dates import parse_date
 
     try:
         return parse_date(value)
@@ -203,8 +203,7 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
     merged.json records which report was written ("report": "final" / "draft" / null).
     """
     from ..findings import has_errors
-    from ..merge import write_outputs
-    from ..outputs import MERGED_JSON, write_merged_json
+    from ..outputs import MERGED_JSON, write_merged_json, write_outputs
     from ..report.render import report_filename
 
     if not directory.is_dir():

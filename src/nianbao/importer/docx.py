@@ -16,11 +16,11 @@ from typing import Any
 
 from docx.text.paragraph import Paragraph
 
+from ..dates import parse_date
 from ..errors import UsageError
 from ..form import FORM, official
+from ..form.report_text import STYLE_SIGNATURE, parse_fee_statement
 from ..numbers import to_json
-from ..report import styles
-from ..report.context import parse_date, parse_fee_statement
 from .labels import fold as normalise
 from .published_docx import open_report
 
@@ -51,7 +51,7 @@ def _lead_key(section_keys: Sequence[str]) -> str | None:
 
 
 def _is_signature(paragraph: Paragraph) -> bool:
-    return paragraph.style is not None and paragraph.style.name == styles.STYLE_SIGNATURE
+    return paragraph.style is not None and paragraph.style.name == STYLE_SIGNATURE
 
 
 def read_texts(paragraphs: Sequence[Paragraph], values: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,9 +16,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..checks import TABLES, rule_findings, tainted_keys
+from ..dates import parse_date
 from ..errors import UsageError
 from ..findings import Finding, Severity
-from ..form import FORM, CellRule, FieldType, Number, official
+from ..form import FORM, CellRule, FieldType, Number
+from ..form.report_text import FEE_KEYS, fee_statement
 from ..numbers import NotANumber, plain, to_decimal
 from . import names
 
@@ -38,8 +39,6 @@ MAX_BODY_CHARS = 100
 WINDOW_START = (1, 1)
 WINDOW_END = (3, 31)
 
-FEE_KEYS: tuple[str, ...] = tuple(f.key for f in FORM.texts if f.numeric)
-_FEE_SUBJECT = official.FEE_SUBJECT
 
 # Characters XML 1.0 forbids (C0 controls except tab/newline/CR, lone surrogates, U+FFFE/U+FFFF). docxtpl
 # re-parses its output with recover=True, which silently drops text after such a character.
@@ -191,17 +190,6 @@ def _read_year(raw: Any) -> int:
     return int(number)
 
 
-def parse_date(raw: Any) -> dt.date:
-    """An ISO date (2025-01-08) or 2025年1月8日."""
-    if isinstance(raw, dt.date):
-        return raw
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
-    match = re.fullmatch(r"(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?", text)
-    if not match:
-        raise ValueError(text)
-    return dt.date(*(int(g) for g in match.groups()))
-
-
 def read_report_data(data: Mapping[str, Any]) -> ReportData:
     """Check the structure (a UsageError when it is unusable) and the values (findings)."""
     if not isinstance(data, Mapping):
@@ -293,35 +281,6 @@ def date_window_findings(year: int, day: dt.date) -> list[Finding]:
 # -- generated sentences ----------------------------------------------------------------------------
 def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-_FEE_NONE = f"本年度未发出{_FEE_SUBJECT}收费通知，未收取{_FEE_SUBJECT}。"
-_FEE_FIGURES = ("依据《政府信息公开信息处理费管理办法》，本年度发出收费通知{n}件，收费通知总金额{a}元，"
-                "实际收取" + _FEE_SUBJECT + "{c}元。")
-_FEE_FIGURES_PATTERN = re.compile(
-    re.escape(_FEE_FIGURES).replace(r"\{n\}", r"(?P<n>\d+)").replace(r"\{a\}", r"(?P<a>[\d.]+)")
-    .replace(r"\{c\}", r"(?P<c>[\d.]+)"))
-
-
-def fee_statement(fees: Mapping[str, Number], other_text: str) -> list[str]:
-    """The mandatory 信息处理费 sentence of 六, unless the clerk's text of 六 already states it."""
-    if _FEE_SUBJECT in (other_text or ""):
-        return []
-    notices, notice_amount, collected = (fees.get(k, 0) for k in FEE_KEYS)
-    if not notices and not notice_amount and not collected:
-        return [_FEE_NONE]
-    return [_FEE_FIGURES.format(n=format_count(notices), a=format_amount(notice_amount), c=format_amount(collected))]
-
-
-def parse_fee_statement(text: str) -> dict[str, Number] | None:
-    """The fee.* figures of a sentence `fee_statement` wrote, or None for any other text."""
-    if text == _FEE_NONE:
-        return {k: 0 for k in FEE_KEYS}
-    match = _FEE_FIGURES_PATTERN.fullmatch(text)
-    if not match:
-        return None
-    n, a, c = match.group("n", "a", "c")
-    return dict(zip(FEE_KEYS, (int(n), Decimal(a), Decimal(c)), strict=True))
 
 
 def contact_sentence(texts: Mapping[str, str]) -> str:

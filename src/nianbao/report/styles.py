@@ -16,6 +16,16 @@ from docx.styles.style import BaseStyle, CharacterStyle, ParagraphStyle
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from ..form.report_text import (
+    STYLE_BODY,
+    STYLE_HEADER,
+    STYLE_HEADING1,
+    STYLE_HEADING2,
+    STYLE_SIGNATURE,
+    STYLE_TABLE,
+    STYLE_TITLE,
+)
+
 # Font names as installed on government PCs; viewers without them fall back (see README).
 FONT_TITLE = "方正小标宋简体"
 FONT_HEADING1 = "黑体"
@@ -31,13 +41,6 @@ LINE_PITCH = Pt(28.95)  # 22 lines in the 225 mm text block
 INDENT_TWO_CHARS = Pt(32)  # two 三号 characters
 
 # Style names of the generated template (users see them in Word's style gallery).
-STYLE_TITLE = "报告标题"
-STYLE_BODY = "报告正文"
-STYLE_HEADING1 = "Heading 1"  # built-in, so the navigation pane and outline keep working
-STYLE_HEADING2 = "Heading 2"
-STYLE_TABLE = "表格文字"
-STYLE_SIGNATURE = "报告落款"
-STYLE_HEADER = "页眉标记"
 
 
 def set_run_fonts(rpr_parent: object, name: str) -> None:

@@ -22,7 +22,7 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
 from ..fileio import write_bytes_atomic
-from ..form import FORM, Field, GridCell, Table, official
+from ..form import FORM, Field, GridCell, Table, official, report_text
 from . import names, styles
 
 TEMPLATE_NAME = "政府信息公开工作年度报告.docx"
@@ -58,7 +58,7 @@ def _add_paragraph(doc: DocumentObject, style: str, *parts: str) -> Paragraph:
 
 def _control(doc: DocumentObject, statement: str) -> None:
     """A `{%p … %}` paragraph: docxtpl replaces the whole paragraph with the Jinja statement."""
-    doc.add_paragraph("{%p " + statement + " %}", style=styles.STYLE_BODY)
+    doc.add_paragraph("{%p " + statement + " %}", style=report_text.STYLE_BODY)
 
 
 # -- opening --------------------------------------------------------------------------------------
@@ -67,9 +67,9 @@ def _six_parts() -> str:
 
 
 def _add_title_and_opening(doc: DocumentObject) -> None:
-    _add_paragraph(doc, styles.STYLE_TITLE, _tag(names.BODY), _tag(names.YEAR), official.TITLE_SUFFIX)
+    _add_paragraph(doc, report_text.STYLE_TITLE, _tag(names.BODY), _tag(names.YEAR), official.TITLE_SUFFIX)
     _add_paragraph(
-        doc, styles.STYLE_BODY,
+        doc, report_text.STYLE_BODY,
         "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作"
         f"年度报告格式》（{official.FORMAT_NAME}）要求编制。全文包括{_six_parts()}六部分。"
         "本报告所列数据的统计期限自",
@@ -90,9 +90,9 @@ def _add_narrative(doc: DocumentObject, key: str) -> None:
     if not field.required:
         _control(doc, f"if {key}")
     if heading:
-        _add_paragraph(doc, styles.STYLE_HEADING2, heading)
+        _add_paragraph(doc, report_text.STYLE_HEADING2, heading)
     _control(doc, f"for p in {key}")
-    _add_paragraph(doc, styles.STYLE_BODY, _tag("p"))
+    _add_paragraph(doc, report_text.STYLE_BODY, _tag("p"))
     _control(doc, "endfor")
     if not field.required:
         _control(doc, "endif")
@@ -100,7 +100,7 @@ def _add_narrative(doc: DocumentObject, key: str) -> None:
 
 def _add_fee_statement(doc: DocumentObject) -> None:
     _control(doc, f"for p in {names.FEE_STATEMENT}")
-    _add_paragraph(doc, styles.STYLE_BODY, _tag("p"))
+    _add_paragraph(doc, report_text.STYLE_BODY, _tag("p"))
     _control(doc, "endfor")
 
 
@@ -162,7 +162,7 @@ def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
         docx_table.columns[j].width = Mm(width)
         for i in range(table.n_rows):
             cells[i * n_cols + j].width = Mm(width)
-    style_id = doc.styles[styles.STYLE_TABLE].style_id
+    style_id = doc.styles[report_text.STYLE_TABLE].style_id
     for cell in table.grid:
         target = cells[cell.row * n_cols + cell.col]
         if cell.rowspan > 1 or cell.colspan > 1:
@@ -178,7 +178,7 @@ def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
 def _add_header_and_footer(doc: DocumentObject) -> None:
     section = doc.sections[0]
     header = section.header.paragraphs[0]
-    header.style = doc.styles[styles.STYLE_HEADER]
+    header.style = doc.styles[report_text.STYLE_HEADER]
     header.add_run(_tag(names.DRAFT_MARK))
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -186,9 +186,9 @@ def _add_header_and_footer(doc: DocumentObject) -> None:
 
 
 def _add_signature(doc: DocumentObject) -> None:
-    doc.add_paragraph(style=styles.STYLE_BODY)
-    _add_paragraph(doc, styles.STYLE_SIGNATURE, _tag(names.ISSUER))
-    _add_paragraph(doc, styles.STYLE_SIGNATURE, _tag(names.DATE))
+    doc.add_paragraph(style=report_text.STYLE_BODY)
+    _add_paragraph(doc, report_text.STYLE_SIGNATURE, _tag(names.ISSUER))
+    _add_paragraph(doc, report_text.STYLE_SIGNATURE, _tag(names.DATE))
 
 
 # -- the document ---------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def build_template_document() -> DocumentObject:
     _add_header_and_footer(doc)
     _add_title_and_opening(doc)
     for section in FORM.sections:
-        _add_paragraph(doc, styles.STYLE_HEADING1, section.heading)
+        _add_paragraph(doc, report_text.STYLE_HEADING1, section.heading)
         if section.table:
             _add_table(doc, FORM.table(section.table))
         if section.number == "六":

@@ -417,3 +417,11 @@ def test_pdf_reading_stops_at_a_page_limit(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(pdf.subprocess, "run", fake_run)
     pdf.pdf_text(tmp_path / "a.pdf")
     assert seen and seen[0][seen[0].index("-l") + 1] == str(pdf.MAX_PDF_PAGES)
+
+
+def test_one_json_converter_keeps_whole_decimals_whole() -> None:
+    from nianbao.numbers import jsonable
+
+    data = {"a": Decimal("12"), "b": [Decimal("1.25"), (Decimal("3.0"),)], "c": "文字"}
+    assert jsonable(data) == {"a": 12, "b": [1.25, [3]], "c": "文字"}
+    assert isinstance(jsonable(Decimal("12")), int)

@@ -74,7 +74,6 @@ class AuditReport:
 
 
 # -- table rules ------------------------------------------------------------------------------------
-_fmt = plain
 
 
 def rule_findings(values: Mapping[str, Any]) -> list[Finding]:
@@ -91,8 +90,8 @@ def _negative_findings(values: Mapping[str, Any]) -> list[Finding]:
             for key in rule.keys:
                 if key in values and values[key] < 0:
                     sheet, cell = checks.TABLES.where(key)
-                    out.append(Finding(rule.code, rule.severity, f"{sheet}“{FORM.by_key[key].label}”为负数（{_fmt(values[key])}）。",
-                                       sheet=sheet, cell=cell, key=key, value=_fmt(values[key])))
+                    out.append(Finding(rule.code, rule.severity, f"{sheet}“{FORM.by_key[key].label}”为负数（{plain(values[key])}）。",
+                                       sheet=sheet, cell=cell, key=key, value=plain(values[key])))
     return out
 
 
@@ -124,8 +123,8 @@ def plausibility_findings(result: ImportResult, last: Mapping[str, Any] | None =
     fee = values.get(fee_key)
     if fee is not None and kind in ("乡镇", "街道") and Decimal(str(fee)) > _FEE_AMOUNT_LIMIT:
         out.append(Finding("T2-4", Severity.WARNING,
-                           f"表二行政事业性收费 {_fmt(fee)} 万元，对{kind}而言偏大，请确认是否把“元”填成了“万元”。",
-                           sheet="表二", cell=FORM.by_key[fee_key].row[-1], key=fee_key, value=_fmt(fee)))
+                           f"表二行政事业性收费 {plain(fee)} 万元，对{kind}而言偏大，请确认是否把“元”填成了“万元”。",
+                           sheet="表二", cell=FORM.by_key[fee_key].row[-1], key=fee_key, value=plain(fee)))
     review, direct, after = (values.get(f"t4.{b}.total") for b, _ in official.T4_BLOCKS)
     last_review = (last or {}).get("values", {}).get(f"t4.{official.T4_BLOCKS[0][0]}.total") if last else None
     if after and review == 0 and (last is None or not last_review):

@@ -69,7 +69,6 @@ def term_label(key: str, keys: Iterable[str]) -> str:
     return field.label
 
 
-_fmt = plain
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class Places:
 
     def term(self, key: str, all_keys: Iterable[str], values: Mapping[str, Number]) -> str:
         address = f"[{location(key).cell}]" if self.cells else ""
-        return f"{term_label(key, all_keys)}{address}({_fmt(values.get(key, 0))})"
+        return f"{term_label(key, all_keys)}{address}({plain(values.get(key, 0))})"
 
     def span(self, keys: tuple[str, ...]) -> str:
         if self.cells:
@@ -139,10 +138,10 @@ def _check_sum(rule: SumRule, values: Mapping[str, Number], ctx: Context, places
         return None
     keys = (*rule.lhs, *rule.rhs)
     message = (
-        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values, places)} = {_fmt(left)}，"
-        f"但 {_terms(rule.rhs, keys, values, places)} = {_fmt(right)}，两边应相等；{_ADVICE.get(rule.code, '请核对')}"
+        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values, places)} = {plain(left)}，"
+        f"但 {_terms(rule.rhs, keys, values, places)} = {plain(right)}，两边应相等；{_ADVICE.get(rule.code, '请核对')}"
     )
-    return _finding(rule, rule.lhs[0], message, ctx, _fmt(left), _fmt(right), keys, places)
+    return _finding(rule, rule.lhs[0], message, ctx, plain(left), plain(right), keys, places)
 
 
 def _check_bound(rule: BoundRule, values: Mapping[str, Number], ctx: Context, places: Places) -> Finding | None:
@@ -151,10 +150,10 @@ def _check_bound(rule: BoundRule, values: Mapping[str, Number], ctx: Context, pl
         return None
     keys = (*rule.lhs, *rule.rhs)
     message = (
-        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values, places)} = {_fmt(left)}，"
-        f"超过了 {_terms(rule.rhs, keys, values, places)} = {_fmt(right)}；{_ADVICE.get(rule.code, '请核对')}"
+        f"{_table_name(rule.lhs[0])}{rule.scope}：{_terms(rule.lhs, keys, values, places)} = {plain(left)}，"
+        f"超过了 {_terms(rule.rhs, keys, values, places)} = {plain(right)}；{_ADVICE.get(rule.code, '请核对')}"
     )
-    return _finding(rule, rule.lhs[0], message, ctx, _fmt(left), f"≤ {_fmt(right)}", keys, places)
+    return _finding(rule, rule.lhs[0], message, ctx, plain(left), f"≤ {plain(right)}", keys, places)
 
 
 def _check_zero(rule: ZeroRule, values: Mapping[str, Number], ctx: Context, places: Places) -> Finding | None:
@@ -168,7 +167,7 @@ def _check_zero(rule: ZeroRule, values: Mapping[str, Number], ctx: Context, plac
         f"{_table_name(nonzero[0])}{rule.scope}：{_terms(rule.condition, keys, values, places)} 都为0，"
         f"但 {_terms(tuple(nonzero), keys, values, places)} 不为0；{rule.description}，{_ADVICE.get(rule.code, '请核对')}"
     )
-    return _finding(rule, nonzero[0], message, ctx, _fmt(values.get(nonzero[0], 0)), 0, keys, places)
+    return _finding(rule, nonzero[0], message, ctx, plain(values.get(nonzero[0], 0)), 0, keys, places)
 
 
 def _rule_keys(rule: Rule) -> tuple[str, ...]:
@@ -247,15 +246,15 @@ def _cached_finding(rule: SumRule, key: str, raw: object, shown: Number | None, 
                     computed: Mapping[str, Number], ctx: Context) -> Finding:
     field: Field = FORM.by_key[key]
     loc = location(key)
-    shown_text = _fmt(shown) if shown is not None else f"“{raw}”"
+    shown_text = plain(shown) if shown is not None else f"“{raw}”"
     message = (
         f"{field.part}{rule.scope}：{loc.cell} 显示 {shown_text}，但按 {_terms(rule.rhs, rule.rhs, computed)} "
-        f"计算应为 {_fmt(expected)}；总计公式可能被改写成了数字，请恢复公式或核对各项"
+        f"计算应为 {plain(expected)}；总计公式可能被改写成了数字，请恢复公式或核对各项"
     )
     return Finding(
         code="V-CACHED-TOTAL", severity="error", message=message, file=ctx.file, sheet=loc.sheet,
         cell=loc.cell, department=ctx.department, key=key,
-        value=shown_text, expected=_fmt(expected),
+        value=shown_text, expected=plain(expected),
         extra={"rule": rule.code, "cells": [location(k).cell for k in rule.rhs]},
     )
 
@@ -307,7 +306,7 @@ def confirm_findings(read: WorkbookRead) -> list[Finding]:
     if not nonzero:
         return []
     field = FORM.confirm_field
-    shown = "、".join(f"{_cell_name(FORM.by_key[k])}（{_fmt(read.inputs[k])}）" for k in nonzero[:3])
+    shown = "、".join(f"{_cell_name(FORM.by_key[k])}（{plain(read.inputs[k])}）" for k in nonzero[:3])
     more = f"等 {len(nonzero)} 个" if len(nonzero) > 3 else ""
     return [_entry_finding(
         read, field, entry.CONFIRM_CODE, entry.CONFIRM_SEVERITY,
@@ -324,8 +323,8 @@ def implausible_findings(read: WorkbookRead) -> list[Finding]:
         if bound is not None and value > bound:
             findings.append(_entry_finding(
                 read, field, entry.IMPLAUSIBLE_CODE, entry.IMPLAUSIBLE_SEVERITY,
-                f"{_cell_name(field)} 填了 {_fmt(value)}，超过了合理上限 {_fmt(bound)}（{field.unit}）；"
-                "请核对是否多打了数字、粘贴错了内容或填错了单位", _fmt(value), f"≤ {_fmt(bound)}"))
+                f"{_cell_name(field)} 填了 {plain(value)}，超过了合理上限 {plain(bound)}（{field.unit}）；"
+                "请核对是否多打了数字、粘贴错了内容或填错了单位", plain(value), f"≤ {plain(bound)}"))
     return findings
 
 

@@ -54,7 +54,6 @@ def _num(values: Mapping[str, Any], key: str) -> Decimal | None:
         return None
 
 
-_fmt = plain
 
 
 def _finding(code: str, severity: str, message: str, table: str, where: str, key: str = "",
@@ -75,7 +74,7 @@ def carry_over_findings(this: Mapping[str, Any], last: Mapping[str, Any], last_n
         column = FORM.by_key[key_this].column[-1]
         out.append(_finding(
             "C1", Severity.ERROR,
-            f"表三“{carried.label}”的“{column}”为{_fmt(a)}，{last_name}“{forward.label}”为{_fmt(b)}，两者应相等。",
+            f"表三“{carried.label}”的“{column}”为{plain(a)}，{last_name}“{forward.label}”为{plain(b)}，两者应相等。",
             "表三", f"{carried.label} / {column}", key_this, int(a) if a == int(a) else float(a), int(b)))
     return out
 
@@ -95,14 +94,14 @@ def stock_findings(this: Mapping[str, Any], last: Mapping[str, Any], last_name: 
         if repealed > last_stock + issued:
             out.append(_finding(
                 "T2-3", Severity.ERROR,
-                f"表二“{row.label}”本年废止{_fmt(repealed)}件，超过上年现行有效{_fmt(last_stock)}件与本年制发{_fmt(issued)}件之和。",
+                f"表二“{row.label}”本年废止{plain(repealed)}件，超过上年现行有效{plain(last_stock)}件与本年制发{plain(issued)}件之和。",
                 "表二", f"{header} / {row.label}", keys[1], int(repealed), int(last_stock + issued)))
         expected = last_stock + issued - repealed
         if stock != expected:
             out.append(_finding(
                 "C2", Severity.WARNING,
-                f"表二“{row.label}”现行有效{_fmt(stock)}件，按{last_name}现行有效{_fmt(last_stock)}件 + 本年制发{_fmt(issued)}件"
-                f" − 本年废止{_fmt(repealed)}件应为{_fmt(expected)}件；如有修订计入制发、自然失效或机构改革划转，请在报告中说明。",
+                f"表二“{row.label}”现行有效{plain(stock)}件，按{last_name}现行有效{plain(last_stock)}件 + 本年制发{plain(issued)}件"
+                f" − 本年废止{plain(repealed)}件应为{plain(expected)}件；如有修订计入制发、自然失效或机构改革划转，请在报告中说明。",
                 "表二", f"{header} / {row.label}", keys[2], int(stock), int(expected)))
     return out
 
@@ -117,7 +116,7 @@ def swing_findings(this: Mapping[str, Any], last: Mapping[str, Any], last_name: 
         if max(a, b) >= SWING_FACTOR * min(a, b):
             out.append(_finding(
                 "C-SWING", Severity.WARNING,
-                f"{f.part}“{_label(f.key)}”本年为{_fmt(a)}，{last_name}为{_fmt(b)}，变化超过{SWING_FACTOR}倍，请核实（是否多填或少填了一位数、单位是否一致）。",
+                f"{f.part}“{_label(f.key)}”本年为{plain(a)}，{last_name}为{plain(b)}，变化超过{SWING_FACTOR}倍，请核实（是否多填或少填了一位数、单位是否一致）。",
                 f.part, _label(f.key), f.key, float(a) if f.type.value == "decimal" else int(a), float(b)))
     return out
 
@@ -151,14 +150,14 @@ def claim_findings(this: Mapping[str, Any], last: Mapping[str, Any], last_name: 
         if word not in _UP:
             actual = -actual
         if abs(actual - pct) > Decimal("0.6"):
-            out.append(_claim(match.group(0), f"按上年{_fmt(last_new)}件计算应为{actual.quantize(Decimal('0.1'))}%",
+            out.append(_claim(match.group(0), f"按上年{plain(last_new)}件计算应为{actual.quantize(Decimal('0.1'))}%",
                               last_name, last_new))
     return out
 
 
 def _claim(quote: str, detail: str, last_name: str, last_new: Decimal) -> Finding:
     return _finding("C3", Severity.WARNING,
-                    f"正文写“{quote}”，{detail}，但{last_name}的本年新收申请为{_fmt(last_new)}件。",
+                    f"正文写“{quote}”，{detail}，但{last_name}的本年新收申请为{plain(last_new)}件。",
                     "一、总体情况", "与上年比较", _NEW_TOTAL, quote, int(last_new))
 
 

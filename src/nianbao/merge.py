@@ -114,7 +114,7 @@ class MergeResult:
             "body": self.body,
             "year": self.year,
             "template_version": self.template_version,
-            "values": {k: json_number(v) for k, v in self.values.items()},
+            "values": {k: to_json(v) for k, v in self.values.items()},
             "texts": self.texts,
             "departments": self.departments,
             "not_returned": self.not_returned,
@@ -127,7 +127,6 @@ class MergeResult:
         }
 
 
-json_number = to_json
 
 
 def _iso(timestamp: float) -> str:

@@ -57,3 +57,14 @@ def to_json(value: Number) -> int | float:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return int(value)
+
+
+def jsonable(value: Any) -> Any:
+    """A structure ready for json.dumps: every Decimal inside it as a JSON number (see `to_json`)."""
+    if isinstance(value, Decimal):
+        return to_json(value)
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value

@@ -30,7 +30,7 @@ from .errors import NianbaoError
 from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding
 from .form import FORM, GridCell, Table, layout
-from .numbers import plain
+from .numbers import jsonable, plain
 from .workbook.styles import (
     BORDER,
     CENTER,
@@ -98,17 +98,7 @@ def _finding_order(f: Finding) -> tuple[Any, ...]:
 
 
 def findings_json(findings: Sequence[Finding]) -> str:
-    return json.dumps([_jsonable(f.to_dict()) for f in findings], ensure_ascii=False, indent=2)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
+    return json.dumps([jsonable(f.to_dict()) for f in findings], ensure_ascii=False, indent=2)
 
 
 # With more departments than this, the console lists only those needing attention (all are in 回收情况).
@@ -165,7 +155,7 @@ def write_outputs(result: MergeResult, outdir: Path) -> list[Path]:
 
 def write_merged_json(result: MergeResult, path: Path) -> None:
     """merged.json alone (`build` writes it again when the report it announced could not be written)."""
-    write_text_atomic(path, json.dumps(_jsonable(result.to_json_dict()), ensure_ascii=False, indent=2))
+    write_text_atomic(path, json.dumps(jsonable(result.to_json_dict()), ensure_ascii=False, indent=2))
 
 
 def _quietly(target: Any, *args: Any) -> None:

@@ -308,9 +308,9 @@ def import_(report: Path, as_json: bool, out: Path | None) -> None:
     """
     from ..fileio import write_text_atomic
     from ..importer import import_report
-    from ..importer.docx import to_jsonable
+    from ..numbers import jsonable
 
-    data = to_jsonable(import_report(report))
+    data = jsonable(import_report(report))
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if out is not None:
         write_text_atomic(out, text + "\n")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from ..dates import parse_date
 from ..errors import UsageError
 from ..form import FORM, official
 from ..form.report_text import STYLE_SIGNATURE, parse_fee_statement
-from ..numbers import to_json
 from .labels import fold as normalise
 from .published_docx import open_report
 
@@ -108,17 +106,3 @@ def read_own_texts(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path.name} 中找不到报告标题（“机关名称+年份{official.TITLE_SUFFIX}”）。")
     data["fees"] = fees
     return data
-
-
-def to_jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    """Decimals as JSON numbers (via float only when exact enough to print the same digits)."""
-    def convert(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return to_json(value)
-        if isinstance(value, dict):
-            return {k: convert(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [convert(v) for v in value]
-        return value
-    converted: dict[str, Any] = convert(data)
-    return converted

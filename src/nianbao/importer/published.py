@@ -72,7 +72,7 @@ class ImportResult:
             "body": self.body,
             "year": self.year,
             "template_version": FORM.template_version,
-            "values": {k: _json_number(v) for k, v in self.values.items()},
+            "values": {k: to_json(v) for k, v in self.values.items()},
             "texts": dict(self.texts),
             "problems": [p.to_dict() for p in self.problems],
             "source": {
@@ -85,7 +85,6 @@ class ImportResult:
         }
 
 
-_json_number = to_json
 
 
 # -- readers ----------------------------------------------------------------------------------------

@@ -154,7 +154,8 @@ def _require_regular_file(path: Path, label: str) -> None:
         raise UsageError(f"{label} 不是普通文件（可能是管道或设备），无法读取。")
 
 
-def read_input_bytes(path: str | os.PathLike[str], max_bytes: int, what: str = "") -> bytes:
+def read_input_bytes(path: str | os.PathLike[str], max_bytes: int, what: str = "",
+                     too_large: str = "过大，无法使用") -> bytes:
     """A user's input file, whole, if it is a regular file of at most `max_bytes`; else a UsageError."""
     path = Path(path)
     label = f"{what}{path}"
@@ -165,7 +166,7 @@ def read_input_bytes(path: str | os.PathLike[str], max_bytes: int, what: str = "
     except OSError as exc:
         raise UsageError(f"无法读取 {label}：{os_reason(exc)}") from exc
     if len(data) > max_bytes:
-        raise UsageError(f"{label} 超过 {max_bytes // (1024 * 1024)} MB，过大，无法使用。")
+        raise UsageError(f"{label} 超过 {max_bytes // (1024 * 1024)} MB，{too_large}。")
     return data
 
 
@@ -176,16 +177,8 @@ def read_json(path: str | os.PathLike[str], what: str = "") -> Any:
     -Infinity, which strict JSON does not allow, become the non-finite Decimal, never a float, so the
     number parser can refuse them by key. `what` prefixes the file in messages (e.g. "上年数据 ").
     """
-    path = Path(path)
     label = f"{what}{path}"
-    _require_regular_file(path, label)
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_JSON_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"无法读取 {label}：{os_reason(exc)}") from exc
-    if len(raw) > MAX_JSON_BYTES:
-        raise UsageError(f"{label} 超过 {MAX_JSON_BYTES // (1024 * 1024)} MB，不是 nianbao 的数据文件。")
+    raw = read_input_bytes(path, MAX_JSON_BYTES, what, too_large="不是 nianbao 的数据文件")
     text = _decode_utf8(raw, label)
     try:
         data = json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=Decimal)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from nianbao import docs
 from nianbao.cli import main
 from nianbao.findings import CODES
-from nianbao.form import FORM
+from nianbao.form import FORM, SEVERITY_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -39,7 +39,7 @@ def test_rules_carry_their_own_statement_and_severity() -> None:
     levels = docs.severities()
     for rule in FORM.rules:
         assert rule.description in text
-        assert levels[rule.code] in (docs.SEVERITY_NAMES[rule.severity], docs.VARIES)
+        assert levels[rule.code] in (SEVERITY_LABELS[rule.severity], docs.VARIES)
     # 表三 (七) totals are derived in most columns but checked in the total column: still one fixed severity.
     assert levels["T3-2"] == "错误"
 
@@ -57,7 +57,7 @@ def test_severities_follow_constants_and_the_callee_parameter() -> None:
 
     levels = docs.severities()
     # entry.IMPLAUSIBLE_CODE with entry.IMPLAUSIBLE_SEVERITY, passed through a helper's `severity` parameter.
-    assert levels["V-IMPLAUSIBLE"] == docs.SEVERITY_NAMES[entry.IMPLAUSIBLE_SEVERITY]
+    assert levels["V-IMPLAUSIBLE"] == SEVERITY_LABELS[entry.IMPLAUSIBLE_SEVERITY]
     # A missing 填报人 is an error, a badly written 填报日期 a warning: one code, both severities.
     assert levels["V-COVER"] == docs.VARIES
     # importer._problem(...) without a severity takes the helper's default (error).

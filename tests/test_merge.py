@@ -305,8 +305,8 @@ def test_summary_workbook_written_by_a_second_process_is_complete(folder, tmp_pa
 
 
 def test_console_lists_only_departments_needing_attention_in_large_merges(tmp_path: Path) -> None:
+    from nianbao.cli.printing import MAX_DEPARTMENTS_LISTED, status_table
     from nianbao.merge import MergeResult
-    from nianbao.outputs import MAX_DEPARTMENTS_LISTED, status_table
 
     names = [f"部门{i}" for i in range(MAX_DEPARTMENTS_LISTED + 5)]
     status = {name: "merged" for name in names}

@@ -93,3 +93,25 @@ def test_the_contract_can_fail(tmp_path: Path) -> None:
             test_no_stage_imports_a_later_one(bad)
     finally:
         bad.unlink()
+
+
+# The merge's and render's progress bar is the one console piece left in the library; it goes when the
+# library pipeline reports progress through a callback.
+_CONSOLE_ALLOWED = {"parallel.py"}
+
+
+def test_console_printing_lives_in_the_cli() -> None:
+    printing = []
+    for path in _source_files():
+        relative = path.relative_to(PACKAGE)
+        if relative.parts[0] == "cli" or str(relative) in _CONSOLE_ALLOWED:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if any(n.split(".")[0] == "rich" for n in names) or (module or "").split(".")[0] == "rich":
+                printing.append(f"{relative}:{node.lineno}")
+            if isinstance(node, ast.FunctionDef) and node.name != "main":  # `python -m` entry points may print
+                calls = [n for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+                printing += [f"{relative}:{n.lineno} print()" for n in calls if n.func.id == "print"]
+    assert not printing, f"console output outside cli/: {printing}"

@@ -13,9 +13,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .audit import AUDIT_CODES, AuditReport
 from .fileio import atomic_path
-from .form import Severity
+from .form import SEVERITY_LABELS, Severity
 
-SEVERITY_NAMES = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 SUMMARY_SHEET = "汇总"
@@ -65,7 +64,7 @@ def write_audit_workbook(reports: Sequence[AuditReport], out: Path) -> None:
                         "是" if report.imported.complete else "否", verdict(report), rule_list(report)))
         rows = sorted(report.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.code))
         for f in rows:
-            findings.append((report.body, report.year, report.file, SEVERITY_NAMES.get(f.severity, f.severity), f.code,
+            findings.append((report.body, report.year, report.file, SEVERITY_LABELS.get(f.severity, f.severity), f.code,
                              AUDIT_CODES.get(f.code, ""), f.sheet, f.cell, f.message, _cell(f.value), _cell(f.expected)))
             fill = _ERROR_FILL if f.severity == Severity.ERROR else _WARN_FILL if f.severity == Severity.WARNING else None
             if fill:

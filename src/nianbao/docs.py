@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .fileio import write_text_atomic
 from .findings import CODES, Finding
-from .form import FORM, Severity
+from .form import FORM, SEVERITY_LABELS, Severity
 
 __all__ = ["CODES_PATH", "GROUPS", "codes_markdown", "group_of", "main", "severities"]
 
@@ -34,7 +34,6 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("R-", "R 生成报告"),
 )
 
-SEVERITY_NAMES = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
 VARIES = "视情况"
 _SEVERITY_ATTRS = {"ERROR": Severity.ERROR, "WARNING": Severity.WARNING, "INFO": Severity.INFO}
 _SEVERITY_VALUES = set(_SEVERITY_ATTRS.values())
@@ -172,7 +171,7 @@ def severities() -> dict[str, str]:
             seen[code].add(level)
     for code, (_, levels) in _rule_statements().items():
         seen[code] |= levels
-    return {code: SEVERITY_NAMES[next(iter(levels))] if len(levels) == 1 and "" not in levels else VARIES
+    return {code: SEVERITY_LABELS[next(iter(levels))] if len(levels) == 1 and "" not in levels else VARIES
             for code, levels in seen.items()}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from .form import RULE_TITLES, Severity
 
-__all__ = ["CODES", "Finding", "Severity", "codes", "has_errors", "visible"]
+__all__ = ["CODES", "Finding", "Severity", "codes", "finding_order", "has_errors", "visible"]
 
 # Every finding code with a short Chinese title. Rule ids of official-format.md §8 are used as codes
 # where a rule applies; other codes describe file-level problems.
@@ -134,6 +134,11 @@ class Finding:
         if not d["extra"]:
             d.pop("extra")
         return d
+
+
+def finding_order(f: Finding) -> tuple[bool, str, str, str]:
+    """Errors first, then by file, sheet and cell: the order of every list of findings a person reads."""
+    return (f.severity != Severity.ERROR, f.file, f.sheet, f.cell)
 
 
 def has_errors(findings: list[Finding]) -> bool:

@@ -22,14 +22,11 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table as RichTable
 
 from .errors import NianbaoError
 from .fileio import atomic_path, write_text_atomic
-from .findings import CODES, Finding
-from .form import FORM, GridCell, Table, layout
+from .findings import CODES, Finding, finding_order
+from .form import FORM, SEVERITY_LABELS, GridCell, Table, layout
 from .numbers import jsonable, plain
 from .workbook.styles import (
     BORDER,
@@ -50,10 +47,7 @@ __all__ = [
     "PROVENANCE_CSV",
     "SUMMARY_XLSX",
     "findings_json",
-    "findings_table",
-    "print_findings",
     "read_provenance",
-    "status_table",
     "write_merged_json",
     "write_outputs",
     "write_summary_xlsx",
@@ -66,71 +60,14 @@ PROVENANCE_CSV = "provenance.csv"
 SHEET_BREAKDOWN = "分部门明细"
 SHEET_FINDINGS = "问题清单"
 SHEET_RETURNS = "回收情况"
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 FINDING_HEADERS = ("级别", "部门", "文件", "工作表", "单元格", "位置", "规则", "规则说明", "说明", "填写值", "应为")
 PROVENANCE_HEADERS = ("部门", "键", "数值", "文件", "工作表", "单元格", "填报项")
 
 
 # -- console and JSON --------------------------------------------------------------------------------
 
-def _severity_markup(severity: str) -> str:
-    label = SEVERITY_LABELS.get(severity, severity)
-    return {"error": f"[bold red]{label}[/]", "warning": f"[yellow]{label}[/]"}.get(severity, label)
-
-
-def findings_table(findings: Sequence[Finding], title: str = "问题清单") -> RichTable:
-    table = RichTable("级别", "部门", "文件", "位置", "规则", "说明", title=title, show_lines=False)
-    for f in sorted(findings, key=_finding_order):
-        table.add_row(_severity_markup(f.severity), f.department, f.file, f.address, f.code, f.message)
-    return table
-
-
-def print_findings(console: Console, findings: Sequence[Finding]) -> None:
-    """One block per finding (readable at any terminal width, unlike a table with a long message column)."""
-    for f in sorted(findings, key=_finding_order):
-        where = " ".join(x for x in (f.file, f.address, f.department and f"（{f.department}）") if x)
-        console.print(f"{_severity_markup(f.severity)} [bold]{escape(where)}[/] [dim]{f.code}[/]")
-        console.print(f"    {escape(f.message)}", soft_wrap=True)
-
-
-def _finding_order(f: Finding) -> tuple[Any, ...]:
-    return (f.severity != "error", f.file, f.sheet, f.cell)
-
-
 def findings_json(findings: Sequence[Finding]) -> str:
     return json.dumps([jsonable(f.to_dict()) for f in findings], ensure_ascii=False, indent=2)
-
-
-# With more departments than this, the console lists only those needing attention (all are in 回收情况).
-MAX_DEPARTMENTS_LISTED = 50
-
-
-def status_table(result: MergeResult) -> RichTable:
-    from .merge import DEPARTMENT_STATUS
-
-    files: dict[str, list[str]] = {}
-    for s in result.sources:
-        files.setdefault(s.department, []).append(s.file)
-    errors: dict[str, int] = {}
-    for f in result.findings:
-        if f.is_error:
-            errors[f.department] = errors.get(f.department, 0) + 1
-    statuses = result.department_status
-    title = "各部门报送情况"
-    if len(statuses) > MAX_DEPARTMENTS_LISTED:
-        merged = sum(1 for s in statuses.values() if s == "merged")
-        statuses = {d: s for d, s in statuses.items() if s != "merged"}
-        title = f"各部门报送情况（{merged} 个部门已汇总，下面只列出其余的；全部见 汇总.xlsx 的回收情况）"
-    table = RichTable("部门", "状态", "文件", "错误数", title=title)
-    for department, status in statuses.items():
-        style = {"merged": "green", "not_returned": "red", "allowed_missing": "yellow"}.get(status, "red")
-        table.add_row(department, f"[{style}]{DEPARTMENT_STATUS[status]}[/]", "、".join(files.get(department, [])),
-                      str(errors.get(department, "")))
-    for s in result.sources:
-        if not s.department:
-            table.add_row("（无法识别）", "[red]有错误未汇总[/]", s.file, str(sum(
-                1 for f in result.findings if f.file == s.file and f.is_error)))
-    return table
 
 
 # -- the files ---------------------------------------------------------------------------------------
@@ -355,7 +292,7 @@ _ERROR_FONT = Font(color="9C0006", bold=True)
 def _findings_sheet(ws: Any, findings: Sequence[Finding]) -> None:
     _header_row(ws, FINDING_HEADERS, (6, 16, 28, 16, 8, 24, 14, 30, 90, 14, 14))
     _landscape(ws)
-    for f in sorted(findings, key=_finding_order):
+    for f in sorted(findings, key=finding_order):
         rule = f.extra.get("rule", f.code) if f.extra else f.code
         severity = SEVERITY_LABELS.get(f.severity, f.severity)
         ws.append([_styled(ws, severity, font=_ERROR_FONT) if f.is_error else severity, f.department, f.file,

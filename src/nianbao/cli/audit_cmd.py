@@ -25,7 +25,8 @@ DEFAULT_OUT = "审核结果.xlsx"
 def _print_report(report: AuditReport) -> None:
     from rich.table import Table
 
-    from ..audit_outputs import SEVERITY_NAMES, SEVERITY_ORDER
+    from ..audit_outputs import SEVERITY_ORDER
+    from ..form import SEVERITY_LABELS
 
     title = f"{report.body or report.file} {report.year or ''} — 错误 {report.errors}，警告 {report.warnings}"
     table = Table(title=title)
@@ -34,7 +35,7 @@ def _print_report(report: AuditReport) -> None:
     for f in sorted(report.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.code)):
         style = "red" if f.severity == Severity.ERROR else "yellow" if f.severity == Severity.WARNING else ""
         where = " / ".join(x for x in (f.sheet, f.cell) if x)
-        table.add_row(f"[{style}]{SEVERITY_NAMES.get(f.severity, f.severity)}[/]" if style else f.severity,
+        table.add_row(f"[{style}]{SEVERITY_LABELS.get(f.severity, f.severity)}[/]" if style else f.severity,
                       f.code, where, f.message)
     console.print(table)
 

@@ -49,7 +49,7 @@ def _counts_line(findings: Sequence[Finding]) -> str:
 
 def _print_findings(out: Console, findings: Sequence[Finding], where_full: str = "") -> None:
     from ..findings import CODES
-    from ..outputs import print_findings
+    from .printing import print_findings
 
     errors = [f for f in findings if f.is_error]
     warnings = [f for f in findings if not f.is_error]
@@ -124,7 +124,8 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
     例：nianbao merge 回收表格 --roster 部门名单.csv --out 汇总结果
     """
     from ..merge import run_merge
-    from ..outputs import findings_json, status_table, write_outputs
+    from ..outputs import findings_json, write_outputs
+    from .printing import status_table
 
     if roster is not None and not roster.is_file():
         raise UsageError(f"找不到部门名单：{roster}")

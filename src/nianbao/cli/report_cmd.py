@@ -38,12 +38,9 @@ def _parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str 
 
 
 def _print_findings(findings: Sequence[Finding]) -> None:
-    for f in sorted(findings, key=lambda f: (not f.is_error, f.department, f.file))[:_MAX_LISTED]:
-        level = "[red]错误[/]" if f.is_error else "[yellow]警告[/]"
-        where = " ".join(x for x in (f.department, f.file, f.address) if x)
-        err_console.print(f"{level} [dim]{escape(f.code)}[/] {escape(where)} {escape(f.message)}".rstrip())
-    if len(findings) > _MAX_LISTED:
-        err_console.print(f"……另有 {len(findings) - _MAX_LISTED} 条，完整清单见 merged.json 的 findings。")
+    from .printing import print_findings
+
+    print_findings(err_console, findings, limit=_MAX_LISTED, rest="，完整清单见 merged.json 的 findings")
 
 
 def _checked_report(data: dict[str, Any] | Any, report_date: dt.date | None) -> tuple[Any, dt.date]:

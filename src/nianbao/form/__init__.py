@@ -14,6 +14,7 @@ from . import entry, official
 from .model import Axis, Field, FieldType, GridCell, Section, Table
 from .rules import (
     RULE_TITLES,
+    SEVERITY_LABELS,
     BoundRule,
     CellRule,
     Rule,
@@ -29,6 +30,7 @@ from .tables import build_table2, build_table3, build_table4
 __all__ = [
     "FORM",
     "RULE_TITLES",
+    "SEVERITY_LABELS",
     "Axis",
     "BoundRule",
     "CellRule",

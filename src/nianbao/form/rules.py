@@ -18,6 +18,10 @@ class Severity:
     INFO = "info"
 
 
+# How each severity is named to clerks, on the console and in every spreadsheet.
+SEVERITY_LABELS: dict[str, str] = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
+
+
 @dataclass(frozen=True)
 class SumRule:
     code: str

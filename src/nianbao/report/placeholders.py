@@ -31,7 +31,7 @@ from lxml import etree
 
 from ..errors import UsageError
 from ..fileio import read_input_bytes
-from ..reader.sniff import check_docx
+from ..reader.sniff import MAX_DOCX_BYTES, check_docx
 from . import names
 from .template_builder import template_bytes
 
@@ -437,14 +437,10 @@ def _check_bytes(data: bytes) -> TemplateCheck:
     return TemplateCheck(frozenset(used), missing, unknown, tuple(violations))
 
 
-# The standard template is about 40 KB; a letterhead image or two stays far below this.
-MAX_TEMPLATE_BYTES = 64 * 1024 * 1024
-
-
 def check_template(path: Path) -> TemplateCheck:
     """Compare a template's placeholders with the standard template's and with what nianbao provides."""
     try:
-        data = read_input_bytes(path, MAX_TEMPLATE_BYTES, "模板 ")
+        data = read_input_bytes(path, MAX_DOCX_BYTES, "模板 ")
         refusal = check_docx(data)  # a zip bomb or an entity bomb never reaches python-docx
         if refusal is not None:
             raise UsageError(f"无法使用模板 {path.name}：{refusal.message}。")

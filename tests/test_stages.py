@@ -18,6 +18,8 @@ RANKS: dict[str, int] = {
     "errors": 0, "numbers": 0, "dates": 0, "form": 0, "findings": 0, "fileio": 0, "parallel": 0, "roster": 0,
     # The Excel template, written from the form; the JSON schema published from it.
     "workbook": 1, "schema": 1,
+    # 图解: charts drawn from a table's numbers (汇总.xlsx and the report both carry them).
+    "charts": 1,
     # Reading: returned workbooks, and published reports beside them (sharing the reader's guards).
     "reader": 2, "importer": 3,
     "checks": 4,

@@ -168,7 +168,8 @@ def year_chart(values: Mapping[str, Any], last: Mapping[str, Any], year: int | N
 
 
 def bodies_chart(bodies: Mapping[str, Mapping[str, Any]]) -> Chart | None:
-    """Each body (department) side by side: applications received, concluded, reviews and lawsuits."""
+    """Each body (department) side by side: applications received, concluded, reviews and lawsuits;
+    None for a single body or when every number is 0."""
     if len(bodies) < 2:
         return None
     names = tuple(bodies)
@@ -180,6 +181,8 @@ def bodies_chart(bodies: Mapping[str, Mapping[str, Any]]) -> Chart | None:
     )
     series = tuple(Series(name, tuple(_int(sum((_num(bodies[b], k) for k in keys), Decimal(0))) for b in names))
                    for name, keys in measures)
+    if not any(v for s in series for v in s.values):
+        return None  # every body at 0: bars of nothing
     busiest = max(names, key=lambda b: _num(bodies[b], "t3.new.total"))
     total_new = sum((_num(v, "t3.new.total") for v in bodies.values()), Decimal(0))
     summary = (f"{len(names)}个单位共新收政府信息公开申请{plain(total_new)}件，"
@@ -237,7 +240,7 @@ def _wrap(label: str, width: int = 14) -> str:
     return "\n".join(label[i:i + width] for i in range(0, len(label), width))
 
 
-def _figure(chart: Chart) -> Any:
+def _figure(chart: Chart, titled: bool) -> Any:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -266,30 +269,32 @@ def _figure(chart: Chart) -> Any:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.set_title(chart.title, fontsize=13, fontweight="bold", loc="left", pad=12)
-    if n_series > 1:
-        ax.legend(loc="lower right", frameon=False, ncols=n_series)
+    if n_series > 1:  # above the bars, under the title: never on top of a bar
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncols=n_series, borderaxespad=0.3)
+    if titled:
+        ax.set_title(chart.title, fontsize=13, fontweight="bold", loc="left", pad=30 if n_series > 1 else 12)
     fig.tight_layout()
     return fig
 
 
-def _save(chart: Chart, fmt: str, **options: Any) -> bytes:
+def _save(chart: Chart, fmt: str, titled: bool, **options: Any) -> bytes:
     import matplotlib
 
     with matplotlib.rc_context(_style()):
-        fig = _figure(chart)
+        fig = _figure(chart, titled)
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt, **options)
     return buffer.getvalue()
 
 
-def chart_svg(chart: Chart) -> str:
-    """The chart as a standalone SVG document, byte-identical for the same data."""
-    return _save(chart, "svg", metadata={"Date": None, "Creator": None}).decode("utf-8")
+def chart_svg(chart: Chart, titled: bool = True) -> str:
+    """The chart as a standalone SVG document, byte-identical for the same data. A page that gives the
+    chart its own heading draws it untitled."""
+    return _save(chart, "svg", titled, metadata={"Date": None, "Creator": None}).decode("utf-8")
 
 
-def chart_png(chart: Chart, dpi: int = PNG_DPI) -> bytes:
-    return _save(chart, "png", dpi=dpi, metadata={"Software": None})
+def chart_png(chart: Chart, dpi: int = PNG_DPI, titled: bool = True) -> bytes:
+    return _save(chart, "png", titled, dpi=dpi, metadata={"Software": None})
 
 
 def department_values(frame_rows: Sequence[tuple[str, str, Any]]) -> dict[str, dict[str, Any]]:

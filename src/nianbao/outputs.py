@@ -8,6 +8,7 @@ department and number: the file and cell it came from; read back by `nianbao exp
 from __future__ import annotations
 
 import csv
+import io
 import json
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .charts import Chart, chart_png
 from .errors import NianbaoError
 from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding, finding_order
@@ -46,6 +48,7 @@ __all__ = [
     "MERGED_JSON",
     "PROVENANCE_CSV",
     "SUMMARY_XLSX",
+    "add_charts_sheet",
     "findings_json",
     "read_provenance",
     "write_merged_json",
@@ -351,3 +354,41 @@ def _returns_sheet(ws: Any, result: MergeResult) -> None:
         ws.append(["", "", name, "不是工作簿，已忽略", "", "", "", ""])
         count += 1
     ws.auto_filter.ref = _ref(2, 1, count, len(headers))
+
+
+# -- 图解 ------------------------------------------------------------------------------------------------
+SHEET_CHARTS = "图解"
+_CHART_DPI = 100  # pictures at about their printed size in Excel (the PNG is 7.2 inches wide)
+_ROW_PIXELS = 20  # the default row height, in pixels
+
+
+def add_charts_sheet(path: Path, charts: Sequence[Chart]) -> None:
+    """The charts as pictures on their own sheet of 汇总.xlsx, each with its summary and its data beside it.
+
+    Written after the merge outputs (only when charts are asked for), so a merge without them never pays
+    for drawing; the workbook is rewritten atomically.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.drawing.image import Image
+
+    if not charts:
+        return
+    wb = load_workbook(path)
+    if SHEET_CHARTS in wb.sheetnames:
+        del wb[SHEET_CHARTS]
+    ws = wb.create_sheet(SHEET_CHARTS)
+    ws.column_dimensions["M"].width = 30
+    row = 1
+    for chart in charts:
+        ws.cell(row, 1, chart.title).font = FONT_TITLE
+        ws.cell(row + 1, 1, chart.summary).font = FONT
+        picture = Image(io.BytesIO(chart_png(chart, dpi=_CHART_DPI)))
+        ws.add_image(picture, f"A{row + 2}")
+        for i, line in enumerate(chart.rows()):
+            for j, value in enumerate(line):
+                cell = ws.cell(row + 2 + i, 13 + j, value)
+                cell.font = FONT_BOLD if i == 0 or j == 0 else FONT
+                cell.border = BORDER
+        row += 4 + max(int(picture.height) // _ROW_PIXELS, len(chart.rows()))
+    with atomic_path(path) as tmp:
+        wb.save(tmp)

@@ -77,6 +77,20 @@ def _render(report: Any, day: dt.date, out: Path, *, template: Path | None, draf
     return True
 
 
+HTML_HELP = "同时生成网页版（与 Word 报告同名的 .html）：无障碍、可在手机上阅读，内嵌可供 nianbao import 读取的数据。"
+CHARTS_HELP = "在 Word 报告的表格之后加入图解（办理结果构成；有 --last-year 时与上年对比；汇总多个部门时各部门对比）。"
+
+
+def _print_editions(editions: Any) -> None:
+    """What --html and --charts produced, and why charts were left out."""
+    for note in editions.notes:
+        err_console.print(f"[yellow]{escape(note)}[/]")
+    if editions.charts:
+        console.print(f"图解 {len(editions.charts)} 幅：" + "、".join(escape(c.title) for c in editions.charts))
+    if editions.html is not None:
+        console.print(f"已生成网页：[bold]{escape(str(editions.html))}[/]")
+
+
 # -- render -----------------------------------------------------------------------------------------
 @click.command("render")
 @click.argument("data_files", metavar="MERGED_JSON...", nargs=-1, required=True,
@@ -90,9 +104,13 @@ def _render(report: Any, day: dt.date, out: Path, *, template: Path | None, draf
 @click.option("--draft", is_flag=True, help="数据有错误也生成，每页标“草稿”。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
 @click.option("--jobs", type=click.IntRange(min=1), help="同时生成报告的进程数；默认报告多时每个 CPU 核一个。")
+@click.option("--html", is_flag=True, help=HTML_HELP)
+@click.option("--charts", is_flag=True, help=CHARTS_HELP)
+@click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
+              help="上年数据（merged.json 或已发布的报告），图解中画出本年与上年的对比。")
 @handle_errors
 def render(data_files: tuple[Path, ...], out: Path, template: Path | None, report_date: dt.date | None, draft: bool,
-           pdf: bool, jobs: int | None) -> None:
+           pdf: bool, jobs: int | None, html: bool, charts: bool, last_year: Path | None) -> None:
     """按官方格式把汇总数据（merged.json）生成 Word 报告；可一次生成多份。
 
     数据只需 body、year、values、texts 四项，其他系统导出的数字也可以生成。合计由各项重新计算。
@@ -112,7 +130,15 @@ def render(data_files: tuple[Path, ...], out: Path, template: Path | None, repor
         report.findings = [f if f.file else dataclasses.replace(f, file=str(source)) for f in report.findings]
         if not _render(report, day, out, template=template, draft=draft, pdf=pdf):
             sys.exit(EXIT_FINDINGS)
+        if html or charts:
+            from ..crossyear import load_last_year
+            from ..report.editions import write_editions
+
+            _print_editions(write_editions(report, day, out, html=html, charts=charts, draft=draft,
+                                           last=load_last_year(last_year) if last_year else None))
         return
+    if html or charts or last_year:
+        raise UsageError("--html、--charts 和 --last-year 只用于单个数据文件，请逐份生成。")
     if out.suffix.lower() == ".docx" or out.is_file():
         raise UsageError(f"给出多个数据文件时，--out 应为文件夹，而不是 {out}。")
     if not _render_batch(data_files, out, template=template, report_date=report_date, draft=draft, pdf=pdf,
@@ -247,9 +273,12 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
 @click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
               help="上年数据（merged.json 或已发布的报告），用于跨年度核对；核对出错误时不生成报告（除非 --draft）。")
+@click.option("--html", is_flag=True, help=HTML_HELP)
+@click.option("--charts", is_flag=True, help=CHARTS_HELP + "汇总.xlsx 中另加“图解”表。")
 @handle_errors
 def build(directory: Path, roster: Path | None, outdir: Path, template: Path | None, report_date: dt.date | None,
-          draft: bool, allow_missing: tuple[str, ...], pdf: bool, last_year: Path | None) -> None:
+          draft: bool, allow_missing: tuple[str, ...], pdf: bool, last_year: Path | None, html: bool,
+          charts: bool) -> None:
     """汇总文件夹中各部门交回的工作簿，然后生成 Word 报告（一步完成）。
 
     只有名单中的部门都已报送（或用 --allow-missing 注明经同意不报送）、汇总没有错误、必填的部分都有文字时，
@@ -257,9 +286,15 @@ def build(directory: Path, roster: Path | None, outdir: Path, template: Path | N
 
     例：nianbao build 收到的报表 --roster 部门名单.csv --out 汇总结果
     """
-    if build_report(directory, roster, outdir, template=template, report_date=report_date, draft=draft,
-                    pdf=pdf, last_year=last_year, allowed_missing=split_names(allow_missing)) is None:
+    report = build_report(directory, roster, outdir, template=template, report_date=report_date, draft=draft,
+                          pdf=pdf, last_year=last_year, allowed_missing=split_names(allow_missing))
+    if report is None:
         sys.exit(EXIT_FINDINGS)
+    if html or charts:
+        from ..report.editions import build_editions
+
+        _print_editions(build_editions(outdir, report, html=html, charts=charts, draft=draft,
+                                       report_date=report_date, last_year=last_year))
 
 
 # -- demo -------------------------------------------------------------------------------------------

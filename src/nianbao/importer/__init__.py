@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..form import FORM
+from .embedded import compare_visible, read_embedded
 from .published import SUFFIXES, import_published, sniff
 
 
@@ -40,6 +41,9 @@ def import_report(path: Path) -> dict[str, Any]:
         data["values"].update(texts["fees"])
         if "date" in texts:
             data["date"] = texts["date"]
+    if sniff(path) == "html" and (page := read_embedded(path)) is not None:  # nianbao's own web page
+        data["problems"] += [p.to_dict() for p in compare_visible(page["values"], data["values"], path.name)]
+        data.update(page)
     missing = [f.key for f in FORM.table_fields if f.key not in data["values"]]
     if missing:
         data["missing"] = missing

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from docx import Document
@@ -66,19 +67,23 @@ def _six_parts() -> str:
     return "、".join(h.split("、", 1)[1] for h in official.HEADINGS)
 
 
-def _add_title_and_opening(doc: DocumentObject) -> None:
-    _add_paragraph(doc, report_text.STYLE_TITLE, _tag(names.BODY), _tag(names.YEAR), official.TITLE_SUFFIX)
-    _add_paragraph(
-        doc, report_text.STYLE_BODY,
+def opening_parts(fill: Callable[[str], str]) -> tuple[str, ...]:
+    """The opening paragraph, with `fill(name)` where a context value goes (the web page shares it)."""
+    return (
         "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作"
         f"年度报告格式》（{official.FORMAT_NAME}）要求编制。全文包括{_six_parts()}六部分。"
         "本报告所列数据的统计期限自",
-        _tag(names.YEAR), "年1月1日起至", _tag(names.YEAR), "年12月31日止。", _tag(names.CONTACT),
+        fill(names.YEAR), "年1月1日起至", fill(names.YEAR), "年12月31日止。", fill(names.CONTACT),
     )
 
 
+def _add_title_and_opening(doc: DocumentObject) -> None:
+    _add_paragraph(doc, report_text.STYLE_TITLE, _tag(names.BODY), _tag(names.YEAR), official.TITLE_SUFFIX)
+    _add_paragraph(doc, report_text.STYLE_BODY, *opening_parts(_tag))
+
+
 # -- narrative ------------------------------------------------------------------------------------
-def _subheading(field: Field) -> str | None:
+def subheading(field: Field) -> str | None:
     """'（一）主动公开' is printed as a sub-heading; a lead text such as 概述 is not."""
     label = field.row[0]
     return label if label.startswith("（") else None
@@ -86,7 +91,7 @@ def _subheading(field: Field) -> str | None:
 
 def _add_narrative(doc: DocumentObject, key: str) -> None:
     field = FORM.by_key[key]
-    heading = _subheading(field)
+    heading = subheading(field)
     if not field.required:
         _control(doc, f"if {key}")
     if heading:

@@ -38,6 +38,7 @@ __all__ = ["HtmlResult", "embedded_json", "page_html", "render_html", "table_row
 
 PAGE_TEMPLATE = "report.html.j2"
 CHARTS_HEADING = "图解"
+_PHONE_COLUMNS = 5  # a table with more columns scrolls sideways on a phone
 
 
 # -- tables ---------------------------------------------------------------------------------------
@@ -51,6 +52,7 @@ class HtmlCell:
     id: str = ""
     headers: str = ""  # td only: the ids of every header cell that labels it
     css: str = ""
+    key: str = ""  # td only: the form's key of the number (data-key, for scripts and tests)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def _html_cell(table: Table, cell: GridCell, values: Mapping[str, Any]) -> HtmlC
         field = FORM.by_key[key]
         headers = " ".join(_cell_id(table, h) for h in header_cells(table, cell))
         css = "num" + ("" if field.input else " total") + (" amount" if field.type is FieldType.DECIMAL else "")
-        return HtmlCell("td", format_value(key, values[key]), cell.rowspan, cell.colspan, headers=headers, css=css)
+        return HtmlCell("td", format_value(key, values[key]), cell.rowspan, cell.colspan, headers=headers, css=css,
+                        key=key)
     if cell.kind == "note":
         return HtmlCell("td", cell.text, cell.rowspan, cell.colspan, css="note")
     if cell.kind == "header":
@@ -166,6 +169,7 @@ class PageSection:
     anchor: str
     table: Sequence[HtmlRowGroup] | None
     table_name: str
+    wide: bool  # more columns than a phone shows: the table scrolls sideways
     blocks: tuple[tuple[str, tuple[str, ...]], ...]  # (sub-heading or "", paragraphs)
 
 
@@ -183,7 +187,8 @@ def _sections(report: ReportData, context: Mapping[str, Any]) -> list[PageSectio
         table = FORM.table(section.table) if section.table else None
         out.append(PageSection(section.number, section.heading, f"part-{i}",
                                table_rows(table, report.values) if table else None,
-                               table.name if table else "", tuple(blocks)))
+                               table.name if table else "", table is not None and table.n_cols > _PHONE_COLUMNS,
+                               tuple(blocks)))
     return out
 
 

@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import itertools
 import random
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -185,3 +186,20 @@ def test_screenshots(driver: Any, page: Path, width: str) -> None:
     # Nothing is wider than the screen: wide tables scroll inside their own region.
     overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+
+
+def test_print_layout_is_a4_without_the_site_chrome(driver: Any, page: Path) -> None:
+    _open(driver, page, WIDTHS["desktop"])
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        hidden = driver.execute_script(
+            "return ['.masthead', 'footer', 'details', '.skip'].map(s => document.querySelector(s))"
+            ".map(e => getComputedStyle(e).display)")
+        repeated = driver.execute_script("return getComputedStyle(document.querySelector('thead')).display")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert hidden == ["none"] * 4
+    assert repeated == "table-header-group"  # 表三's header repeats on every printed page
+    pdf = base64.b64decode(driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+    size = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert size is not None and (round(float(size.group(1))), round(float(size.group(2)))) == (595, 842)  # A4

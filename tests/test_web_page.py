@@ -241,3 +241,17 @@ def test_without_a_chinese_font_the_report_is_made_without_charts(tmp_path: Path
         assert not [n for n in docx.namelist() if n.startswith("word/media/")]
     if flag == "--html":
         assert not _tree(out.with_suffix(".html")).xpath("//figure")
+
+
+def test_audit_finds_in_the_page_what_it_finds_in_the_word_report(tmp_path: Path) -> None:
+    """The page's visible text (charts and all) is a well-formed report for the auditor, like the .docx."""
+    data = {**_data(13), "body": "某某街道办事处"}
+    (tmp_path / "m.json").write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+    out = tmp_path / "r.docx"
+    assert CliRunner().invoke(main, ["render", str(tmp_path / "m.json"), "--out", str(out), "--html"]).exit_code == 0
+
+    def codes(path: Path) -> list[str]:
+        result = CliRunner().invoke(main, ["audit", str(path), "--json"])
+        return sorted(f["code"] for f in json.loads(result.stdout)[0]["findings"])
+
+    assert codes(out.with_suffix(".html")) == codes(out)

@@ -255,3 +255,20 @@ def test_audit_finds_in_the_page_what_it_finds_in_the_word_report(tmp_path: Path
         return sorted(f["code"] for f in json.loads(result.stdout)[0]["findings"])
 
     assert codes(out.with_suffix(".html")) == codes(out)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_pdf_is_converted_after_the_charts_are_in(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdfimages") is None:
+        pytest.skip("pdfimages（poppler-utils）未安装")
+    (tmp_path / "m.json").write_text(json.dumps(_data(14), ensure_ascii=False, default=str), encoding="utf-8")
+    out = tmp_path / "r.docx"
+    result = CliRunner().invoke(main, ["render", str(tmp_path / "m.json"), "--out", str(out), "--charts", "--pdf"])
+    assert result.exit_code == 0, result.output
+    listing = subprocess.run(["pdfimages", "-list", str(out.with_suffix(".pdf"))], capture_output=True, text=True,
+                             check=True).stdout
+    assert any(line.split()[2] == "image" for line in listing.splitlines()[2:])

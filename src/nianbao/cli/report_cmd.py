@@ -91,6 +91,15 @@ def _print_editions(editions: Any) -> None:
         console.print(f"已生成网页：[bold]{escape(str(editions.html))}[/]")
 
 
+def _charts_pdf(docx: Path, convert: bool) -> None:
+    """--pdf with --charts converts after the charts are in the Word report, not before."""
+    if convert:
+        from ..report.pdf import convert_to_pdf
+
+        (pdf_path,) = convert_to_pdf([docx], docx.parent)
+        console.print(f"已生成 PDF：[bold]{escape(str(pdf_path))}[/]")
+
+
 # -- render -----------------------------------------------------------------------------------------
 @click.command("render")
 @click.argument("data_files", metavar="MERGED_JSON...", nargs=-1, required=True,
@@ -128,14 +137,16 @@ def render(data_files: tuple[Path, ...], out: Path, template: Path | None, repor
             raise UsageError(in_file(source, str(exc))) from exc
         # Findings about the data say which file holds it.
         report.findings = [f if f.file else dataclasses.replace(f, file=str(source)) for f in report.findings]
-        if not _render(report, day, out, template=template, draft=draft, pdf=pdf):
+        from ..crossyear import load_last_year
+
+        last = load_last_year(last_year) if last_year else None  # a bad file stops before any output
+        if not _render(report, day, out, template=template, draft=draft, pdf=pdf and not charts):
             sys.exit(EXIT_FINDINGS)
         if html or charts:
-            from ..crossyear import load_last_year
             from ..report.editions import write_editions
 
-            _print_editions(write_editions(report, day, out, html=html, charts=charts, draft=draft,
-                                           last=load_last_year(last_year) if last_year else None))
+            _print_editions(write_editions(report, day, out, html=html, charts=charts, draft=draft, last=last))
+            _charts_pdf(out, pdf and charts)
         return
     if html or charts or last_year:
         raise UsageError("--html、--charts 和 --last-year 只用于单个数据文件，请逐份生成。")
@@ -287,7 +298,7 @@ def build(directory: Path, roster: Path | None, outdir: Path, template: Path | N
     例：nianbao build 收到的报表 --roster 部门名单.csv --out 汇总结果
     """
     report = build_report(directory, roster, outdir, template=template, report_date=report_date, draft=draft,
-                          pdf=pdf, last_year=last_year, allowed_missing=split_names(allow_missing))
+                          pdf=pdf and not charts, last_year=last_year, allowed_missing=split_names(allow_missing))
     if report is None:
         sys.exit(EXIT_FINDINGS)
     if html or charts:
@@ -295,6 +306,7 @@ def build(directory: Path, roster: Path | None, outdir: Path, template: Path | N
 
         _print_editions(build_editions(outdir, report, html=html, charts=charts, draft=draft,
                                        report_date=report_date, last_year=last_year))
+        _charts_pdf(report, pdf and charts)
 
 
 # -- demo -------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .errors import NianbaoError
@@ -277,24 +277,28 @@ def _figure(chart: Chart, titled: bool) -> Any:
     return fig
 
 
-def _save(chart: Chart, fmt: str, titled: bool, **options: Any) -> bytes:
+@lru_cache(maxsize=32)
+def _drawn(chart: Chart, fmt: str, titled: bool, dpi: int) -> bytes:
+    """One drawing per chart and format: the page, the Word report and 汇总.xlsx reuse it (a few tenths
+    of a second each, mostly matplotlib's text layout)."""
     import matplotlib
 
+    metadata: dict[str, None] = {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}
     with matplotlib.rc_context(_style()):
         fig = _figure(chart, titled)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, **options)
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
     return buffer.getvalue()
 
 
 def chart_svg(chart: Chart, titled: bool = True) -> str:
     """The chart as a standalone SVG document, byte-identical for the same data. A page that gives the
     chart its own heading draws it untitled."""
-    return _save(chart, "svg", titled, metadata={"Date": None, "Creator": None}).decode("utf-8")
+    return _drawn(chart, "svg", titled, 72).decode("utf-8")
 
 
 def chart_png(chart: Chart, dpi: int = PNG_DPI, titled: bool = True) -> bytes:
-    return _save(chart, "png", titled, dpi=dpi, metadata={"Software": None})
+    return _drawn(chart, "png", titled, dpi)
 
 
 def department_values(frame_rows: Sequence[tuple[str, str, Any]]) -> dict[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .charts import Chart, chart_png
+from .charts import PNG_DPI, Chart, chart_png
 from .errors import NianbaoError
 from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding, finding_order
@@ -358,7 +358,7 @@ def _returns_sheet(ws: Any, result: MergeResult) -> None:
 
 # -- 图解 ------------------------------------------------------------------------------------------------
 SHEET_CHARTS = "图解"
-_CHART_DPI = 100  # pictures at about their printed size in Excel (the PNG is 7.2 inches wide)
+_CHART_DPI = 100  # pictures shown at about their printed size in Excel (the PNG is 7.2 inches wide)
 _ROW_PIXELS = 20  # the default row height, in pixels
 
 
@@ -382,7 +382,8 @@ def add_charts_sheet(path: Path, charts: Sequence[Chart]) -> None:
     for chart in charts:
         ws.cell(row, 1, chart.title).font = FONT_TITLE
         ws.cell(row + 1, 1, chart.summary).font = FONT
-        picture = Image(io.BytesIO(chart_png(chart, dpi=_CHART_DPI)))
+        picture = Image(io.BytesIO(chart_png(chart)))  # the Word report's drawing, shown at screen size
+        picture.width, picture.height = (round(n * _CHART_DPI / PNG_DPI) for n in (picture.width, picture.height))
         ws.add_image(picture, f"A{row + 2}")
         for i, line in enumerate(chart.rows()):
             for j, value in enumerate(line):

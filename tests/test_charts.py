@@ -96,3 +96,9 @@ def test_png_is_an_image_at_print_resolution() -> None:
     assert png.startswith(b"\x89PNG")
     width = int.from_bytes(png[16:20], "big")
     assert width >= 7 * 200  # 7.2 inches at 200 dpi
+
+
+def test_names_are_drawn_as_text_not_as_formulas() -> None:
+    chart = bodies_chart({"$\\frac{1}{0$ 办": _values(1), "乙": _values(2)})
+    assert chart is not None
+    assert chart_png(chart).startswith(b"\x89PNG")  # mathtext would refuse the unbalanced formula

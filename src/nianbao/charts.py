@@ -233,6 +233,7 @@ def _style() -> Any:  # matplotlib types the keys as a Literal of every rcParam
         "svg.hashsalt": "nianbao",
         "svg.fonttype": "path",
         "axes.unicode_minus": False,
+        "text.parse_math": False,  # a department named "$…$" is text, not a formula
     }
 
 

@@ -178,7 +178,7 @@ def test_render_html_and_charts(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     page = out.with_suffix(".html")
     assert page.is_file() and "已生成网页" in result.output
-    assert len(_tree(page).xpath("//figure/img")) == 2
+    assert len(_tree(page).xpath("//figure//img")) == 2
     with zipfile.ZipFile(out) as docx:
         assert len([n for n in docx.namelist() if n.startswith("word/media/")]) == 2
         body = docx.read("word/document.xml").decode("utf-8")

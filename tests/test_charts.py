@@ -6,6 +6,7 @@ import random
 import re
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from test_merge_support import consistent_values
@@ -102,3 +103,17 @@ def test_names_are_drawn_as_text_not_as_formulas() -> None:
     chart = bodies_chart({"$\\frac{1}{0$ 办": _values(1), "乙": _values(2)})
     assert chart is not None
     assert chart_png(chart).startswith(b"\x89PNG")  # mathtext would refuse the unbalanced formula
+
+
+def test_without_matplotlib_the_message_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from nianbao import charts
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
+    charts.cjk_font.cache_clear()
+    try:
+        with pytest.raises(charts.ChartsUnavailable, match=r"nianbao\[charts\]"):
+            charts.cjk_font()
+    finally:
+        charts.cjk_font.cache_clear()

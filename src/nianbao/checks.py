@@ -16,7 +16,7 @@ from .form import FORM, BoundRule, CellRule, Field, Rule, SumRule, ZeroRule, ent
 from .form.layout import location
 from .numbers import Number, plain
 from .reader.values import parse_value
-from .reader.xlsx import WorkbookRead, read_workbook
+from .reader.xlsx import WorkbookRead, read_workbook, read_workbook_bytes
 
 __all__ = ["TABLES", "WORKBOOK", "Context", "Places", "cached_total_findings", "check_read", "check_workbook",
            "confirm_findings", "cover_findings", "implausible_findings", "rule_findings", "tainted_keys",
@@ -349,3 +349,8 @@ def check_read(read: WorkbookRead) -> WorkbookRead:
 def check_workbook(path: Path, display: str | None = None) -> WorkbookRead:
     """Read one returned workbook and check it on its own (no roster, no other files)."""
     return check_read(read_workbook(path, display))
+
+
+def check_workbook_bytes(data: bytes, name: str, *, mtime: float = 0.0) -> WorkbookRead:
+    """The same for a workbook given as bytes (an upload): nothing is written anywhere."""
+    return check_read(read_workbook_bytes(data, name, mtime=mtime))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import functools
 import re
 import unicodedata
 from collections import Counter
@@ -23,15 +22,15 @@ from typing import Any
 import pandas as pd
 
 from . import parallel
-from .checks import check_workbook
+from .checks import check_workbook, check_workbook_bytes
 from .crossyear import compare_to_last, load_last_year
 from .dates import parse_date
 from .errors import UsageError
-from .fileio import skipped_link_findings, walk_files
+from .fileio import Upload, skipped_link_findings, walk_files
 from .findings import Finding
 from .form import FORM, layout, official
 from .numbers import Number, to_json
-from .reader.xlsx import WorkbookRead, crashed_read
+from .reader.xlsx import WorkbookRead, crashed_bytes, crashed_read
 
 __all__ = [
     "DEPARTMENT_STATUS",
@@ -40,7 +39,9 @@ __all__ = [
     "SourceFile",
     "department_of",
     "discover_files",
+    "merge_items",
     "merge_reads",
+    "read_items",
     "run_merge",
 ]
 
@@ -503,14 +504,19 @@ PARALLEL_MIN_FILES = 200
 _CHUNK_FILES = 25  # files per task: small enough for a smooth progress bar, large enough to amortize IPC
 
 
-def _read_chunk(chunk: Sequence[tuple[Path, str]]) -> list[WorkbookRead]:
+# A file to read: a path on disk or an upload's bytes, with the name shown for it.
+WorkbookItem = tuple[Path | Upload, str]
+
+
+def _read_chunk(chunk: Sequence[WorkbookItem]) -> list[WorkbookRead]:
     """Read and check each file; an unforeseen error is that file's finding, the others are still read."""
     reads = []
-    for path, name in chunk:
+    for source, name in chunk:
         try:
-            reads.append(check_workbook(path, name))
+            reads.append(check_workbook(source, name) if isinstance(source, Path)
+                         else check_workbook_bytes(source.data, name, mtime=source.mtime))
         except Exception as exc:  # noqa: BLE001 - one file's failure must not cost the whole merge
-            reads.append(crashed_read(path, name, f"程序内部错误 {type(exc).__name__}"))
+            reads.append(_crashed_item((source, name), f"程序内部错误 {type(exc).__name__}"))
     return reads
 
 
@@ -519,22 +525,28 @@ def default_jobs(files: int) -> int:
     return parallel.default_jobs(files, minimum=PARALLEL_MIN_FILES, chunk_size=_CHUNK_FILES)
 
 
-def read_all(paths: Sequence[Path], directory: Path, show_progress: bool = False,
-             jobs: int | None = None) -> list[WorkbookRead]:
-    """Read and check every file (each opened, read and closed on its own); names relative to `directory`."""
-    items = [(p, p.relative_to(directory).as_posix()) for p in paths]
-    jobs = default_jobs(len(paths)) if jobs is None else max(1, jobs)
-    return parallel.run_chunked(_read_chunk, items, jobs=jobs, chunk_size=_CHUNK_FILES,
-                                progress=functools.partial(parallel.progress_bar, "读取工作簿", show_progress),
+def read_items(items: Sequence[WorkbookItem], progress: parallel.Progress | None = None,
+               jobs: int | None = None) -> list[WorkbookRead]:
+    """Read and check every file (each opened, read and closed on its own), in order."""
+    jobs = default_jobs(len(items)) if jobs is None else max(1, jobs)
+    return parallel.run_chunked(_read_chunk, items, jobs=jobs, chunk_size=_CHUNK_FILES, progress=progress,
                                 on_crash=_crashed_item)
 
 
-def _crashed_item(item: tuple[Path, str], reason: str) -> WorkbookRead:
-    path, display = item
-    return crashed_read(path, display, reason)
+def read_all(paths: Sequence[Path], directory: Path, progress: parallel.Progress | None = None,
+             jobs: int | None = None) -> list[WorkbookRead]:
+    """`read_items` for files under `directory`, named relative to it."""
+    return read_items([(p, p.relative_to(directory).as_posix()) for p in paths], progress, jobs)
 
 
-def run_merge(directory: Path, roster: Path | None = None, *, show_progress: bool = False,
+def _crashed_item(item: WorkbookItem, reason: str) -> WorkbookRead:
+    source, display = item
+    if isinstance(source, Path):
+        return crashed_read(source, display, reason)
+    return crashed_bytes(source.data, display, reason)
+
+
+def run_merge(directory: Path, roster: Path | Sequence[str] | None = None, *, progress: parallel.Progress | None = None,
               body: str | None = None, year: int | None = None, exclude: Sequence[Path] = (),
               jobs: int | None = None, last_year: Path | None = None,
               allowed_missing: Sequence[str] = ()) -> MergeResult:
@@ -549,21 +561,31 @@ def run_merge(directory: Path, roster: Path | None = None, *, show_progress: boo
     directory = Path(directory)
     if not directory.is_dir():
         raise UsageError(f"找不到文件夹：{directory}")
-    names = _load_roster(roster) if roster else None
+    names = _load_roster(roster) if isinstance(roster, Path) else None if roster is None else list(roster)
     allowed_roster_names(allowed_missing, names)  # a name off the roster fails before any reading
     last = load_last_year(last_year) if last_year else None  # a bad file fails before any reading
     link_findings: list[Finding] = []
-    paths, ignored = discover_files(directory, [*exclude, *([roster] if roster else []),
+    paths, ignored = discover_files(directory, [*exclude, *([roster] if isinstance(roster, Path) else []),
                                                 *([last_year] if last_year else [])], link_findings)
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
-    reads = read_all(paths, directory, show_progress, jobs)
-    result = merge_reads(reads, names, body=body, year=year, allowed_missing=allowed_missing,
+    items: list[WorkbookItem] = [(p, p.relative_to(directory).as_posix()) for p in paths]
+    result = merge_items(items, names, progress=progress, body=body, year=year, jobs=jobs, allowed_missing=allowed_missing,
                          ignored=[p.relative_to(directory).as_posix() for p in ignored])
     result.findings.extend(link_findings)
     if last is not None and last_year is not None:
         result.findings.extend(compare_to_last(result.to_json_dict(), last, file=last_year.name))
     return result
+
+
+def merge_items(items: Sequence[WorkbookItem], roster: list[str] | None = None, *,
+                progress: parallel.Progress | None = None, body: str | None = None, year: int | None = None,
+                jobs: int | None = None, allowed_missing: Sequence[str] = (),
+                ignored: Sequence[str] = ()) -> MergeResult:
+    """Read, check and merge the given files (paths or uploads), each under the name given with it."""
+    allowed_roster_names(allowed_missing, roster)
+    reads = read_items(items, progress, jobs)
+    return merge_reads(reads, roster, body=body, year=year, allowed_missing=allowed_missing, ignored=ignored)
 
 
 def _load_roster(path: Path) -> list[str]:

@@ -15,7 +15,7 @@ import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from xml.etree import ElementTree
 
@@ -42,7 +42,7 @@ from .sniff import (
 )
 from .values import Outcome, parse_value
 
-__all__ = ["CoverIdentity", "WorkbookRead", "crashed_read", "read_workbook"]
+__all__ = ["CoverIdentity", "WorkbookRead", "crashed_bytes", "crashed_read", "read_workbook", "read_workbook_bytes"]
 
 _INPUT_NUMERIC = tuple(FORM.by_key[k] for k in FORM.input_numeric_keys)
 _DERIVED = tuple(f for f in FORM.table_fields if not f.input)
@@ -107,16 +107,22 @@ class WorkbookRead:
 
 def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:
     """Read and check one file. Never raises for bad input; the file itself is only ever read."""
-    result = WorkbookRead(file=display or path.name, path=path)
     try:
         data = path.read_bytes()
         stat = path.stat()
     except OSError as exc:
+        result = WorkbookRead(file=display or path.name, path=path)
         result.findings.append(_file_finding(result, Refusal("F-CORRUPT", f"无法读取文件（{exc.strerror or exc}）")))
         return result
+    return read_workbook_bytes(data, display or path.name, mtime=stat.st_mtime, path=path)
+
+
+def read_workbook_bytes(data: bytes, name: str, *, mtime: float = 0.0, path: Path | None = None) -> WorkbookRead:
+    """Read one workbook given as bytes (an upload); `name` is shown to users and gives the file type."""
+    result = WorkbookRead(file=name, path=path if path is not None else Path(PurePath(name).name))
     result.sha256 = hashlib.sha256(data).hexdigest()
-    result.size, result.mtime = len(data), stat.st_mtime
-    refusal = _guard(data, path.suffix)
+    result.size, result.mtime = len(data), mtime
+    refusal = _guard(data, PurePath(name).suffix)
     if isinstance(refusal, Refusal):
         result.findings.append(_file_finding(result, refusal))
         return result
@@ -155,6 +161,14 @@ def crash_finding(result: WorkbookRead, reason: str) -> Finding:
         f"读取此文件时程序异常退出（{reason}），未能读取，其他文件不受影响；请在 Excel/WPS 中打开此文件，"
         "“另存为”Excel 工作簿(.xlsx)后重新发送，如仍出现请把文件交给技术人员检查",
     ), value=reason)
+
+
+def crashed_bytes(data: bytes, display: str, reason: str) -> WorkbookRead:
+    """The same for an upload given as bytes."""
+    result = WorkbookRead(file=display, path=Path(PurePath(display).name), size=len(data),
+                          sha256=hashlib.sha256(data).hexdigest())
+    result.findings.append(crash_finding(result, reason))
+    return result
 
 
 def crashed_read(path: Path, display: str, reason: str) -> WorkbookRead:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
-import functools
 import gc
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -497,7 +496,7 @@ def _unique(path: Path, taken: set[Path]) -> Path:
 
 def render_many(sources: Sequence[Path], outdir: Path, *, template: Path | None = None,
                 report_date: dt.date | None = None, draft: bool = False, jobs: int | None = None,
-                show_progress: bool = False) -> list[BatchOutcome]:
+                progress: parallel.Progress | None = None) -> list[BatchOutcome]:
     """Render one report per merged.json-shaped file into `outdir`, on every core when there are many.
 
     Each report is named after its body and year; a file that cannot be read is an outcome with an
@@ -514,5 +513,4 @@ def render_many(sources: Sequence[Path], outdir: Path, *, template: Path | None 
     # per process whatever the batch size.
     items = [(source, _unique(outdir / _output_name(source), taken), options) for source in sources]
     workers = jobs or parallel.default_jobs(len(items), minimum=PARALLEL_MIN_REPORTS, chunk_size=_CHUNK_REPORTS)
-    return parallel.run_chunked(_render_chunk, items, jobs=workers, chunk_size=_CHUNK_REPORTS,
-                                progress=functools.partial(parallel.progress_bar, "生成报告", show_progress))
+    return parallel.run_chunked(_render_chunk, items, jobs=workers, chunk_size=_CHUNK_REPORTS, progress=progress)

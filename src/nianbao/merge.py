@@ -24,12 +24,13 @@ import pandas as pd
 from . import parallel
 from .checks import check_workbook, check_workbook_bytes
 from .crossyear import compare_to_last, load_last_year
+from .data import Collection, Provenance, ReportData
 from .dates import parse_date
 from .errors import UsageError
 from .fileio import Upload, skipped_link_findings, walk_files
 from .findings import Finding
 from .form import FORM, layout, official
-from .numbers import Number, to_json
+from .numbers import Number
 from .reader.xlsx import WorkbookRead, crashed_bytes, crashed_read
 
 __all__ = [
@@ -74,11 +75,12 @@ class SourceFile:
     date: str  # 填报日期 from the cover
     size: int
 
+    def provenance(self) -> Provenance:
+        return Provenance(file=self.file, kind="workbook", department=self.department, sha256=self.sha256,
+                          status=self.status, modified=_iso(self.mtime), date=self.date, size=self.size)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file, "sha256": self.sha256, "department": self.department, "status": self.status,
-            "modified": _iso(self.mtime), "date": self.date, "size": self.size,
-        }
+        return self.provenance().to_json()
 
 
 @dataclass
@@ -110,24 +112,19 @@ class MergeResult:
     def counts(self) -> Counter[str]:
         return Counter(f.severity for f in self.findings)
 
+    @property
+    def data(self) -> ReportData:
+        """The merged data, typed: what merged.json holds besides the findings."""
+        return ReportData(
+            body=self.body, year=self.year, values=dict(self.values), texts=dict(self.texts),
+            template_version=self.template_version, date=self.date,
+            collection=Collection(tuple(self.departments), dict(self.department_status),
+                                  tuple(self.allowed_missing), self.report),
+            provenance=tuple(s.provenance() for s in self.sources))
+
     def to_json_dict(self) -> dict[str, Any]:
-        return {
-            "body": self.body,
-            "year": self.year,
-            "template_version": self.template_version,
-            "values": {k: to_json(v) for k, v in self.values.items()},
-            "texts": self.texts,
-            "departments": self.departments,
-            "not_returned": self.not_returned,
-            "allowed_missing": self.allowed_missing,
-            "department_status": self.department_status,
-            "date": self.date or None,
-            "report": self.report,
-            "sources": [s.to_dict() for s in self.sources],
-            "findings": [f.to_dict() for f in self.findings],
-        }
-
-
+        """merged.json: the data's JSON form and the findings."""
+        return {**self.data.to_json(), "findings": [f.to_dict() for f in self.findings]}
 
 
 def _iso(timestamp: float) -> str:
@@ -574,7 +571,7 @@ def run_merge(directory: Path, roster: Path | Sequence[str] | None = None, *, pr
                          ignored=[p.relative_to(directory).as_posix() for p in ignored])
     result.findings.extend(link_findings)
     if last is not None and last_year is not None:
-        result.findings.extend(compare_to_last(result.to_json_dict(), last, file=last_year.name))
+        result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
 
 

@@ -166,7 +166,7 @@ def merge(source: Path | Sequence[WorkbookItem | Path | Upload], *, roster: Path
     result = merge_items(items, names, progress=_stage(progress, READING), body=body, year=year, jobs=jobs,
                          allowed_missing=allowed_missing)
     if last is not None and last_year is not None:
-        result.findings.extend(compare_to_last(result.to_json_dict(), last, file=last_year.name))
+        result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
 
 
@@ -218,9 +218,9 @@ def _report_data(data: Mapping[str, Any] | Path | Upload) -> Mapping[str, Any]:
 
 def checked_report(data: Mapping[str, Any] | Any, report_date: dt.date | None) -> tuple[Any, dt.date]:
     """The data read and checked, with its signature date (a UsageError when none is known) and its window."""
-    from .report.context import ReportData, date_window_findings, read_report_data, signature_date
+    from .report.context import CheckedReport, date_window_findings, read_report_data, signature_date
 
-    report = data if isinstance(data, ReportData) else read_report_data(data)
+    report = data if isinstance(data, CheckedReport) else read_report_data(data)
     day = signature_date(report, report_date)
     report.findings += date_window_findings(report.year, day)
     return report, day
@@ -234,9 +234,9 @@ def render(data: Mapping[str, Any] | Path | Upload | Any, out: Path, *, template
     Errors in the data block the report unless `draft`; a refused user template blocks it always.
     Findings about the data name `source_name` (by default the data file).
     """
-    from .report.context import ReportData
+    from .report.context import CheckedReport
 
-    if isinstance(data, ReportData):  # already read and checked (`build`), with its date window
+    if isinstance(data, CheckedReport):  # already read and checked (`build`), with its date window
         return _render_checked(data, report_date or signature_date_of(data), out, template=template, draft=draft,
                                pdf=pdf)
     loaded = _report_data(data)

@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+from ..data import Provenance, ReportData
 from ..findings import Finding
 from ..form import FORM, Field, FieldType, Table, entry, layout
 from ..form.entry import ENTRY_KINDS
@@ -99,10 +100,16 @@ class WorkbookRead:
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
 
-    def to_data(self) -> dict[str, Any]:
-        """This workbook in the merged.json shape (for checks that compare with other data)."""
-        return {"body": self.identity.body, "year": self.identity.year, "values": dict(self.values),
-                "texts": dict(self.texts)}
+    def to_data(self) -> ReportData:
+        """This workbook's data (for rules and checks that compare with other data)."""
+        return ReportData(body=self.identity.body, year=self.identity.year, values=dict(self.values),
+                          texts=dict(self.texts), provenance=(self.provenance(),))
+
+    def provenance(self, department: str = "", status: str = "") -> Provenance:
+        modified = dt.datetime.fromtimestamp(self.mtime).strftime("%Y-%m-%d %H:%M:%S") if self.mtime else ""
+        return Provenance(file=self.file, kind="workbook", department=department or self.department,
+                          sha256=self.sha256, status=status, modified=modified, date=self.identity.date,
+                          size=self.size)
 
 
 def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:

@@ -42,8 +42,7 @@ from ..fileio import atomic_path, read_json
 from ..findings import Finding, Severity, has_errors
 from ..form import official
 from . import names
-from .consistency import narrative_findings
-from .context import ReportData, build_context, read_report_data
+from .context import CheckedReport, build_context, read_report_data
 from .placeholders import (
     ALLOWED_FILTERS,
     ALLOWED_TESTS,
@@ -364,7 +363,7 @@ def template_refusal(template: Path) -> list[Finding]:
     return _template_findings(check, template) if _refused(check) else []
 
 
-def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: Path | None = None,
+def render_report(data: Mapping[str, Any] | CheckedReport, out: Path, *, template: Path | None = None,
                   report_date: dt.date | None = None, draft: bool = False) -> RenderResult:
     """Check the data (and a user template), then write the report atomically.
 
@@ -372,8 +371,8 @@ def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: 
     page. A user template with unknown placeholders or anything outside the whitelist (placeholders.py)
     is never rendered, draft or not: its findings name the paragraphs.
     """
-    report = data if isinstance(data, ReportData) else read_report_data(data)
-    findings = [*report.findings, *narrative_findings(report)]
+    report = data if isinstance(data, CheckedReport) else read_report_data(data)
+    findings = list(report.findings)
     check = None
     if template is not None:
         check = check_template(template)

@@ -17,7 +17,7 @@ RANKS: dict[str, int] = {
     # The foundation: the form declared once, and helpers every stage shares.
     "errors": 0, "numbers": 0, "dates": 0, "form": 0, "findings": 0, "fileio": 0, "parallel": 0, "roster": 0,
     # One report's data, typed, and the registry of the rules that judge it.
-    "data": 0, "rules": 1,
+    "data": 0, "naming": 0, "rules": 1,
     # The Excel template, written from the form; the JSON schema published from it.
     "workbook": 1, "schema": 1,
     # Reading: returned workbooks, and published reports beside them (sharing the reader's guards).

@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from .errors import UsageError
 from .fileio import Upload, skipped_link_findings, walk_files
 from .findings import Finding
 from .form import FORM, layout, official
+from .naming import name_key
 from .numbers import Number
 from .reader.xlsx import WorkbookRead, crashed_bytes, crashed_read
 
@@ -158,11 +157,6 @@ def discover_files(directory: Path, exclude: Sequence[Path] = (),
 
 # -- identity across files ---------------------------------------------------------------------------
 
-def normalize_name(name: str) -> str:
-    """Department and body names compare equal across full/half-width forms and stray spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
-
-
 def _cover_finding(read: WorkbookRead, code: str, key: str, message: str, found: object, expected: object) -> Finding:
     loc = layout.location(key)
     return Finding(code=code, severity="error", message=message, file=read.file, sheet=loc.sheet, cell=loc.cell,
@@ -176,8 +170,8 @@ def _majority(values: Iterable[Any]) -> Any:
 
 def _majority_spelling(named: Sequence[tuple[str, str]]) -> str:
     """The spelling most (department, spelling) pairs agree on, compared normalized, kept as first typed."""
-    common = _majority(normalize_name(s) for _d, s in named)
-    return next((s for _d, s in named if normalize_name(s) == common), "")
+    common = _majority(name_key(s) for _d, s in named)
+    return next((s for _d, s in named if name_key(s) == common), "")
 
 
 def spelling_finding(what: str, key: str, named: Sequence[tuple[str, str]], used: str, why: str) -> Finding | None:
@@ -217,7 +211,7 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
     findings: list[Finding] = []
     for r in readable:
         ident = r.identity
-        if body and normalize_name(ident.body) != normalize_name(body):
+        if body and name_key(ident.body) != name_key(body):
             findings.append(_cover_finding(
                 r, "F-BODY", "meta.body",
                 f"机关名称为「{ident.body or '空白'}」，本次汇总的是「{body}」：可能是发错了文件或用了其他单位的模板，请核实",
@@ -231,7 +225,7 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
             findings.append(_cover_finding(
                 r, "F-DEPARTMENT", "meta.department",
                 "封面没有填报部门：这是未分发到部门的通用模板，请使用汇总单位下发给本部门的模板重新填报", "", "部门名称"))
-        elif roster is not None and normalize_name(ident.department) not in roster_names:
+        elif roster is not None and name_key(ident.department) not in roster_names:
             close = difflib.get_close_matches(ident.department, roster, n=1, cutoff=0.6)
             hint = f"（名单中有「{close[0]}」，是否同一部门？）" if close else ""
             findings.append(_cover_finding(
@@ -243,7 +237,7 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
 
 def roster_index(roster: Sequence[str] | None) -> dict[str, str] | None:
     """Normalized name → roster spelling, built once per merge (names compare across widths and spaces)."""
-    return None if roster is None else {normalize_name(d): d for d in roster}
+    return None if roster is None else {name_key(d): d for d in roster}
 
 
 def department_of(read: WorkbookRead, names: Mapping[str, str] | None) -> str:
@@ -255,8 +249,8 @@ def department_of(read: WorkbookRead, names: Mapping[str, str] | None) -> str:
     if not names:
         return read.department
     if read.department:
-        return names.get(normalize_name(read.department), read.department)
-    stem = normalize_name(Path(read.file).stem)
+        return names.get(name_key(read.department), read.department)
+    stem = name_key(Path(read.file).stem)
     matches = sorted((n for n in names if n and n in stem), key=len, reverse=True)
     return names[matches[0]] if matches else ""
 
@@ -384,10 +378,10 @@ def allowed_roster_names(allowed: Sequence[str], roster: Sequence[str] | None) -
     if roster is None:
         raise UsageError("--allow-missing 需要同时给出部门名单（--roster）")
     names = roster_index(roster) or {}
-    unknown = [a for a in allowed if normalize_name(a) not in names]
+    unknown = [a for a in allowed if name_key(a) not in names]
     if unknown:
         raise UsageError(f"--allow-missing 中的部门不在部门名单中：{'、'.join(unknown)}（请按名单中的名称填写）")
-    return list(dict.fromkeys(names[normalize_name(a)] for a in allowed))
+    return list(dict.fromkeys(names[name_key(a)] for a in allowed))
 
 
 def _missing_findings(status: Mapping[str, str]) -> list[Finding]:
@@ -484,8 +478,8 @@ def _display_roster(roster: list[str] | None, reads: list[WorkbookRead]) -> list
     """Roster names as spelled on the covers (e.g. full-width brackets), matched across width and spaces."""
     if roster is None:
         return None
-    spelled = {normalize_name(r.department): r.department for r in reads if r.department}
-    return [spelled.get(normalize_name(name), name) for name in roster]
+    spelled = {name_key(r.department): r.department for r in reads if r.department}
+    return [spelled.get(name_key(name), name) for name in roster]
 
 
 def _worse(previous: str | None, status: str) -> str:

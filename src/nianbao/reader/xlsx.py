@@ -11,7 +11,6 @@ import hashlib
 import io
 import posixpath
 import re
-import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from ..findings import Finding
 from ..form import FORM, Field, FieldType, Table, entry, layout
 from ..form.entry import ENTRY_KINDS
 from ..form.layout import range_refs, text_item_label
+from ..naming import name_key
 from ..numbers import Number
 from .sniff import (
     MAX_FILE_BYTES,
@@ -390,7 +390,7 @@ def _as_text(raw: Any) -> str:
 
 
 def _as_year(raw: Any) -> int | None:
-    text = unicodedata.normalize("NFKC", _as_text(raw))
+    text = name_key(_as_text(raw))
     match = re.fullmatch(r"(\d{4})(年)?(度)?", text)
     return int(match.group(1)) if match else None
 
@@ -411,7 +411,7 @@ def _cover_identity(rows: list[list[Any]], properties: dict[str, str]) -> CoverI
 
 def _confirmed(raw: Any) -> bool:
     """The confirmation holds only its first choice (是), however it was spaced or written in full width."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _as_text(raw))) == FORM.confirm_field.choices[0]
+    return name_key(_as_text(raw)) == FORM.confirm_field.choices[0]
 
 
 def _custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -462,9 +462,7 @@ def _version_finding(result: WorkbookRead) -> Finding:
 
 def _same_label(a: str, b: str) -> bool:
     """Labels compare equal across full/half-width punctuation, spaces and line breaks (wrapped text)."""
-    def norm(s: str) -> str:
-        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
-    return norm(a) == norm(b)
+    return name_key(a) == name_key(b)
 
 
 def _expected_labels() -> list[tuple[str, int, int, str]]:

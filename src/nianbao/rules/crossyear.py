@@ -9,12 +9,12 @@ number; warning).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 from ..findings import Finding
 from ..form import FORM, Severity, official
+from ..naming import name_key
 from ..numbers import Number, plain
 from .registry import RegisteredRule, RuleInput, Scope, register
 
@@ -129,7 +129,7 @@ def _year_on_year_claims(rule: RegisteredRule, given: RuleInput) -> Iterator[Fin
     if last_new is None:
         return
     text = "".join(v for k, v in given.data.texts.items() if k.startswith("text.overview"))
-    text = unicodedata.normalize("NFKC", re.sub(r"\s+", "", text))
+    text = name_key(text)
 
     def claim(quote: str, detail: str) -> Finding:
         return rule.finding(sheet=official.HEADINGS[0], cell="与上年比较", key=_NEW_TOTAL, value=quote,

@@ -9,13 +9,13 @@ count something narrower.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from ..data import guess_body_type
 from ..findings import Finding
 from ..form import FORM, Severity, official
+from ..naming import name_key
 from ..numbers import Number, plain
 from .registry import RegisteredRule, RuleInput, Scope, register
 
@@ -82,10 +82,6 @@ _WIDER = re.compile(r"全(?:区|市|县|省|旗|州|盟)|各(?:部门|单位|乡
 _SENTENCE_START = re.compile(r"[。；;！!？?\n]")
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
 def narrative_sections(texts: Mapping[str, str]) -> dict[str, str]:
     """The report's texts joined by section heading (what a published report prints under each heading)."""
     out: dict[str, list[str]] = {}
@@ -121,7 +117,7 @@ def _narrative_numbers(rule: RegisteredRule, given: RuleInput) -> Iterator[Findi
     sections = given.sections if given.sections is not None else narrative_sections(given.data.texts)
     seen: set[tuple[str, str]] = set()
     for heading in _SECTIONS:
-        text = _fold(sections.get(heading, ""))
+        text = name_key(sections.get(heading, ""))
         for claim in CLAIMS:
             sums = _stated(given.data.values, claim)
             if sums is None:

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from fixtures.reports.reportgen import Mangle, Report, clean_values, make_html
 from openpyxl import load_workbook
 
-from nianbao.audit import audit_file, body_type, rule_findings
+from nianbao.audit import audit_file, rule_findings
 from nianbao.cli import main
+from nianbao.data import guess_body_type
 from nianbao.form import FORM, official
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
@@ -137,7 +138,7 @@ def test_rules_for_a_town(tmp_path: Path) -> None:
     ("浙江省人民政府", "其他"), ("广西壮族自治区人民政府", "其他"),
 ])
 def test_body_type(name: str, kind: str) -> None:
-    assert body_type(name) == kind
+    assert guess_body_type(name) == kind
 
 
 def test_t4_warnings(tmp_path: Path) -> None:

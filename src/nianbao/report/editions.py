@@ -22,12 +22,14 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm
 
 from ..charts import Chart, ChartsUnavailable, chart_png, report_charts
+from ..data import ReportData
 from ..fileio import write_bytes_atomic
 from ..form import report_text
-from .context import ReportData
+from .context import CheckedReport
 from .html import render_html
 
-__all__ = ["Editions", "add_charts_to_docx", "build_editions", "charts_for", "html_path", "write_editions"]
+__all__ = ["Editions", "add_charts_to_docx", "build_editions", "charts_for", "html_path", "render_editions",
+           "write_editions"]
 
 _CHART_WIDTH_MM = 150  # within the 156 mm text block
 
@@ -43,7 +45,7 @@ def html_path(docx_path: Path) -> Path:
     return docx_path.with_suffix(".html")
 
 
-def charts_for(report: ReportData, *, last: Mapping[str, Any] | None = None,
+def charts_for(report: CheckedReport, *, last: Mapping[str, Any] | None = None,
                bodies: Mapping[str, Mapping[str, Any]] | None = None, notes: list[str] | None = None) -> list[Chart]:
     """The report's charts; none (and a note) when they cannot be drawn on this computer."""
     charts = report_charts(report.values, year=report.year, last=last, bodies=bodies)
@@ -85,13 +87,20 @@ def add_charts_to_docx(path: Path, charts: Sequence[Chart]) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
-def write_editions(report: ReportData, day: dt.date, docx_path: Path, *, html: bool, charts: bool, draft: bool,
-                   last: Mapping[str, Any] | None = None,
+def _last_year(last: ReportData | Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """Last year's data as the charts take it: {"year", "values"}."""
+    if last is None or isinstance(last, Mapping):
+        return last
+    return {"year": last.year, "values": dict(last.values)}
+
+
+def write_editions(report: CheckedReport, day: dt.date, docx_path: Path, *, html: bool, charts: bool, draft: bool,
+                   last: ReportData | Mapping[str, Any] | None = None,
                    bodies: Mapping[str, Mapping[str, Any]] | None = None) -> Editions:
     """The page beside `docx_path` (same name, .html) and/or the charts in the Word report."""
     out = Editions()
     if html or charts:
-        out.charts = charts_for(report, last=last, bodies=bodies, notes=out.notes)
+        out.charts = charts_for(report, last=_last_year(last), bodies=bodies, notes=out.notes)
     if (html or charts) and not out.charts and not out.notes:
         out.notes.append("没有可画的图解：本年度没有办结的申请，也没有上年数据或多个部门可以对比。")
     if charts:
@@ -120,3 +129,14 @@ def build_editions(outdir: Path, docx_path: Path, *, html: bool, charts: bool, d
     if charts:
         add_charts_sheet(outdir / SUMMARY_XLSX, editions.charts)
     return editions
+
+
+def render_editions(source: Path, docx_path: Path, *, html: bool, charts: bool, draft: bool,
+                    report_date: dt.date | None = None, last: ReportData | Mapping[str, Any] | None = None) -> Editions:
+    """`render --html/--charts`: the editions of the report just rendered from `source` (a merged.json)."""
+    from .context import read_report_data, signature_date
+    from .render import load_data
+
+    report = read_report_data(load_data(source))
+    return write_editions(report, signature_date(report, report_date), docx_path, html=html, charts=charts,
+                          draft=draft, last=last)

@@ -27,11 +27,10 @@ from ..errors import NianbaoError
 from ..fileio import write_text_atomic
 from ..findings import Finding, has_errors
 from ..form import FORM, FieldType, GridCell, Table, official
-from ..importer.embedded import DATA_ELEMENT_ID, DATA_FORMAT
+from ..importer.embedded import DATA_ELEMENT_ID
 from ..numbers import jsonable
 from . import names
-from .consistency import narrative_findings
-from .context import ReportData, build_context, format_value, paragraphs
+from .context import CheckedReport, build_context, format_value, paragraphs
 from .template_builder import opening_parts, subheading
 
 __all__ = ["HtmlResult", "embedded_json", "page_html", "render_html", "table_rows"]
@@ -147,19 +146,9 @@ def embedded_json(data: Mapping[str, Any]) -> Markup:
     return Markup(text)  # safe: every character that could close or break the element is escaped
 
 
-def page_data(report: ReportData, day: dt.date) -> dict[str, Any]:
-    """What the page embeds: the report's data in the merged.json shape (what `nianbao render` reads)."""
-    values: dict[str, Any] = {f.key: report.values[f.key] for f in FORM.table_fields}
-    values.update(report.fees)
-    return {
-        "format": DATA_FORMAT,
-        "body": report.body,
-        "year": report.year,
-        "template_version": FORM.template_version,
-        "values": values,
-        "texts": dict(report.texts),
-        "date": day.isoformat(),
-    }
+def page_data(report: CheckedReport, day: dt.date) -> dict[str, Any]:
+    """What the page embeds: the report's data in the merged.json contract (what `nianbao render` reads)."""
+    return report.data.with_(date=day.isoformat()).to_json()
 
 
 @dataclass(frozen=True)
@@ -173,7 +162,7 @@ class PageSection:
     blocks: tuple[tuple[str, tuple[str, ...]], ...]  # (sub-heading or "", paragraphs)
 
 
-def _sections(report: ReportData, context: Mapping[str, Any]) -> list[PageSection]:
+def _sections(report: CheckedReport, context: Mapping[str, Any]) -> list[PageSection]:
     out = []
     for i, section in enumerate(FORM.sections, start=1):
         blocks: list[tuple[str, tuple[str, ...]]] = []
@@ -213,7 +202,7 @@ def _template() -> Template:
     return env.get_template(PAGE_TEMPLATE)
 
 
-def page_html(report: ReportData, day: dt.date, *, draft: bool = False, charts: Sequence[Chart] = ()) -> str:
+def page_html(report: CheckedReport, day: dt.date, *, draft: bool = False, charts: Sequence[Chart] = ()) -> str:
     """The page's HTML. The department's texts are escaped by the template (autoescape), never trusted."""
     context = build_context(report, report_date=day, draft=draft)
     title = f"{report.body}{report.year}{official.TITLE_SUFFIX}"
@@ -241,10 +230,10 @@ class HtmlResult:
     findings: list[Finding]
 
 
-def render_html(report: ReportData, out: Path, day: dt.date, *, draft: bool = False,
+def render_html(report: CheckedReport, out: Path, day: dt.date, *, draft: bool = False,
                 charts: Sequence[Chart] = ()) -> HtmlResult:
     """Write the page atomically; errors in the data block it unless `draft` (as for the Word report)."""
-    findings = [*report.findings, *narrative_findings(report)]
+    findings = list(report.findings)
     if has_errors(findings) and not draft:
         return HtmlResult(None, findings)
     try:

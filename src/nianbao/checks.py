@@ -1,4 +1,4 @@
-"""Apply the form's rules (`FORM.rules`, official-format.md §8) to a set of values.
+"""Apply the form's rules (`FORM.rules`, the 勾稽 rules of the 2021 format) to a set of values.
 
 The rules are declared once in `nianbao.form`; this module only evaluates them. Findings on a returned
 workbook carry real cell addresses from the template layout, so a clerk can go straight to the cell;

@@ -10,7 +10,7 @@ from .form import RULE_TITLES, Severity
 
 __all__ = ["CODES", "Finding", "Severity", "codes", "finding_order", "has_errors", "visible"]
 
-# Every finding code with a short Chinese title. Rule ids of official-format.md §8 are used as codes
+# Every finding code with a short Chinese title. The format's rule ids (T3-1 …, listed in docs/codes.md) are used as codes
 # where a rule applies; other codes describe file-level problems.
 CODES: dict[str, str] = dict(RULE_TITLES)
 CODES.update({

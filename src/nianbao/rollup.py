@@ -42,7 +42,7 @@ from .reader.xlsx import WorkbookRead
 from .rules import RuleInput, Scope, run
 from .rules.tables import TABLES
 
-__all__ = ["AREA_BODY_TYPE", "BodyResult", "is_area_folder", "run_rollup"]
+__all__ = ["AREA_BODY_TYPE", "AreaInputs", "BodyResult", "find_inputs", "run_rollup"]
 
 AREA_BODY_TYPE = "区域汇总"
 DATA_SUFFIXES = (".json",)
@@ -77,18 +77,45 @@ class BodyResult:
 
 
 # -- what is in the folder ------------------------------------------------------------------------------------
-def _classify(directory: Path, exclude: Sequence[Path]) -> tuple[list[Path], list[Path], list[Path], list[Path],
-                                                                   list[Finding]]:
-    """(workbooks, data files, reports, ignored, link findings) under `directory`, in a stable order."""
+@dataclass
+class AreaInputs:
+    """What a folder holds: workbooks, other bodies' data and reports (read once), and everything else."""
+
+    books: list[Path] = field(default_factory=list)
+    data: list[tuple[Path, ReportData | str]] = field(default_factory=list)  # the data, or why it is unreadable
+    reports: list[tuple[Path, ImportResult]] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
+    links: list[Finding] = field(default_factory=list)
+
+    @property
+    def is_area(self) -> bool:
+        """True when the folder holds other bodies' data or reports: it is an area's, not one body's."""
+        return bool(self.data or self.reports)
+
+
+def _read_data(path: Path, name: str) -> ReportData | str | None:
+    """A body's merged.json-shaped data; its problem in words; or None when the file is no report data at all."""
+    try:
+        raw = read_json(path)
+    except NianbaoError:
+        return None  # not readable as JSON: a file among others, listed as ignored
+    if not isinstance(raw, dict) or "values" not in raw:
+        return None  # some other JSON file: not a body's data
+    try:
+        return ReportData.from_json(raw, what=f"{name} ")
+    except NianbaoError as exc:
+        return str(exc)
+
+
+def find_inputs(directory: Path, exclude: Sequence[Path] = ()) -> AreaInputs:
+    """Sort the files under `directory`: a report counts only when its tables are found, data only when it is
+    report data; notes and other files are ignored, so a stray 说明.txt leaves a body's merge a body's merge."""
     excluded = [p.resolve() for p in exclude]
     files, skipped = walk_files(directory)
     # A body's nianbao output folder: its merged.json stands for it; 汇总.xlsx, provenance.csv and its report there
     # are the same figures again.
     outputs = {p.parent for p in files if p.name == MERGED_JSON}
-    books: list[Path] = []
-    data: list[Path] = []
-    reports: list[Path] = []
-    ignored: list[Path] = []
+    found = AreaInputs(links=skipped_link_findings(skipped, directory))
     for path in files:
         relative = path.relative_to(directory)
         if any(part.startswith(".") for part in relative.parts) or path.name.startswith("~$"):
@@ -99,20 +126,18 @@ def _classify(directory: Path, exclude: Sequence[Path]) -> tuple[list[Path], lis
             continue
         suffix = path.suffix.lower()
         if suffix in WORKBOOK_SUFFIXES:
-            books.append(path)
-        elif suffix in DATA_SUFFIXES:
-            data.append(path)
-        elif suffix in REPORT_SUFFIXES:
-            reports.append(path)
+            found.books.append(path)
+        elif suffix in DATA_SUFFIXES and (data := _read_data(path, relative.as_posix())) is not None:
+            found.data.append((path, data))
+        elif suffix in REPORT_SUFFIXES and _is_report(imported := import_or_error(path)):
+            found.reports.append((path, imported))
         else:
-            ignored.append(path)
-    return books, data, reports, ignored, skipped_link_findings(skipped, directory)
+            found.ignored.append(path)
+    return found
 
 
-def is_area_folder(directory: Path, exclude: Sequence[Path] = ()) -> bool:
-    """True when the folder holds other bodies' data or reports: it is an area's, not one body's."""
-    _books, data, reports, _ignored, _links = _classify(directory, exclude)
-    return bool(data or reports)
+def _is_report(imported: ImportResult) -> bool:
+    return any(imported.tables_found.values())
 
 
 # -- each kind of input -------------------------------------------------------------------------------------
@@ -184,12 +209,10 @@ def _provenance_rows(path: Path, folder: str, body: str) -> list[Row]:
     return rows
 
 
-def _body_from_data(path: Path, directory: Path) -> BodyResult:
+def _body_from_data(path: Path, directory: Path, data: ReportData | str) -> BodyResult:
     name = path.relative_to(directory).as_posix()
-    try:
-        data = ReportData.from_json(read_json(path), what=f"{name} ")
-    except NianbaoError as exc:
-        return BodyResult(path.stem, "merged", [name], None, findings=[_finding("A-UNREADABLE", str(exc), name, "")])
+    if isinstance(data, str):
+        return BodyResult(path.stem, "merged", [name], None, findings=[_finding("A-UNREADABLE", data, name, "")])
     body = data.body or path.stem
     problems = _checked(data, name, body, Scope.MERGED)
     beside = path.parent / PROVENANCE_NAME
@@ -217,14 +240,8 @@ def _cell_rows(data: ReportData, file: str, body: str) -> list[Row]:
     return rows
 
 
-def _body_from_report(path: Path, directory: Path) -> BodyResult:
+def _body_from_report(path: Path, directory: Path, imported: ImportResult) -> BodyResult:
     name = path.relative_to(directory).as_posix()
-    imported: ImportResult = import_or_error(path)
-    unreadable = [p for p in imported.problems if p.code == "IM-1" and p.is_error]
-    if unreadable or not any(imported.tables_found.values()):
-        message = unreadable[0].message if unreadable else f"{name} 中找不到表二、表三、表四"
-        return BodyResult(imported.body or path.stem, "report", [name], None,
-                          findings=[_finding("A-UNREADABLE", f"{message}，未计入区域汇总", name, imported.body)])
     data = imported.data
     body = data.body or path.stem
     problems = _checked(data, name, body, Scope.PUBLISHED)
@@ -315,11 +332,11 @@ def _sources(bodies: Sequence[BodyResult], status: Mapping[str, str]) -> list[So
     return out
 
 
-def run_rollup(directory: Path, roster: Sequence[str] | None = None, *, area: str | None = None,
-               year: int | None = None, exclude: Sequence[Path] = (), jobs: int | None = None,
-               allowed_missing: Sequence[str] = (),
+def run_rollup(directory: Path, inputs: AreaInputs, roster: Sequence[str] | None = None, *, area: str | None = None,
+               year: int | None = None, jobs: int | None = None, allowed_missing: Sequence[str] = (),
                progress: Callable[[int, int], None] | None = None) -> MergeResult:
-    """The 区域汇总 of the bodies in `directory`; `roster` names the bodies expected, `area` the area's 机关名称.
+    """The 区域汇总 of the bodies found in `directory` (`find_inputs`); `roster` names the bodies expected, `area`
+    the area's 机关名称.
 
     The area's own workbooks (those whose cover names the area) give the report's texts and count as one body.
     """
@@ -327,13 +344,13 @@ def run_rollup(directory: Path, roster: Sequence[str] | None = None, *, area: st
         raise UsageError("区域汇总需要用 --body 给出本区域的机关名称（如“某某区人民政府”），报告以它的名义发布。")
     roster_names = list(roster) if roster is not None else None
     allowed = allowed_roster_names(allowed_missing, roster_names)
-    books, data_files, reports, ignored, findings = _classify(directory, exclude)
-    items: list[WorkbookItem] = [(p, p.relative_to(directory).as_posix()) for p in books]
+    findings = list(inputs.links)
+    items: list[WorkbookItem] = [(p, p.relative_to(directory).as_posix()) for p in inputs.books]
     reads = read_items(items, progress, jobs) if items else []
     groups, unreadable = _group_workbooks(reads)
     bodies = [_body_from_workbooks(body, group, year) for body, group in groups.items()]
-    bodies += [_body_from_data(p, directory) for p in data_files]
-    bodies += [_body_from_report(p, directory) for p in reports]
+    bodies += [_body_from_data(p, directory, data) for p, data in inputs.data]
+    bodies += [_body_from_report(p, directory, imported) for p, imported in inputs.reports]
     findings += [f for r in unreadable for f in r.findings]
     bodies, twice = _once_each(bodies)
     position = {name_key(d): i for i, d in enumerate(roster_names or [])}
@@ -353,7 +370,7 @@ def run_rollup(directory: Path, roster: Sequence[str] | None = None, *, area: st
         findings=[*findings, *(f for b in bodies for f in b.findings if f not in status_findings), *twice,
                   *status_findings, *_missing_bodies(status)],
         frame=frame, roster=roster_names, department_status=status,
-        ignored=[p.relative_to(directory).as_posix() for p in ignored], allowed_missing=allowed,
+        ignored=[p.relative_to(directory).as_posix() for p in inputs.ignored], allowed_missing=allowed,
         date=max((b.data.date for b in accepted if b.data is not None and b.data.date), default=""),
         body_type=AREA_BODY_TYPE, bodies={b.body: b.data for b in accepted if b.data is not None},
     )

@@ -136,6 +136,32 @@ def define_styles(doc: DocumentObject) -> None:
     header.font.color.rgb = RGBColor(0xC0, 0, 0)
 
 
+# Word proofs the text as Simplified Chinese, and LibreOffice (also a plain `soffice --convert-to pdf`) asks
+# fontconfig for SC glyph forms: python-docx's default document says en-US text with ja-JP theme fonts.
+LANGUAGE = "zh-CN"
+
+
+def _set_lang(node: object, **attrs: str) -> None:
+    for name, value in attrs.items():
+        node.set(qn(f"w:{name}"), value)  # type: ignore[attr-defined]
+
+
+def set_language(doc: DocumentObject) -> None:
+    """zh-CN in the document defaults (Latin and East Asian text) and for the theme's East Asian fonts."""
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    _set_lang(lang, val=LANGUAGE, eastAsia=LANGUAGE)
+    settings = doc.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is None:
+        theme_lang = OxmlElement("w:themeFontLang")
+        settings.append(theme_lang)
+    _set_lang(theme_lang, val=LANGUAGE, eastAsia=LANGUAGE)
+
+
 def set_page_layout(doc: DocumentObject) -> None:
     """A4 with the GB/T 9704 margins: 天头 37 mm, 订口 28 mm, text block 156 × 225 mm."""
     for section in doc.sections:

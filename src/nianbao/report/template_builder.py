@@ -196,6 +196,7 @@ def build_template_document() -> DocumentObject:
     doc = Document()
     styles.set_page_layout(doc)
     styles.define_styles(doc)
+    styles.set_language(doc)
     doc.core_properties.title = "政府信息公开工作年度报告（模板）"
     doc.core_properties.author = "nianbao"
     doc.core_properties.comments = f"{official.FORMAT_NAME}；模板版本 {FORM.template_version}"

@@ -34,6 +34,8 @@ _TEXT_BLOCK_MM = 156.0
 
 # Tables whose row labels are short and centred; 表三's long items read better left-aligned.
 _CENTRED_LABEL_TABLES = frozenset({"t2"})
+# Tables short enough to be printed whole on one page (a page break moves them, with their heading).
+_WHOLE_TABLES = frozenset({"t2", "t4"})
 
 
 def _column_widths(table: Table) -> list[float]:
@@ -147,6 +149,31 @@ def _mark_header_rows(docx_table: DocxTable, count: int) -> None:
             tr_pr.append(OxmlElement("w:tblHeader"))
 
 
+def _keep_rows_together(docx_table: DocxTable, first: int, last: int) -> None:
+    """Rows first..last on one page: every paragraph of a row keeps with the next row (Word and LibreOffice)."""
+    for row in docx_table.rows[first:last]:
+        for p in row._tr.iter(qn("w:p")):
+            keep = p.get_or_add_pPr()
+            if keep.find(qn("w:keepNext")) is None:
+                keep.insert(1 if keep.find(qn("w:pStyle")) is not None else 0, OxmlElement("w:keepNext"))
+
+
+def _page_blocks(table: Table) -> list[tuple[int, int]]:
+    """Row ranges that must not be split by a page break.
+
+    A small table (表二, 表四) is one block. Otherwise the header rows stay with the first body row, and the
+    rows a vertically merged label spans (三、本年度办理结果 with its groups) stay together, so every row
+    is printed beside its group labels; the header rows repeat on the next page.
+    """
+    if table.key in _WHOLE_TABLES:
+        return [(0, table.n_rows - 1)]
+    header = table.header_rows()
+    blocks = [(0, header)] if header else []
+    blocks += [(c.row, c.row + c.rowspan - 1) for c in table.grid
+               if c.kind == "label" and c.rowspan > 1 and c.row >= header]
+    return blocks
+
+
 def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
     widths = _column_widths(table)
     docx_table: DocxTable = doc.add_table(rows=table.n_rows, cols=table.n_cols)
@@ -171,6 +198,8 @@ def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
         centred = cell.kind != "label" or table.key in _CENTRED_LABEL_TABLES or cell.rowspan > 1
         _set_cell_text(target, text, centred, style_id)
     _mark_header_rows(docx_table, table.header_rows() if table.key != "t2" else 0)
+    for first, last in _page_blocks(table):
+        _keep_rows_together(docx_table, first, last)
     return docx_table
 
 

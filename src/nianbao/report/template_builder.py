@@ -152,10 +152,9 @@ def _mark_header_rows(docx_table: DocxTable, count: int) -> None:
 def _keep_rows_together(docx_table: DocxTable, first: int, last: int) -> None:
     """Rows first..last on one page: every paragraph of a row keeps with the next row (Word and LibreOffice)."""
     for row in docx_table.rows[first:last]:
-        for p in row._tr.iter(qn("w:p")):
-            keep = p.get_or_add_pPr()
-            if keep.find(qn("w:keepNext")) is None:
-                keep.insert(1 if keep.find(qn("w:pStyle")) is not None else 0, OxmlElement("w:keepNext"))
+        for tc in row._tr.tc_lst:  # continuation cells of a vertical merge too
+            for p in tc.p_lst:
+                Paragraph(p, docx_table).paragraph_format.keep_with_next = True
 
 
 def _page_blocks(table: Table) -> list[tuple[int, int]]:

@@ -23,6 +23,7 @@ from ..form import FORM, CellRule, FieldType, Number
 from ..form.report_text import FEE_KEYS, fee_statement
 from ..numbers import NotANumber, plain, to_decimal
 from . import names
+from .outline import subheadings_shown
 
 # Finding codes of this stage (the rule ids of official-format.md §8 are used where a rule applies).
 CODE_UNKNOWN_KEY = "R-KEY"
@@ -334,6 +335,8 @@ def build_context(report: ReportData, *, report_date: dt.date | None = None, dra
         if f.type is FieldType.TEXT:
             flat[f.key] = paragraphs(report.texts.get(f.key))
     issuer = " ".join(paragraphs(report.texts.get("text.report.issuer"))) or report.body
+    shown = subheadings_shown({f.key: flat[f.key] for f in FORM.texts if f.type is FieldType.TEXT})
+    flat.update({names.subheading_path(k): v for k, v in shown.items()})
     context: dict[str, Any] = _nest(flat)
     context.update({
         names.BODY: report.body,

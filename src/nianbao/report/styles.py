@@ -21,6 +21,7 @@ from ..form.report_text import (
     STYLE_HEADER,
     STYLE_HEADING1,
     STYLE_HEADING2,
+    STYLE_ITEM,
     STYLE_SIGNATURE,
     STYLE_TABLE,
     STYLE_TITLE,
@@ -124,6 +125,11 @@ def define_styles(doc: DocumentObject) -> None:
     h2.paragraph_format.first_line_indent = INDENT_TWO_CHARS
     h2.paragraph_format.keep_with_next = True
     _outline_level(h2, 1)
+
+    # A list item reads like the body (GB/T 9704: 1. in 仿宋) but stays a paragraph of its own in Word's outline.
+    item = _paragraph_style(doc, STYLE_ITEM, FONT_BODY, SIZE_BODY)
+    item.paragraph_format.first_line_indent = INDENT_TWO_CHARS
+    item.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
     table = _paragraph_style(doc, STYLE_TABLE, FONT_BODY, SIZE_TABLE)
     table.paragraph_format.line_spacing = TABLE_LINE_PITCH

@@ -22,7 +22,7 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
 from ..fileio import write_bytes_atomic
-from ..form import FORM, Field, GridCell, Table, official, report_text
+from ..form import FORM, GridCell, Table, official, report_text
 from . import names, styles
 
 TEMPLATE_NAME = "政府信息公开工作年度报告.docx"
@@ -80,19 +80,16 @@ def _add_title_and_opening(doc: DocumentObject) -> None:
 
 
 # -- narrative ------------------------------------------------------------------------------------
-def _subheading(field: Field) -> str | None:
-    """'（一）主动公开' is printed as a sub-heading; a lead text such as 概述 is not."""
-    label = field.row[0]
-    return label if label.startswith("（") else None
-
-
 def _add_narrative(doc: DocumentObject, key: str) -> None:
     field = FORM.by_key[key]
-    heading = _subheading(field)
+    heading = names.standard_subheading(key)
     if not field.required:
         _control(doc, f"if {key}")
     if heading:
+        # Printed unless the department wrote its own sub-headings and left this text empty (outline.py).
+        _control(doc, f"if {names.subheading_path(key)}")
         _add_paragraph(doc, report_text.STYLE_HEADING2, heading)
+        _control(doc, "endif")
     _control(doc, f"for p in {key}")
     _add_paragraph(doc, report_text.STYLE_BODY, _tag("p"))
     _control(doc, "endfor")

@@ -78,3 +78,16 @@ def test_plain_libreoffice_conversion_uses_simplified_glyph_forms(tmp_path: Path
     report, sc, jp = (_gray_pixels(tmp_path / f"{name}.pdf") for name in ("report", "sc", "jp"))
     assert sc != jp, "the probe characters must differ between SC and JP forms"
     assert report == sc
+
+
+def test_workbook_footer_has_room_below_the_table(tmp_path: Path) -> None:
+    """LibreOffice clips a page number squeezed between the footer margin and the bottom margin."""
+    from openpyxl import load_workbook
+
+    from nianbao.workbook.template import save_template
+
+    path = tmp_path / "t.xlsx"
+    save_template(path)
+    for ws in load_workbook(path).worksheets:
+        if ws.oddFooter.center.text:
+            assert ws.page_margins.bottom - ws.page_margins.footer >= 0.35, ws.title

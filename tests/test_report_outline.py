@@ -75,3 +75,30 @@ def test_filled_standard_subheading_is_kept_beside_own_ones(tmp_path: Path) -> N
     headings = [text for style, text in _styles(out) if style == report_text.STYLE_HEADING2]
     assert headings == ["（一）提高认识，加强组织领导", "（二）规范流程，压实工作责任", "（四）政府信息公开平台建设"]
     assert import_report(out)["texts"]["text.overview.platform"] == "平台建设情况。"
+
+
+def test_template_without_subheading_conditions_is_not_missing_anything(tmp_path: Path) -> None:
+    """A user template made before subheading.* prints every standard sub-heading and gets no warning."""
+    import zipfile
+
+    from nianbao.report.placeholders import check_template
+    from nianbao.report.render import default_template_path
+
+    source = default_template_path()
+    assert source is not None
+    target = tmp_path / "older.docx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                assert "{%p if subheading." in text
+                while "{%p if subheading." in text:  # the condition paragraph becomes a plain true test
+                    start = text.index("{%p if subheading.")
+                    text = text[:start] + "{%p if true" + text[text.index(" %}", start):]
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    check = check_template(target)
+    assert check.missing == () and check.ok, check.summary()
+    out = tmp_path / "r.docx"
+    assert render_report(zero_data(), out, template=target).output == out

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 
 from docx.document import Document as DocumentObject
+from docx.oxml.ns import qn
 
 from ..form import FORM, official
 from ..form.report_text import STYLE_BODY, STYLE_HEADING2, STYLE_ITEM
@@ -59,14 +60,19 @@ def subheadings_shown(texts: Mapping[str, Sequence[str]]) -> dict[str, bool]:
 
 def apply_outline(document: DocumentObject, paragraphs: Iterable[str]) -> None:
     """Give the department's sub-headings and items (printed in the body style) their own styles."""
-    kinds = {p: paragraph_kind(p) for p in paragraphs}
-    wanted = {k for k in kinds.values() if k is not Kind.BODY}
-    style_ids = {k: s.style_id for s in document.styles for k in wanted if s.name == k.value}
-    body_id = next((s.style_id for s in document.styles if s.name == STYLE_BODY), None)
-    if not style_ids or body_id is None:
+    kinds = {p: kind for p in paragraphs if (kind := paragraph_kind(p)) is not Kind.BODY}
+    if not kinds:
         return
-    for paragraph in document.paragraphs:
-        kind = kinds.get(paragraph.text.strip())
-        ppr = paragraph._p.pPr
-        if kind in style_ids and ppr is not None and ppr.style == body_id:
-            ppr.style = style_ids[kind]
+    by_name = {s.name: s.style_id for s in document.styles}
+    body_id = by_name.get(STYLE_BODY)
+    style_ids = {k: by_name[k.value] for k in set(kinds.values()) if k.value in by_name}
+    if body_id is None or not style_ids:
+        return
+    # Only the body's own paragraphs in the body style are candidates; their text is read only then.
+    for p in document.element.body.iterchildren(qn("w:p")):
+        ppr = p.pPr
+        if ppr is None or ppr.style != body_id:
+            continue
+        found = kinds.get("".join(t.text or "" for t in p.iter(qn("w:t"))).strip())
+        if found is not None and found in style_ids:
+            ppr.style = style_ids[found]

@@ -14,6 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from nianbao.form import report_text
+from nianbao.report import pdf
 from nianbao.report.render import default_template_path
 from nianbao.report.template_builder import build_template_document
 
@@ -63,7 +64,8 @@ def _probe(lang: str | None) -> DocumentObject:
 
 
 @pytest.mark.libreoffice
-def test_plain_libreoffice_conversion_uses_simplified_glyph_forms(tmp_path: Path) -> None:
+@pytest.mark.parametrize("converter", ["plain soffice", "nianbao --pdf"])
+def test_pdf_uses_simplified_glyph_forms(tmp_path: Path, converter: str) -> None:
     # pdffonts cannot tell: the Noto CJK collection's faces share one CFF font (NotoSansCJKjp-… in every PDF),
     # and LibreOffice picks the glyph forms by the text's language. So the page is compared with the same
     # paragraph forced to zh-CN and to ja-JP.
@@ -74,7 +76,10 @@ def test_plain_libreoffice_conversion_uses_simplified_glyph_forms(tmp_path: Path
         path = tmp_path / f"{name}.docx"
         path.write_bytes(buffer.getvalue())
         paths.append(path)
-    plain_soffice_pdf(paths, tmp_path)
+    if converter == "plain soffice":
+        plain_soffice_pdf(paths, tmp_path)
+    else:
+        pdf.convert_to_pdf(paths, tmp_path)  # with nianbao's font mapping
     report, sc, jp = (_gray_pixels(tmp_path / f"{name}.pdf") for name in ("report", "sc", "jp"))
     assert sc != jp, "the probe characters must differ between SC and JP forms"
     assert report == sc

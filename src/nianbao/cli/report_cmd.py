@@ -17,7 +17,8 @@ from ..findings import Finding
 from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors, more_than_one
 from .merge_cmd import ALLOW_MISSING_HELP, BODY_HELP, split_names
 
-DEMO_EXAMPLE = Path("examples") / "大榭街道-2024"
+# Shipped as package data (pyproject.toml), so the demo runs from any folder after `pip install`.
+DEMO_EXAMPLE = Path("data") / "examples" / "大榭街道-2024"
 DEMO_ROSTER = "departments.csv"
 DEMO_DATE = dt.date(2025, 1, 8)  # the date of the published report the example reproduces
 DEMO_OUT = Path("nianbao-demo")
@@ -208,13 +209,9 @@ def build(directory: Path, roster: Path | None, outdir: Path, template: Path | N
 
 # -- demo -------------------------------------------------------------------------------------------
 def find_example() -> Path | None:
-    """The bundled example: in the current directory's checkout, or beside the installed package."""
-    package_root = Path(__file__).resolve().parents[3]
-    for base in (Path.cwd(), package_root):
-        candidate = base / DEMO_EXAMPLE
-        if (candidate / DEMO_ROSTER).is_file():
-            return candidate
-    return None
+    """The bundled example, installed with the package (a wheel installs it as plain files)."""
+    candidate = Path(__file__).resolve().parents[1] / DEMO_EXAMPLE
+    return candidate if (candidate / DEMO_ROSTER).is_file() else None
 
 
 @click.command("demo")
@@ -226,7 +223,7 @@ def demo(outdir: Path, pdf: bool) -> None:
     """用自带的示例（大榭街道 2024 年，6 个科室的报表）演示汇总并生成报告。"""
     example = find_example()
     if example is None:
-        raise UsageError(f"找不到自带的示例文件夹 {DEMO_EXAMPLE}。请在 nianbao 源代码的根目录下运行 nianbao demo。")
+        raise UsageError(f"找不到自带的示例文件夹 nianbao/{DEMO_EXAMPLE.as_posix()}：安装可能不完整，请重新安装 nianbao。")
     console.print(f"示例：{escape(str(example))}（{len(list(example.glob('*.xlsx')))} 个部门的报表）")
     report = build_report(example, example / DEMO_ROSTER, outdir, report_date=DEMO_DATE, pdf=pdf)
     if report is None:

@@ -12,7 +12,7 @@ from lxml import etree
 from nianbao.form import FORM
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "examples" / "大榭街道-2024"
+EXAMPLE = REPO / "src" / "nianbao" / "data" / "examples" / "大榭街道-2024"
 SEED = REPO / "tests" / "fixtures" / "reports" / "seed_daxie_2024.txt"
 
 

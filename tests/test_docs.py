@@ -109,7 +109,7 @@ def _help(*args: str) -> str:
 
 
 def _listed_commands() -> set[str]:
-    listing = _help().split("Commands:", 1)[1]
+    listing = _help().split("命令：", 1)[1]  # click's "Commands:" in Chinese (cli/zh.py)
     return {line.split()[0] for line in listing.splitlines() if line.strip()}
 
 
@@ -121,7 +121,7 @@ def test_readme_table_lists_exactly_the_commands() -> None:
 @pytest.mark.parametrize("command", sorted(_usages()))
 def test_readme_options_exist(command: str) -> None:
     shown = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", _usages()[command]))
-    offered = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", _help(command).split("Options:", 1)[1]))
+    offered = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", _help(command).split("选项：", 1)[1]))
     assert shown <= offered, f"README 中 nianbao {command} 的选项在 --help 中不存在：{sorted(shown - offered)}"
 
 

@@ -16,7 +16,6 @@ from nianbao.errors import UsageError
 from nianbao.fileio import Upload
 from nianbao.outputs import MERGED_JSON
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "大榭街道-2024"
 DEPARTMENTS = ["甲科", "乙科", "丙科"]
 
 

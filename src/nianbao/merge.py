@@ -100,6 +100,8 @@ class MergeResult:
     allowed_missing: list[str] = field(default_factory=list)  # roster departments knowingly left out
     date: str = ""  # the collection's date: the latest 填报日期 of the merged workbooks (ISO), "" if none
     report: str | None = None  # a REPORT_KINDS value once a report was written from this merge
+    body_type: str = ""  # "区域汇总" for an area's report compiled from its bodies (see rollup.py)
+    bodies: dict[str, ReportData] = field(default_factory=dict)  # an area's bodies, each as given
 
     @property
     def has_errors(self) -> bool:
@@ -117,7 +119,7 @@ class MergeResult:
         """The merged data, typed: what merged.json holds besides the findings."""
         return ReportData(
             body=self.body, year=self.year, values=dict(self.values), texts=dict(self.texts),
-            template_version=self.template_version, date=self.date,
+            body_type=self.body_type, template_version=self.template_version, date=self.date,
             collection=Collection(tuple(self.departments), dict(self.department_status),
                                   tuple(self.allowed_missing), self.report),
             provenance=tuple(s.provenance() for s in self.sources))

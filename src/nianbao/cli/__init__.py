@@ -5,6 +5,13 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from . import zh
+
+zh.install()  # before the decorators below: click's help and errors in Chinese
+
+# Chinese names of the commands' arguments, shown in usage lines (`nianbao merge [选项] 文件夹`).
+ARGUMENT_NAMES = {"files": "工作簿", "directory": "文件夹", "outdir": "汇总结果文件夹", "key": "键或单元格",
+                  "target": "报告或文件夹", "data_files": "数据文件", "report": "报告"}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +27,7 @@ def _register() -> None:
     for module in (schema_cmd, template_cmd, merge_cmd, audit_cmd, report_cmd):
         for command in module.COMMANDS:
             main.add_command(command)
+    zh.localise([main, *main.commands.values()], ARGUMENT_NAMES)
 
 
 _register()

@@ -15,9 +15,10 @@ from rich.markup import escape
 from ..errors import UsageError
 from ..findings import Finding
 from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors, more_than_one
-from .merge_cmd import ALLOW_MISSING_HELP, split_names
+from .merge_cmd import ALLOW_MISSING_HELP, BODY_HELP, split_names
 
-DEMO_EXAMPLE = Path("examples") / "大榭街道-2024"
+# Shipped as package data (pyproject.toml), so the demo runs from any folder after `pip install`.
+DEMO_EXAMPLE = Path("data") / "examples" / "大榭街道-2024"
 DEMO_ROSTER = "departments.csv"
 DEMO_DATE = dt.date(2025, 1, 8)  # the date of the published report the example reproduces
 DEMO_OUT = Path("nianbao-demo")
@@ -187,7 +188,8 @@ def _print_merge_summary(result: Any, written: Sequence[Path], outdir: Path) -> 
 
 def build_report(directory: Path, roster: Path | None, outdir: Path, *, template: Path | None = None,
                  report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
-                 last_year: Path | None = None, allowed_missing: Sequence[str] = ()) -> Path | None:
+                 last_year: Path | None = None, allowed_missing: Sequence[str] = (),
+                 body: str | None = None) -> Path | None:
     """`pipeline.build`, with what it came to printed; the report path, or None if blocked."""
     from .. import pipeline
     from .progress import progress_bar
@@ -195,7 +197,7 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
     with progress_bar("读取工作簿") as bar:
         result = pipeline.build(directory, outdir, roster=roster, template=template, report_date=report_date,
                                 draft=draft, pdf=pdf, last_year=last_year, allowed_missing=allowed_missing,
-                                progress=(lambda _w, d, t: bar(d, t)) if bar else None)
+                                body=body, progress=(lambda _w, d, t: bar(d, t)) if bar else None)
     if result.blocked == "template":
         _print_findings(result.findings)
         err_console.print("[bold red]Word 模板不能使用，未汇总，也未生成报告。[/]按上面列出的段落改正模板后重试。")
@@ -228,12 +230,13 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
 @click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
               help="上年数据（merged.json 或已发布的报告），用于跨年度核对；核对出错误时不生成报告（除非 --draft）。")
+@click.option("--body", help=BODY_HELP)
 @click.option("--html", is_flag=True, help=HTML_HELP)
 @click.option("--charts", is_flag=True, help=CHARTS_HELP + "汇总.xlsx 中另加“图解”表。")
 @handle_errors
 def build(directory: Path, roster: Path | None, outdir: Path, template: Path | None, report_date: dt.date | None,
-          draft: bool, allow_missing: tuple[str, ...], pdf: bool, last_year: Path | None, html: bool,
-          charts: bool) -> None:
+          draft: bool, allow_missing: tuple[str, ...], pdf: bool, last_year: Path | None, body: str | None,
+          html: bool, charts: bool) -> None:
     """汇总文件夹中各部门交回的工作簿，然后生成 Word 报告（一步完成）。
 
     只有名单中的部门都已报送（或用 --allow-missing 注明经同意不报送）、汇总没有错误、必填的部分都有文字时，
@@ -242,7 +245,8 @@ def build(directory: Path, roster: Path | None, outdir: Path, template: Path | N
     例：nianbao build 收到的报表 --roster 部门名单.csv --out 汇总结果
     """
     report = build_report(directory, roster, outdir, template=template, report_date=report_date, draft=draft,
-                          pdf=pdf and not charts, last_year=last_year, allowed_missing=split_names(allow_missing))
+                          pdf=pdf and not charts, last_year=last_year, allowed_missing=split_names(allow_missing),
+                          body=body)
     if report is None:
         sys.exit(EXIT_FINDINGS)
     if html or charts:
@@ -255,13 +259,9 @@ def build(directory: Path, roster: Path | None, outdir: Path, template: Path | N
 
 # -- demo -------------------------------------------------------------------------------------------
 def find_example() -> Path | None:
-    """The bundled example: in the current directory's checkout, or beside the installed package."""
-    package_root = Path(__file__).resolve().parents[3]
-    for base in (Path.cwd(), package_root):
-        candidate = base / DEMO_EXAMPLE
-        if (candidate / DEMO_ROSTER).is_file():
-            return candidate
-    return None
+    """The bundled example, installed with the package (a wheel installs it as plain files)."""
+    candidate = Path(__file__).resolve().parents[1] / DEMO_EXAMPLE
+    return candidate if (candidate / DEMO_ROSTER).is_file() else None
 
 
 @click.command("demo")
@@ -273,7 +273,7 @@ def demo(outdir: Path, pdf: bool) -> None:
     """用自带的示例（大榭街道 2024 年，6 个科室的报表）演示汇总并生成报告。"""
     example = find_example()
     if example is None:
-        raise UsageError(f"找不到自带的示例文件夹 {DEMO_EXAMPLE}。请在 nianbao 源代码的根目录下运行 nianbao demo。")
+        raise UsageError(f"找不到自带的示例文件夹 nianbao/{DEMO_EXAMPLE.as_posix()}：安装可能不完整，请重新安装 nianbao。")
     console.print(f"示例：{escape(str(example))}（{len(list(example.glob('*.xlsx')))} 个部门的报表）")
     report = build_report(example, example / DEMO_ROSTER, outdir, report_date=DEMO_DATE, pdf=pdf)
     if report is None:

@@ -23,6 +23,7 @@ STYLE_HEADING2 = "Heading 2"
 STYLE_TABLE = "表格文字"
 STYLE_SIGNATURE = "报告落款"
 STYLE_HEADER = "页眉标记"
+STYLE_ITEM = "报告条目"  # an item of a numbered list the department wrote (1. … / 一是… / （1）…)
 
 FEE_KEYS: tuple[str, ...] = tuple(f.key for f in FORM.texts if f.numeric)
 _FEE_SUBJECT = official.FEE_SUBJECT

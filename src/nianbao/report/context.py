@@ -25,6 +25,7 @@ from ..numbers import NotANumber, plain, to_decimal
 from ..rules import RuleInput, Scope, run
 from ..rules.tables import tainted_keys
 from . import names
+from .outline import subheadings_shown
 
 # Finding codes of this stage (the rule ids of docs/codes.md are used where a rule applies).
 CODE_UNKNOWN_KEY = "R-KEY"
@@ -346,6 +347,8 @@ def build_context(report: CheckedReport, *, report_date: dt.date | None = None, 
         if f.type is FieldType.TEXT:
             flat[f.key] = paragraphs(report.texts.get(f.key))
     issuer = " ".join(paragraphs(report.texts.get("text.report.issuer"))) or report.body
+    shown = subheadings_shown({f.key: flat[f.key] for f in FORM.texts if f.type is FieldType.TEXT})
+    flat.update({names.subheading_path(k): v for k, v in shown.items()})
     context: dict[str, Any] = _nest(flat)
     context.update({
         names.BODY: report.body,

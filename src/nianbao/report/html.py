@@ -31,7 +31,8 @@ from ..importer.embedded import DATA_ELEMENT_ID
 from ..numbers import jsonable
 from . import names
 from .context import CheckedReport, build_context, format_value, paragraphs
-from .template_builder import opening_parts, subheading
+from .outline import subheadings_shown
+from .template_builder import opening_parts
 
 __all__ = ["HtmlResult", "embedded_json", "page_html", "render_html", "table_rows"]
 
@@ -163,6 +164,9 @@ class PageSection:
 
 
 def _sections(report: CheckedReport, context: Mapping[str, Any]) -> list[PageSection]:
+    # As in the Word report: a standard sub-heading is left out where the department wrote its own outline.
+    shown = subheadings_shown({f.key: paragraphs(report.texts.get(f.key)) for f in FORM.texts
+                               if f.type is FieldType.TEXT})
     out = []
     for i, section in enumerate(FORM.sections, start=1):
         blocks: list[tuple[str, tuple[str, ...]]] = []
@@ -172,7 +176,8 @@ def _sections(report: CheckedReport, context: Mapping[str, Any]) -> list[PageSec
             field = FORM.by_key[key]
             texts = tuple(paragraphs(report.texts.get(key)))
             if texts or field.required:
-                blocks.append((subheading(field) or "", texts))
+                heading = names.standard_subheading(key) if shown.get(key, True) else None
+                blocks.append((heading or "", texts))
         table = FORM.table(section.table) if section.table else None
         out.append(PageSection(section.number, section.heading, f"part-{i}",
                                table_rows(table, report.values) if table else None,

@@ -432,7 +432,9 @@ def _check_bytes(data: bytes) -> TemplateCheck:
         used |= _used(ast)
         violations += template_violations(part, ast, known)
     covered = {p for p in used if p in known}
-    missing = tuple(sorted(p for p in standard_paths() if p not in covered))
+    # subheading.* only chooses whether a heading is printed: a template made before it still prints them all.
+    optional = {names.subheading_path(k) for k in names.subheading_keys()}
+    missing = tuple(sorted(p for p in standard_paths() if p not in covered and p not in optional))
     unknown = tuple(sorted(p for p in used if not _is_known(p, known)))
     return TemplateCheck(frozenset(used), missing, unknown, tuple(violations))
 

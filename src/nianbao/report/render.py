@@ -43,6 +43,7 @@ from ..findings import Finding, Severity, has_errors
 from ..form import official
 from . import names
 from .context import CheckedReport, build_context, read_report_data
+from .outline import apply_outline, narrative_keys
 from .placeholders import (
     ALLOWED_FILTERS,
     ALLOWED_TESTS,
@@ -309,10 +310,21 @@ def render_docx_bytes(context: Mapping[str, Any], template: Path | None = None) 
     except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as exc:
         # e.g. {{ t3 > 1 }} in a template rendered without its check: the data cannot be used that way
         raise UsageError(f"模板无法填写：{exc}。") from exc
+    apply_outline(tpl.docx, _narrative_paragraphs(context))
     _set_properties(tpl, context)
     buffer = io.BytesIO()
     tpl.save(buffer)
     return buffer.getvalue()
+
+
+def _narrative_paragraphs(context: Mapping[str, Any]) -> Iterator[str]:
+    """The department's paragraphs of the six sections, as the context holds them (text.overview.active …)."""
+    for key in narrative_keys():
+        node: Any = context
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else getattr(node, part, None)
+        if isinstance(node, list):
+            yield from (p for p in node if isinstance(p, str))
 
 
 def _set_properties(tpl: DocxTemplate, context: Mapping[str, Any]) -> None:

@@ -21,6 +21,7 @@ from ..form.report_text import (
     STYLE_HEADER,
     STYLE_HEADING1,
     STYLE_HEADING2,
+    STYLE_ITEM,
     STYLE_SIGNATURE,
     STYLE_TABLE,
     STYLE_TITLE,
@@ -36,6 +37,9 @@ FONT_PAGE_NUMBER = "宋体"
 SIZE_TITLE = Pt(22)  # 二号
 SIZE_BODY = Pt(16)  # 三号
 SIZE_TABLE = Pt(10.5)  # 五号
+# Exact, not single: the CJK fallback fonts' line height is ~1.45 em, and 表三's 22 result rows (with its
+# six-digit numbers wrapped) must fit on one page beside their group labels.
+TABLE_LINE_PITCH = Pt(12)
 SIZE_PAGE_NUMBER = Pt(14)  # 四号
 LINE_PITCH = Pt(28.95)  # 22 lines in the 225 mm text block
 INDENT_TWO_CHARS = Pt(32)  # two 三号 characters
@@ -122,8 +126,13 @@ def define_styles(doc: DocumentObject) -> None:
     h2.paragraph_format.keep_with_next = True
     _outline_level(h2, 1)
 
+    # A list item reads like the body (GB/T 9704: 1. in 仿宋) but stays a paragraph of its own in Word's outline.
+    item = _paragraph_style(doc, STYLE_ITEM, FONT_BODY, SIZE_BODY)
+    item.paragraph_format.first_line_indent = INDENT_TWO_CHARS
+    item.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+
     table = _paragraph_style(doc, STYLE_TABLE, FONT_BODY, SIZE_TABLE)
-    table.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    table.paragraph_format.line_spacing = TABLE_LINE_PITCH
     table.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     signature = _paragraph_style(doc, STYLE_SIGNATURE, FONT_BODY, SIZE_BODY)
@@ -134,6 +143,32 @@ def define_styles(doc: DocumentObject) -> None:
     header.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     header.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     header.font.color.rgb = RGBColor(0xC0, 0, 0)
+
+
+# Word proofs the text as Simplified Chinese, and LibreOffice (also a plain `soffice --convert-to pdf`) asks
+# fontconfig for SC glyph forms: python-docx's default document says en-US text with ja-JP theme fonts.
+LANGUAGE = "zh-CN"
+
+
+def _set_lang(node: object, **attrs: str) -> None:
+    for name, value in attrs.items():
+        node.set(qn(f"w:{name}"), value)  # type: ignore[attr-defined]
+
+
+def set_language(doc: DocumentObject) -> None:
+    """zh-CN in the document defaults (Latin and East Asian text) and for the theme's East Asian fonts."""
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    _set_lang(lang, val=LANGUAGE, eastAsia=LANGUAGE)
+    settings = doc.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is None:
+        theme_lang = OxmlElement("w:themeFontLang")
+        settings.append(theme_lang)
+    _set_lang(theme_lang, val=LANGUAGE, eastAsia=LANGUAGE)
 
 
 def set_page_layout(doc: DocumentObject) -> None:

@@ -23,7 +23,7 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
 from ..fileio import write_bytes_atomic
-from ..form import FORM, Field, GridCell, Table, official, report_text
+from ..form import FORM, GridCell, Table, official, report_text
 from . import names, styles
 
 TEMPLATE_NAME = "政府信息公开工作年度报告.docx"
@@ -35,6 +35,8 @@ _TEXT_BLOCK_MM = 156.0
 
 # Tables whose row labels are short and centred; 表三's long items read better left-aligned.
 _CENTRED_LABEL_TABLES = frozenset({"t2"})
+# Tables short enough to be printed whole on one page (a page break moves them, with their heading).
+_WHOLE_TABLES = frozenset({"t2", "t4"})
 
 
 def _column_widths(table: Table) -> list[float]:
@@ -83,19 +85,16 @@ def _add_title_and_opening(doc: DocumentObject) -> None:
 
 
 # -- narrative ------------------------------------------------------------------------------------
-def subheading(field: Field) -> str | None:
-    """'（一）主动公开' is printed as a sub-heading; a lead text such as 概述 is not."""
-    label = field.row[0]
-    return label if label.startswith("（") else None
-
-
 def _add_narrative(doc: DocumentObject, key: str) -> None:
     field = FORM.by_key[key]
-    heading = subheading(field)
+    heading = names.standard_subheading(key)
     if not field.required:
         _control(doc, f"if {key}")
     if heading:
+        # Printed unless the department wrote its own sub-headings and left this text empty (outline.py).
+        _control(doc, f"if {names.subheading_path(key)}")
         _add_paragraph(doc, report_text.STYLE_HEADING2, heading)
+        _control(doc, "endif")
     _control(doc, f"for p in {key}")
     _add_paragraph(doc, report_text.STYLE_BODY, _tag("p"))
     _control(doc, "endfor")
@@ -152,6 +151,30 @@ def _mark_header_rows(docx_table: DocxTable, count: int) -> None:
             tr_pr.append(OxmlElement("w:tblHeader"))
 
 
+def _keep_rows_together(docx_table: DocxTable, first: int, last: int) -> None:
+    """Rows first..last on one page: every paragraph of a row keeps with the next row (Word and LibreOffice)."""
+    for row in docx_table.rows[first:last]:
+        for tc in row._tr.tc_lst:  # continuation cells of a vertical merge too
+            for p in tc.p_lst:
+                Paragraph(p, docx_table).paragraph_format.keep_with_next = True
+
+
+def _page_blocks(table: Table) -> list[tuple[int, int]]:
+    """Row ranges that must not be split by a page break.
+
+    A small table (表二, 表四) is one block. Otherwise the header rows stay with the first body row, and the
+    rows a vertically merged label spans (三、本年度办理结果 with its groups) stay together, so every row
+    is printed beside its group labels; the header rows repeat on the next page.
+    """
+    if table.key in _WHOLE_TABLES:
+        return [(0, table.n_rows - 1)]
+    header = table.header_rows()
+    blocks = [(0, header)] if header else []
+    blocks += [(c.row, c.row + c.rowspan - 1) for c in table.grid
+               if c.kind == "label" and c.rowspan > 1 and c.row >= header]
+    return blocks
+
+
 def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
     widths = _column_widths(table)
     docx_table: DocxTable = doc.add_table(rows=table.n_rows, cols=table.n_cols)
@@ -176,6 +199,8 @@ def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
         centred = cell.kind != "label" or table.key in _CENTRED_LABEL_TABLES or cell.rowspan > 1
         _set_cell_text(target, text, centred, style_id)
     _mark_header_rows(docx_table, table.header_rows() if table.key != "t2" else 0)
+    for first, last in _page_blocks(table):
+        _keep_rows_together(docx_table, first, last)
     return docx_table
 
 
@@ -201,6 +226,7 @@ def build_template_document() -> DocumentObject:
     doc = Document()
     styles.set_page_layout(doc)
     styles.define_styles(doc)
+    styles.set_language(doc)
     doc.core_properties.title = "政府信息公开工作年度报告（模板）"
     doc.core_properties.author = "nianbao"
     doc.core_properties.comments = f"{official.FORMAT_NAME}；模板版本 {FORM.template_version}"

@@ -3,7 +3,8 @@
 The numbers add up to the published 大榭街道 2024 report (252 行政处罚 decisions, nothing else, no
 applications). The 党建综合办（党政办） writes the narrative and the report information.
 
-Run from the repository root:  python "examples/大榭街道-2024/make_example.py"
+The example ships inside the package (src/nianbao/data/examples/), so `nianbao demo` runs from any folder.
+Run from the repository root:  python examples/make_example.py
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from nianbao.fileio import write_text_atomic
 from nianbao.form import FORM
 from nianbao.workbook.template import Identity, write_filled
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "src" / "nianbao" / "data" / "examples" / "大榭街道-2024"
 BODY = "大榭街道"
 YEAR = 2024
 ROSTER = "departments.csv"

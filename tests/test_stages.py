@@ -26,7 +26,7 @@ RANKS: dict[str, int] = {
     "crossyear": 5,
     "merge": 6,
     # An area's report from its bodies' workbooks, data and reports; the merge's files beside it.
-    "rollup": 7, "outputs": 7,
+    "outputs": 7, "rollup": 8,
     "report": 8,
     "audit": 9, "audit_outputs": 10, "docs": 10,
     # The library pipeline over every stage; the CLI (and the site) are thin layers over it.

@@ -186,7 +186,7 @@ def _folder(tmp_path: Path) -> Path:
         cells={"t4.review.total": str(values["t4.review.total"] + 1)})))
     (folder / "c_seed.txt").write_bytes((FIXTURES / "seed_daxie_2024.txt").read_bytes())
     (folder / "d_broken.docx").write_bytes(b"PK\x03\x04 broken")
-    (folder / "notes.md").write_text("not a report", encoding="utf-8")
+    (folder / "notes.odt").write_text("not a report", encoding="utf-8")
     return folder
 
 

@@ -31,7 +31,7 @@ _SPACE = re.compile(r"\s+")
 # `1、` / `1．` / `1,` at the start of an item label → `1.`; `一.` → `一、`.
 _ARABIC_NUMBERING = re.compile(r"^(\d{1,2})\s*[、,，．.]")
 _CHINESE_NUMBERING = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[.．,，、]")
-_BLANK_MARKERS = frozenset({"", "/", "-", "--", "—", "——", "－", "无", "空", "N/A", "n/a"})
+_BLANK_MARKERS = frozenset({"", "/", "-", "--", "—", "——", "－", "无", "空", "N/A", "n/a", "&nbsp;", "\\"})
 # A number, optionally with a unit and a parenthesised note: `22（其中修订16件）` is 22.
 _NUMBER = re.compile(r"^\+?(\d[\d,]*(?:\.\d+)?)(?:件|条|个|项|万元|元)?(?:\(.*\)?)?$")
 
@@ -99,8 +99,8 @@ def similarity(found: str, canonical: str) -> float:
 
 
 def is_blank_marker(text: str) -> bool:
-    """An empty cell, or `/` / `—` written where a number belongs."""
-    return fold(text) in _BLANK_MARKERS
+    """An empty cell, or `/` / `—` / `无` (or a literal `&nbsp;` of a copied page) written where a number belongs."""
+    return fold(text).replace("&nbsp;", "") in _BLANK_MARKERS
 
 
 def parse_number(text: str) -> Decimal | None:

@@ -26,7 +26,7 @@ from .sections import Outline, narrative_texts, outline
 
 __all__ = ["SUFFIXES", "ImportResult", "import_published", "read_document"]
 
-SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt")
+SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt", ".md")
 _TABLE_SECTIONS = {s.table: s.number for s in FORM.sections if s.table}
 _TABLE_PREFIXES = tuple(f"{t.key}." for t in FORM.tables)
 _FEE_SECTION = next(s.number for s in FORM.sections if s.heading == official.HEADINGS[5])
@@ -178,6 +178,10 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
         result.problems.append(Finding(
             "IM-7", Severity.WARNING, "找不到报告标题（应为“<机关全称><年份>年政府信息公开工作年度报告”），无法确定机关名称。",
             file=file, sheet="标题"))
+    elif not out.body:
+        result.problems.append(Finding(
+            "IM-7", Severity.WARNING, f"报告标题“{out.title}”中没有机关名称（应为“<机关全称><年份>年政府信息公开工作年度报告”）。",
+            file=file, sheet="标题", value=out.title))
     if result.year is None:
         result.problems.append(Finding(
             "IM-7", Severity.WARNING, "标题和统计期限中都找不到报告年度。", file=file, sheet="标题"))

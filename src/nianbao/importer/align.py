@@ -97,7 +97,7 @@ class Run:
     values: list[Token]
     before: list[str]
     after: list[str] = field(default_factory=list)
-    own_text: bool = False  # the row's label (or part of it) is printed on the same line as its numbers
+    own: list[str] = field(default_factory=list)  # the text cells on the run's own line, before it
 
 
 @dataclass
@@ -175,7 +175,7 @@ def tokenize(blocks: Iterable[Block], start: int = 0) -> list[Token]:
     return tokens
 
 
-def value_runs(tokens: Sequence[Token]) -> list[Run]:
+def value_runs(tokens: Sequence[Token], headers: frozenset[str] = frozenset()) -> list[Run]:
     """Maximal runs of number (or blank) cells within one row, each with the text cells before it.
 
     Blank cells only count as values after a label in the same row, so the empty cells a merged
@@ -184,27 +184,29 @@ def value_runs(tokens: Sequence[Token]) -> list[Run]:
     runs: list[Run] = []
     texts: list[str] = []
     current: list[Token] = []
-    row_has_text = False
+    own: list[str] = []
     last_row: int | None = None
 
     def close() -> None:
-        if current and any(t.number is not None or lb.squash(t.text) for t in current):
-            runs.append(Run(current.copy(), texts.copy(), own_text=row_has_text))
+        labelled = any(lb.match_key(t) not in headers for t in own)
+        if current and (labelled or any(t.number is not None or lb.squash(t.text) for t in current)):
+            runs.append(Run(current.copy(), texts.copy(), own=own.copy()))
             texts.clear()
-        current.clear()  # a run of empty cells only (a label row of a Markdown table) holds no values
+            own.clear()
+        current.clear()  # empty cells after a header (a Markdown table's header row) hold no values
 
     for tok in tokens:
         if tok.row != last_row:
             close()
-            row_has_text = False
+            own.clear()
             last_row = tok.row
-        if tok.number is not None or (tok.blank and (row_has_text or current or lb.squash(tok.text))):
+        if tok.number is not None or (tok.blank and (own or current or lb.squash(tok.text))):
             current.append(tok)
             continue
         close()
         if not tok.blank:
             texts.append(tok.text)
-            row_has_text = True
+            own.append(tok.text)
     close()
     for j, run in enumerate(runs):
         run.after = runs[j + 1].before if j + 1 < len(runs) else texts.copy()
@@ -316,6 +318,10 @@ def _resolve_splits(result: TableResult, table_name: str) -> None:
     if not result.split:
         return
     specs = {s.key: s for s in row_specs(result.table)}
+    for row, options in list(result.split.items()):  # one split within the row's own rules: take it
+        if len(options) == 1:
+            _note_split(result, specs[row], options[0], table_name)
+            del result.split[row]
     rows = list(result.split)
     combinations = 1
     for row in rows:
@@ -328,26 +334,28 @@ def _resolve_splits(result: TableResult, table_name: str) -> None:
                 values.update(zip(specs[row].keys, numbers, strict=True))
             if rules_hold(result.table, values):
                 chosen.append(combo)
-                if len(chosen) > 1:
-                    break
     for n, row in enumerate(rows):
         spec = specs[row]
         label = spec.label or table_name
-        options = {combo[n] for combo in chosen}
-        if len(options) == 1:
-            numbers = options.pop()
-            result.values.update(zip(spec.keys, numbers, strict=True))
-            result.problems.append(_problem(
-                "IM-11", f"{table_name}“{label}”一行的数字连在一起，已按勾稽关系拆分为 {' '.join(map(str, numbers))}，请核对。",
-                table_name, label, spec.key, severity=Severity.WARNING, value=" ".join(map(str, numbers))))
+        agreed = {combo[n] for combo in chosen}
+        if len(agreed) == 1:  # every combination the rules accept splits this row the same way
+            _note_split(result, spec, agreed.pop(), table_name)
             continue
         for key in spec.keys:
             result.values.pop(key, None)
-        ways = "没有一种" if not chosen and len(result.split[row]) == 1 else "有多种"
         result.problems.append(_problem(
-            "IM-12", f"{table_name}“{label}”一行的数字连在一起，{ways}拆分方式能使全表勾稽关系成立，本行未读取。",
+            "IM-12", f"{table_name}“{label}”一行的数字连在一起，有{len(result.split[row])}种拆分方式，"
+            f"{'没有一种' if not chosen else '不止一种'}能使全表勾稽关系成立，本行未读取。",
             table_name, label, spec.key))
     result.split.clear()
+
+
+def _note_split(result: TableResult, spec: RowSpec, numbers: tuple[int, ...], table_name: str) -> None:
+    label = spec.label or table_name
+    result.values.update(zip(spec.keys, numbers, strict=True))
+    result.problems.append(_problem(
+        "IM-11", f"{table_name}“{label}”一行的数字连在一起，已按勾稽关系拆分为 {' '.join(map(str, numbers))}，请核对。",
+        table_name, label, spec.key, severity=Severity.WARNING, value=" ".join(map(str, numbers))))
 
 
 def _record_label(result: TableResult, table_name: str, spec: RowSpec, found: str, *, fragments: bool = False) -> None:
@@ -383,10 +391,10 @@ def align_rows(table_key: str, tokens: Sequence[Token], *, interleaved: bool = F
     The straightforward reading (labels before or around their numbers, in the form's order) is taken
     when every row was labelled on its own line, or when the table's rules hold. Otherwise the other
     readings are tried, and the table's rules choose (see the module's docstring)."""
-    runs = value_runs(tokens)
+    runs = value_runs(tokens, _skip(table_key))
     first = _align_by_labels(table_key, runs, interleaved=interleaved)
-    specs = row_specs(table_key)
-    settled = len(first.anchored) == len(specs) or not runs
+    # Every row found was labelled on its own line: nothing can have shifted.
+    settled = not runs or (first.rows_found > 0 and len(first.anchored) >= first.rows_found)
     if settled or (first.complete and _rules_hold_after_splits(first)):
         _finish(first)
         return first
@@ -402,7 +410,7 @@ def align_rows(table_key: str, tokens: Sequence[Token], *, interleaved: bool = F
                 f"（{chosen.how}对齐），请核对。", FORM.table(table_key).name, severity=Severity.INFO))
         return chosen
     rivals = [r for r in readings[1:] if r.complete and r.values != first.values]
-    if not good and not rivals:  # the only reading there is: its failed rules are the report's own errors
+    if not good and not rivals and first.complete:  # the only reading: its failed rules are the report's own errors
         _finish(first)
         return first
     return _keep_anchored(first, table_key, ambiguous=bool(good))
@@ -470,7 +478,7 @@ def _align_by_labels(table_key: str, runs: Sequence[Run], *, interleaved: bool =
     table = FORM.table(table_key)
     result = TableResult(table_key, how="按数字下方的标签" if side == "after" else "按标签")
     specs = row_specs(table_key)
-    skip = frozenset(lb.match_key(t) for t in (*header_labels(table_key), *group_labels(table_key)))
+    skip = _skip(table_key)
     other_group = _other_processing_group(table_key)
     p = 0
     i = 0
@@ -482,7 +490,7 @@ def _align_by_labels(table_key: str, runs: Sequence[Run], *, interleaved: bool =
             if j is not None:
                 _store_2019_other(result, table.name, other_group, runs[j])
                 result.rows_found += len(other_group[1])
-                if runs[j].own_text:
+                if runs[j].own:
                     result.anchored.update(other_group[1])
                 p = j + 1
                 i += len(other_group[1])
@@ -495,7 +503,7 @@ def _align_by_labels(table_key: str, runs: Sequence[Run], *, interleaved: bool =
         j, found = match
         if found:
             _record_label(result, table.name, spec, found, fragments=interleaved)
-        if side == "before" and runs[j].own_text:
+        if side == "before" and _on_its_line(runs[j], spec, skip):
             result.anchored.add(spec.key)
         _store_values(result, spec, runs[j], table.name, spec.label)
         result.rows_found += 1
@@ -503,6 +511,17 @@ def _align_by_labels(table_key: str, runs: Sequence[Run], *, interleaved: bool =
         i += 1
     result.found = result.rows_found > 0
     return result
+
+
+@cache
+def _skip(table_key: str) -> frozenset[str]:
+    """Match keys of the header and group labels: text that never names a value row by itself."""
+    return frozenset(lb.match_key(t) for t in (*header_labels(table_key), *group_labels(table_key)))
+
+
+def _on_its_line(run: Run, spec: RowSpec, skip: frozenset[str]) -> bool:
+    """The row's label begins on the line of its numbers: the match cannot be a neighbour's label."""
+    return bool(run.own) and _best_label(Run(run.values, run.own, run.after), spec, skip)[0] >= ROW_THRESHOLD
 
 
 def _find_row(runs: Sequence[Run], start: int, specs: Sequence[RowSpec], i: int,

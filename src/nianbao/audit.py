@@ -8,6 +8,7 @@ the §8 rule ids as codes, the file, the table (`sheet`) and the row/column labe
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from . import checks
-from .crossyear import CROSSYEAR_CODES, compare
+from .crossyear import CROSSYEAR_CODES, compare, load_last_year
+from .errors import UsageError
 from .fileio import skipped_link_findings, walk_files
 from .findings import Finding, codes
 from .form import FORM, RULE_TITLES, CellRule, Severity, official
@@ -27,11 +29,11 @@ from .importer.sections import strip_signature
 from .numbers import plain
 
 __all__ = ["AUDIT_CODES", "AuditReport", "audit_file", "audit_paths", "audit_result", "body_type",
-           "collect_files", "rule_findings"]
+           "collect_files", "load_last_for_audit", "rule_findings"]
 
 AUDIT_CODES: dict[str, str] = {
     **RULE_TITLES,
-    **codes("T2-2", "T2-4", "T3-7", "T4-3", "T4-4", "X1", "X2", "X3", "X4", "X5", "X6", "X8"),
+    **codes("T2-2", "T2-4", "T3-7", "T4-3", "T4-4", "X1", "X2", "X3", "X4", "X5", "X6", "X8", "C-LAST"),
     **CROSSYEAR_CODES,
     **IMPORT_CODES,
 }
@@ -341,8 +343,6 @@ def _check_claim(claim: NarrativeClaim, stated: int, quote: str, values: Mapping
 # -- putting it together ------------------------------------------------------------------------------
 def audit_result(result: ImportResult, last: Mapping[str, Any] | None = None) -> list[Finding]:
     """Every finding for one imported report (optionally against last year's data)."""
-    import dataclasses
-
     if any(p.code == "IM-1" and p.is_error for p in result.problems):  # the file itself could not be read
         return [dataclasses.replace(f, file=result.file) for f in result.problems]
     findings = [
@@ -362,9 +362,39 @@ def audit_result(result: ImportResult, last: Mapping[str, Any] | None = None) ->
     return [dataclasses.replace(f, file=result.file, department=result.body) for f in findings]
 
 
-def audit_file(path: Path, last: Mapping[str, Any] | None = None) -> AuditReport:
+def load_last_for_audit(path: Path) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """Last year's data for the cross-year checks, and what could not be read of it.
+
+    A last-year report without readable tables (a scan, a page of links, a broken file) must not stop the
+    audit of this year's reports: it becomes a C-LAST warning on each of them, and the checks that need it
+    are skipped. Only a path that does not exist stops the audit (a typing error the user should fix).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"找不到上年报告文件：{path}")
+    try:
+        last = load_last_year(path)
+    except UsageError as exc:
+        reason = str(exc).rstrip("。")
+        return None, [Finding("C-LAST", Severity.WARNING,
+                              f"上年报告无法用于跨年度核对（{reason}）；本年报告照常审核，上年结转、现行有效件数等跨年度核对未做。",
+                              sheet="上年报告", value=path.name)]
+    values = last.get("values", {})
+    missing = [t for t in FORM.tables if not any(f.key in values for f in t.fields)]
+    if not missing:
+        return last, []
+    names = "、".join(t.name for t in missing)
+    return last, [Finding("C-LAST", Severity.WARNING,
+                          f"上年报告 {path.name} 中读不出{names}，与{names}有关的跨年度核对未做。",
+                          sheet="上年报告", value=path.name)]
+
+
+def audit_file(path: Path, last: Mapping[str, Any] | None = None, last_problems: Sequence[Finding] = ()) -> AuditReport:
     result = import_or_error(Path(path))
-    return AuditReport(Path(path).name, result, audit_result(result, last))
+    findings = audit_result(result, last)
+    if not any(p.code == "IM-1" for p in result.problems):
+        findings += [dataclasses.replace(f, file=result.file, department=result.body) for f in last_problems]
+    return AuditReport(Path(path).name, result, findings)
 
 
 def collect_files(target: Path, findings: list[Finding] | None = None) -> list[Path]:
@@ -383,10 +413,11 @@ def collect_files(target: Path, findings: list[Finding] | None = None) -> list[P
 
 
 def audit_paths(paths: Sequence[Path], last: Mapping[str, Any] | None = None,
-                on_done: Callable[[AuditReport], None] | None = None) -> list[AuditReport]:
+                on_done: Callable[[AuditReport], None] | None = None,
+                last_problems: Sequence[Finding] = ()) -> list[AuditReport]:
     reports = []
     for path in paths:
-        report = audit_file(path, last)
+        report = audit_file(path, last, last_problems)
         reports.append(report)
         if on_done:
             on_done(report)

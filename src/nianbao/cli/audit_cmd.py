@@ -70,9 +70,8 @@ def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool)
 
     例：nianbao audit 各单位年报/ --out 审核结果.xlsx
     """
-    from ..audit import audit_paths, collect_files
+    from ..audit import audit_paths, collect_files, load_last_for_audit
     from ..audit_outputs import write_audit_workbook
-    from ..crossyear import load_last_year
 
     if not target.exists():
         raise UsageError(f"找不到文件或文件夹：{target}")
@@ -84,14 +83,15 @@ def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool)
         err_console.print(f"[yellow]警告[/] {escape(finding.code)} {escape(finding.message)}")
     if not files:
         raise UsageError(f"{target} 中没有可审核的报告（支持 .docx、.html、.htm、.pdf、.txt）。")
-    last = load_last_year(last_year) if last_year else None
+    last, last_problems = load_last_for_audit(last_year) if last_year else (None, [])
     if len(files) == 1 or as_json:
-        reports = audit_paths(files, last)
+        reports = audit_paths(files, last, last_problems=last_problems)
     else:
         with Progress(TextColumn("审核报告"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                       console=console, transient=True) as progress:
             task = progress.add_task("", total=len(files))
-            reports = audit_paths(files, last, on_done=lambda r: progress.update(task, advance=1, description=r.file))
+            reports = audit_paths(files, last, on_done=lambda r: progress.update(task, advance=1, description=r.file),
+                                  last_problems=last_problems)
     if out is None and target.is_dir():
         out = Path(DEFAULT_OUT)
     if out is not None:

@@ -3,6 +3,7 @@ tables, blank/—// cells and cells run together. Each imports exactly, or repor
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from fixtures.reports.reportgen import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nianbao.form import FORM
+from nianbao.form import FORM, official
 from nianbao.importer import runtogether
 from nianbao.importer.align import row_specs
 from nianbao.importer.published import ImportResult, import_document, import_published
@@ -182,3 +183,65 @@ def test_any_extraction_imports_exactly_or_reports_never_shifted(case: tuple[dic
     _never_shifted(result, values)
     if layout.drop_rows:
         assert {"IM-3", "IM-10"} & set(_errors(result))
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+
+
+def test_2019_format_is_an_explicit_old_format_result() -> None:
+    result = import_published(FIXTURES / "town_2019_layout_2023.html")
+    assert result.report_format == "2019"
+    assert result.values_2019 == {
+        "t2_2019.rules.made": 1, "t2_2019.rules.published": 1, "t2_2019.rules.total_published": 1,
+        "t2_2019.normative_docs.made": 0, "t2_2019.normative_docs.published": 0, "t2_2019.normative_docs.total_published": 6,
+        "t2_2019.licensing.last_year_items": 0, "t2_2019.licensing.change": 0, "t2_2019.licensing.decisions": 12,
+        "t2_2019.procurement.items": 3, "t2_2019.procurement.amount": Decimal("45.6"),
+    }
+    assert not any(k.startswith("t2.") for k in result.values)  # never mixed with 2021 keys
+    data = result.to_json_dict()
+    assert data["format"] == "2019" and data["old_format"]["name"] == official.FORMAT_2019_NAME
+    assert data["old_format"]["labels"]["t2_2019.procurement.amount"] == "第二十条第（九）项 / 政府集中采购 / 采购总金额"
+    (im2,) = [p for p in result.problems if p.code == "IM-2"]
+    assert im2.severity == "warning" and im2.value == 11
+
+
+def test_2021_reports_say_their_format() -> None:
+    result = _import(Report(BODY, 2024, random_values(1)), Layout())
+    assert result.report_format == "2021" and result.to_json_dict()["format"] == "2021"
+    assert "old_format" not in result.to_json_dict() and not result.values_2019
+
+
+def test_2019_format_changes_may_be_negative(tmp_path: Path) -> None:
+    page = (FIXTURES / "town_2019_layout_2023.html").read_text(encoding="utf-8")
+    row = "<tr><td>行政许可</td><td>0</td><td>0</td><td>12</td></tr>"
+    assert row in page
+    path = tmp_path / "r.html"
+    path.write_text(page.replace(row, "<tr><td>行政许可</td><td>5</td><td>-2</td><td>12</td></tr>"), encoding="utf-8")
+    values = import_published(path).values_2019
+    assert (values["t2_2019.licensing.last_year_items"], values["t2_2019.licensing.change"]) == (5, -2)
+
+
+def test_audit_2019_format_is_x6_error_from_2021_and_a_note_before(tmp_path: Path) -> None:
+    from nianbao.audit import audit_file
+
+    x6 = [f for f in audit_file(FIXTURES / "town_2019_layout_2023.html").findings if f.code == "X6"]
+    assert [f.severity for f in x6] == ["error"]
+    page = (FIXTURES / "town_2019_layout_2023.html").read_text(encoding="utf-8").replace("2023", "2020").replace("2022", "2020")
+    (tmp_path / "r.html").write_text(page, encoding="utf-8")
+    report = audit_file(tmp_path / "r.html")
+    assert report.year == 2020
+    x6 = [f for f in report.findings if f.code == "X6"]
+    assert [f.severity for f in x6] == ["info"] and official.FORMAT_2019_NAME in x6[0].message
+
+
+def test_a_negative_cell_is_read_as_printed_and_audited(tmp_path: Path) -> None:
+    from fixtures.reports.reportgen import Mangle, make_html
+
+    from nianbao.audit import audit_file
+
+    values = random_values(1)
+    key = next(k for k, v in values.items() if k.startswith("t3.refused_repeat.") and FORM.by_key[k].input and v)
+    page = make_html(tmp_path / "r.html", Report(BODY, 2024, values, mangle=Mangle(cells={key: f"-{values[key]}"})))
+    report = audit_file(page)
+    assert report.imported.values[key] == -values[key]
+    assert [f.key for f in report.findings if f.code == "T3-4"] == [key]

@@ -190,8 +190,12 @@ def label_findings(result: ImportResult) -> list[Finding]:
 
 
 def layout_findings(result: ImportResult) -> list[Finding]:
-    if not result.layout_2019 or (result.year is not None and result.year < 2021):
+    if not result.layout_2019:
         return []
+    if result.year is not None and result.year < 2021:  # the trial format was the one in force then
+        return [Finding("X6", Severity.INFO,
+                        f"本报告使用2019年试行格式（{official.FORMAT_2019_NAME}），为{result.year}年度适用的格式；"
+                        "表二按旧格式读取，不与2021年格式的表二比较。", sheet="表二", value="、".join(result.layout_2019))]
     return [Finding("X6", Severity.ERROR,
                     f"表二使用了2019年试行格式（{'、'.join(result.layout_2019)}），{result.year or '2021'}年度报告应使用"
                     f"{official.FORMAT_NAME}规定的格式。", sheet="表二", value="、".join(result.layout_2019))]

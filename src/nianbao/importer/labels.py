@@ -33,7 +33,7 @@ _ARABIC_NUMBERING = re.compile(r"^(\d{1,2})\s*[、,，．.]")
 _CHINESE_NUMBERING = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[.．,，、]")
 _BLANK_MARKERS = frozenset({"", "/", "-", "--", "—", "——", "－", "无", "空", "N/A", "n/a", "&nbsp;", "\\"})
 # A number, optionally with a unit and a parenthesised note: `22（其中修订16件）` is 22.
-_NUMBER = re.compile(r"^\+?(\d[\d,]*(?:\.\d+)?)(?:件|条|个|项|万元|元)?(?:\(.*\)?)?$")
+_NUMBER = re.compile(r"^([+\-\u2212]?)(\d[\d,]*(?:\.\d+)?)(?:件|条|个|项|万元|元)?(?:\(.*\)?)?$")
 
 
 class Deviation(str, Enum):
@@ -109,8 +109,9 @@ def parse_number(text: str) -> Decimal | None:
     match = _NUMBER.match(folded)
     if not match:
         return None
-    try:
-        return Decimal(match.group(1).replace(",", ""))
+    try:  # a negative number is read as printed (the audit reports it); 2019's 本年增/减 may be negative
+        number = Decimal(match.group(2).replace(",", ""))
+        return -number if match.group(1) in ("-", "\u2212") else number
     except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
         return None
 
@@ -118,7 +119,7 @@ def parse_number(text: str) -> Decimal | None:
 def has_note(text: str) -> bool:
     """True when a number cell carries more than the number, e.g. `22（其中修订16件）`."""
     folded = fold(text)
-    return parse_number(text) is not None and not re.fullmatch(r"\+?\d[\d,]*(?:\.\d+)?", folded)
+    return parse_number(text) is not None and not re.fullmatch(r"[+\-\u2212]?\d[\d,]*(?:\.\d+)?", folded)
 
 
 @dataclass(frozen=True)

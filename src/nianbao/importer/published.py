@@ -20,6 +20,7 @@ from ..findings import Finding
 from ..form import FORM, Severity, official
 from ..numbers import to_json
 from ..reader.sniff import MAX_DOCX_BYTES
+from . import format2019
 from . import labels as lb
 from .align import Document, TableResult, Token, align_rows, align_single_row, check_headers, tokenize
 from .sections import Outline, narrative_texts, outline
@@ -56,6 +57,8 @@ class ImportResult:
     tables_found: dict[str, bool] = field(default_factory=dict)
     layout_2019: list[str] = field(default_factory=list)  # 2019-only labels seen in 表二
     source: str = ""
+    report_format: str = "2021"  # "2019": the superseded trial format (its 表二 is in `values_2019`)
+    values_2019: dict[str, int | Decimal] = field(default_factory=dict)  # t2_2019.<row>.<column>
 
     @property
     def table_values(self) -> dict[str, int | Decimal]:
@@ -68,6 +71,19 @@ class ImportResult:
         return all(f.key in self.values for f in FORM.table_fields)
 
     def to_json_dict(self) -> dict[str, Any]:
+        data = self._json_dict()
+        data["format"] = self.report_format
+        if self.report_format == format2019.FORMAT:
+            names = format2019.labels()
+            data["old_format"] = {
+                "format": self.report_format,
+                "name": official.FORMAT_2019_NAME,
+                "values": {k: to_json(v) for k, v in self.values_2019.items()},
+                "labels": {k: names[k] for k in self.values_2019},
+            }
+        return data
+
+    def _json_dict(self) -> dict[str, Any]:
         return {
             "body": self.body,
             "year": self.year,
@@ -165,6 +181,9 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
         tokens = tokenize(doc.blocks[start:end], start)
         if table.key == "t2":
             result.layout_2019 = _labels_2019(tokens)
+            if result.layout_2019:
+                result.report_format = format2019.FORMAT
+                result.values_2019 = format2019.read_table2(tokens)
         aligned = _align(table.key, tokens, result, doc.columns_from_layout)
         result.tables_found[table.key] = aligned.found
         result.values.update(aligned.values)
@@ -218,10 +237,12 @@ def _align(table_key: str, tokens: Sequence[Token], result: ImportResult, interl
     table = FORM.table(table_key)
     if table_key == "t2" and result.layout_2019:
         aligned = TableResult(table_key, found=True)
+        read = len(result.values_2019)
         aligned.problems.append(Finding(
-            "IM-2", Severity.ERROR,
-            f"{table.name}使用2019年试行格式（{'、'.join(result.layout_2019[:3])}），与2021年格式无法一一对应，未导入。",
-            sheet=table.name))
+            "IM-2", Severity.WARNING if read else Severity.ERROR,
+            f"{table.name}使用2019年试行格式（{'、'.join(result.layout_2019[:3])}），与2021年格式无法一一对应，"
+            + (f"已按旧格式的标签读取{read}个数（另列为旧格式数据），未计入2021年格式的{table.name}。" if read else "未导入。"),
+            sheet=table.name, value=read))
         return aligned
     aligned = align_single_row(table_key, tokens) if table_key == "t4" else align_rows(table_key, tokens, interleaved=interleaved)
     if not aligned.found:

@@ -88,6 +88,7 @@ def classify(found: str, canonical: str) -> Deviation | None:
     return Deviation.WORDING
 
 
+@lru_cache(maxsize=1 << 16)  # the aligner compares the same candidates with the same labels many times
 def similarity(found: str, canonical: str) -> float:
     """1.0 for the same label (after tolerant normalization), else a difflib ratio in [0, 1)."""
     a, b = match_key(found), match_key(canonical)

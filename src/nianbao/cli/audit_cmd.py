@@ -57,7 +57,7 @@ def _print_summary(reports: Sequence[AuditReport]) -> None:
 @click.command("audit")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--last-year", "last_year", type=click.Path(path_type=Path),
-              help="上年的 merged.json 或上年发布的报告（.docx/.html/.pdf/.txt），用于跨年度核对。")
+              help="上年的 merged.json 或上年发布的报告（.docx/.html/.pdf/.txt/.md），用于跨年度核对。")
 @click.option("--out", "out", type=OutputPath("file"),
               help=f"把审核结果写入 Excel（默认：审核文件夹时写入当前目录的 {DEFAULT_OUT}）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部审核发现。")
@@ -82,7 +82,7 @@ def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool)
     for finding in skipped:
         err_console.print(f"[yellow]警告[/] {escape(finding.code)} {escape(finding.message)}")
     if not files:
-        raise UsageError(f"{target} 中没有可审核的报告（支持 .docx、.html、.htm、.pdf、.txt）。")
+        raise UsageError(f"{target} 中没有可审核的报告（支持 .docx、.html、.htm、.pdf、.txt、.md）。")
     last, last_problems = load_last_for_audit(last_year) if last_year else (None, [])
     if len(files) == 1 or as_json:
         reports = audit_paths(files, last, last_problems=last_problems)

@@ -1,4 +1,4 @@
-"""Read any published report (.docx, .html/.htm, .pdf, .txt) into the `merged.json` shape.
+"""Read any published report (.docx, .html/.htm, .pdf, .txt, .md) into the `merged.json` shape.
 
 `import_published(path)` is the one entry point: it picks a reader by suffix and content, finds the
 outline (title, year, the six headings), aligns the three tables to the form's keys and collects the

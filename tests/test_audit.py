@@ -250,3 +250,11 @@ def test_last_year_with_one_table_missing_is_named(tmp_path: Path) -> None:
     assert data is not None and [p.code for p in problems] == ["C-LAST"] and "表二" in problems[0].message
     with pytest.raises(Exception, match="找不到上年报告"):
         load_last_for_audit(tmp_path / "missing.json")
+
+
+def test_last_year_in_the_2019_format_says_why_table2_is_not_compared(tmp_path: Path) -> None:
+    from nianbao.audit import load_last_for_audit
+
+    last, problems = load_last_for_audit(FIXTURES / "town_2019_layout_2023.html")
+    assert last is not None and last["format"] == "2019"
+    assert [p.code for p in problems] == ["C-LAST"] and "2019年试行格式" in problems[0].message

@@ -245,3 +245,24 @@ def test_a_negative_cell_is_read_as_printed_and_audited(tmp_path: Path) -> None:
     report = audit_file(page)
     assert report.imported.values[key] == -values[key]
     assert [f.key for f in report.findings if f.code == "T3-4"] == [key]
+
+
+@pytest.mark.libreoffice
+def test_real_pdf_with_a_two_line_title_and_centred_cells(tmp_path: Path) -> None:
+    """LibreOffice's PDF of a Word report whose title wraps onto two centred lines and whose cells are
+    centred vertically: pdftotext puts long labels on lines above and below their numbers."""
+    import os
+    import subprocess
+
+    from fixtures.reports.reportgen import make_docx
+
+    values = random_values(5)
+    docx = make_docx(tmp_path / "r.docx", Report(BODY, 2024, values), title_lines=2, centred_cells=True)
+    profile = tmp_path / "profile"
+    subprocess.run(["soffice", "--headless", "--norestore", "--nologo", f"-env:UserInstallation={profile.as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
+                   check=True, capture_output=True, timeout=240, env={**os.environ, "HOME": str(profile)})
+    result = import_published(tmp_path / "r.pdf")
+    assert (result.body, result.year) == (BODY, 2024)
+    _never_shifted(result, dict(values))
+    assert result.table_values == dict(values)

@@ -388,8 +388,9 @@ def load_last_for_audit(path: Path) -> tuple[dict[str, Any] | None, list[Finding
     if not missing:
         return last, []
     names = "、".join(t.name for t in missing)
+    old = "（上年报告使用2019年试行格式，其表二与2021年格式不能对照）" if last.get("format") == "2019" else ""
     return last, [Finding("C-LAST", Severity.WARNING,
-                          f"上年报告 {path.name} 中读不出{names}，与{names}有关的跨年度核对未做。",
+                          f"上年报告 {path.name} 中读不出{names}{old}，与{names}有关的跨年度核对未做。",
                           sheet="上年报告", value=path.name)]
 
 

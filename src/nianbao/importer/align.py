@@ -445,19 +445,25 @@ def _cell_name(key: str) -> str:
 def _keep_anchored(first: TableResult, table_key: str, *, ambiguous: bool) -> TableResult:
     """No reading is certain: keep only the rows labelled on their own line, and say why the rest is left out."""
     table = FORM.table(table_key)
+    rows = first.anchored
+
+    def kept(key: str) -> bool:
+        return key in rows or key.rsplit(".", 1)[0] in rows
+
+    first.values = {k: v for k, v in first.values.items() if kept(k)}
+    first.blank = [k for k in first.blank if kept(k)]
+    first.split = {r: options for r, options in first.split.items() if r in rows}
+    first.problems = [p for p in first.problems if kept(p.key)]
+    first.deviations = [d for d in first.deviations if d.key in rows]
+    first.rows_found = len(rows)
     _finish(first)
-    kept = TableResult(table_key, deviations=[d for d in first.deviations if d.key in first.anchored], found=True,
-                       rows_found=len(first.anchored), anchored=set(first.anchored), blank=first.blank)
-    kept.values = {k: v for k, v in first.values.items() if k.rsplit(".", 1)[0] in first.anchored}
-    kept.problems = [p for p in first.problems if p.code != "IM-3" and (not p.key or p.key.rsplit(".", 1)[0] in first.anchored
-                                                                     or p.key in first.anchored or p.code == "IM-8")]
-    left_out = [s for s in row_specs(table_key) if s.key not in first.anchored]
-    why = "有多种对齐方式都能使勾稽关系成立" if ambiguous else "按标签顺序对齐时勾稽关系不成立，也没有其他对齐方式能使其成立"
+    left_out = [s for s in row_specs(table_key) if s.key not in rows]
+    why = "有多种对齐方式都能使勾稽关系成立" if ambiguous else "没有一种对齐方式能使各行齐全且勾稽关系成立"
     names = "、".join(f"“{s.label}”" for s in left_out[:3]) + ("等" if len(left_out) > 3 else "")
-    kept.problems.append(_problem(
+    first.problems.append(_problem(
         "IM-10", f"{table.name}的行标签与数字不在同一行，{why}，无法确定{names}{len(left_out)}行的数字，这些行未导入。",
         table.name, "", table_key, rows=[s.key for s in left_out]))
-    return kept
+    return first
 
 
 def _align_by_position(table_key: str, runs: Sequence[Run]) -> TableResult | None:

@@ -268,3 +268,22 @@ def test_real_pdf_with_a_two_line_title_and_centred_cells(tmp_path: Path) -> Non
     assert (result.body, result.year) == (BODY, 2024)
     _never_shifted(result, dict(values))
     assert result.table_values == dict(values)
+
+
+def test_word_title_over_two_paragraphs(tmp_path: Path) -> None:
+    from fixtures.reports.reportgen import make_docx
+
+    values = random_values(2)
+    result = import_published(make_docx(tmp_path / "r.docx", Report(BODY, 2024, values), title_lines=2))
+    assert (result.body, result.year) == (BODY, 2024) and result.table_values == dict(values)
+
+
+def test_page_heading_without_the_body_takes_it_from_the_page_title(tmp_path: Path) -> None:
+    from fixtures.reports.reportgen import make_html
+
+    report = Report(BODY, 2024, random_values(2))
+    page = make_html(tmp_path / "r.html", report)
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace(f">{report.title()}</h1>", f">{report.title()[len(BODY):]}</h1>"), encoding="utf-8")
+    result = import_published(page)
+    assert (result.body, result.year) == (BODY, 2024) and not result.problems

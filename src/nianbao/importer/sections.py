@@ -96,6 +96,7 @@ def find_title(doc: Document) -> tuple[str, int]:
     of its own above "YYYY年政府信息公开工作年度报告": such name lines are joined to the title. A preface
     that quotes 《…年度报告格式》 is never a title.
     """
+    hint = re.split(r"[_|｜]| - ", doc.title_hint)[0].strip() if doc.title_hint else ""
     paragraphs = []
     for i, text in doc.paragraphs()[:15]:
         if _heading_match(text):
@@ -108,9 +109,15 @@ def find_title(doc: Document) -> tuple[str, int]:
                 continue
             text = "".join(t.strip() for _i, t in part)
             if _looks_like_title(lb.squash(text)):
-                return _with_name_lines(paragraphs[:n], text), part[-1][0]
-    hint = re.split(r"[_|｜]| - ", doc.title_hint)[0].strip() if doc.title_hint else ""
+                return _with_hint(_with_name_lines(paragraphs[:n], text), hint), part[-1][0]
     return (hint, -1) if _looks_like_title(lb.squash(hint)) else ("", -1)
+
+
+def _with_hint(title: str, hint: str) -> str:
+    """A title that names no body takes the body from the page's or file's own title, for the same year."""
+    body, year = split_title(title)
+    hint_body, hint_year = split_title(hint) if _looks_like_title(lb.squash(hint)) else ("", None)
+    return hint_body + lb.squash(title) if not body and hint_body and hint_year == year else title
 
 
 # A line that can only be part of the body's name: short, no digits, no sentence or breadcrumb marks.

@@ -369,13 +369,16 @@ def audit_result(result: ImportResult, last: Mapping[str, Any] | None = None) ->
 def load_last_for_audit(path: Path) -> tuple[dict[str, Any] | None, list[Finding]]:
     """Last year's data for the cross-year checks, and what could not be read of it.
 
-    A last-year report without readable tables (a scan, a page of links, a broken file) must not stop the
-    audit of this year's reports: it becomes a C-LAST warning on each of them, and the checks that need it
-    are skipped. Only a path that does not exist stops the audit (a typing error the user should fix).
+    A published last-year report without readable tables (a scan, a page of links, a broken file) must
+    not stop the audit of this year's reports: it becomes a C-LAST warning on each of them, and the checks
+    that need it are skipped. A path that does not exist, or a bad merged.json or workbook (nianbao's own
+    data, so the wrong file was given), still stops the audit with a usage error.
     """
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"找不到上年报告文件：{path}")
+    if path.suffix.lower() not in SUFFIXES:
+        return load_last_year(path), []
     try:
         last = load_last_year(path)
     except UsageError as exc:

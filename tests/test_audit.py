@@ -256,5 +256,5 @@ def test_last_year_in_the_2019_format_says_why_table2_is_not_compared(tmp_path: 
     from nianbao.audit import load_last_for_audit
 
     last, problems = load_last_for_audit(FIXTURES / "town_2019_layout_2023.html")
-    assert last is not None and last["format"] == "2019"
+    assert last is not None and last["report_format"] == "2019"
     assert [p.code for p in problems] == ["C-LAST"] and "2019年试行格式" in problems[0].message

@@ -201,7 +201,7 @@ def test_2019_format_is_an_explicit_old_format_result() -> None:
     }
     assert not any(k.startswith("t2.") for k in result.values)  # never mixed with 2021 keys
     data = result.to_json_dict()
-    assert data["format"] == "2019" and data["old_format"]["name"] == official.FORMAT_2019_NAME
+    assert data["report_format"] == "2019" and data["old_format"]["name"] == official.FORMAT_2019_NAME
     assert data["old_format"]["labels"]["t2_2019.procurement.amount"] == "第二十条第（九）项 / 政府集中采购 / 采购总金额"
     (im2,) = [p for p in result.problems if p.code == "IM-2"]
     assert im2.severity == "warning" and im2.value == 11
@@ -209,7 +209,7 @@ def test_2019_format_is_an_explicit_old_format_result() -> None:
 
 def test_2021_reports_say_their_format() -> None:
     result = _import(Report(BODY, 2024, random_values(1)), Layout())
-    assert result.report_format == "2021" and result.to_json_dict()["format"] == "2021"
+    assert result.report_format == "2021" and result.to_json_dict()["report_format"] == "2021"
     assert "old_format" not in result.to_json_dict() and not result.values_2019
 
 

@@ -377,11 +377,11 @@ def load_last_for_audit(path: Path) -> tuple[dict[str, Any] | None, list[Finding
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"找不到上年报告文件：{path}")
-    if path.suffix.lower() not in SUFFIXES:
-        return load_last_year(path), []
     try:
         last = load_last_year(path)
     except UsageError as exc:
+        if path.suffix.lower() not in SUFFIXES:
+            raise
         reason = str(exc).rstrip("。")
         return None, [Finding("C-LAST", Severity.WARNING,
                               f"上年报告无法用于跨年度核对（{reason}）；本年报告照常审核，上年结转、现行有效件数等跨年度核对未做。",
@@ -391,7 +391,7 @@ def load_last_for_audit(path: Path) -> tuple[dict[str, Any] | None, list[Finding
     if not missing:
         return last, []
     names = "、".join(t.name for t in missing)
-    old = "（上年报告使用2019年试行格式，其表二与2021年格式不能对照）" if last.get("format") == "2019" else ""
+    old = "（上年报告使用2019年试行格式，其表二与2021年格式不能对照）" if last.get("report_format") == "2019" else ""
     return last, [Finding("C-LAST", Severity.WARNING,
                           f"上年报告 {path.name} 中读不出{names}{old}，与{names}有关的跨年度核对未做。",
                           sheet="上年报告", value=path.name)]

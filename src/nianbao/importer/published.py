@@ -72,7 +72,7 @@ class ImportResult:
 
     def to_json_dict(self) -> dict[str, Any]:
         data = self._json_dict()
-        data["format"] = self.report_format
+        data["report_format"] = self.report_format  # not "format": that names the merged.json contract
         if self.report_format == format2019.FORMAT:
             names = format2019.labels()
             data["old_format"] = {

@@ -1,8 +1,9 @@
 """Audit a published report against official-format.md §8: every rule that can be checked on the
 published text and tables, plus last year's report when given.
 
-The table rules are the form's own rule objects (`FORM.rules`), evaluated on the numbers *as printed*
-(totals are not recomputed: a wrong printed total is exactly what an audit must find). Findings carry
+The rules on the data come from the registry (`nianbao.rules`, scope "published"): the form's table rules on the
+numbers *as printed* (totals are not recomputed: a wrong printed total is exactly what an audit must find), the
+plausibility rules and X3 on the narrative as printed. The checks of the printed layout (X1, X2, X4–X6, X8) are here. Findings carry
 the §8 rule ids as codes, the file, the table (`sheet`) and the row/column label (`cell`).
 """
 
@@ -12,24 +13,24 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import checks
 from .crossyear import CROSSYEAR_CODES, compare, load_last_year
+from .data import ReportData
 from .errors import UsageError
 from .fileio import skipped_link_findings, walk_files
 from .findings import Finding, codes
-from .form import FORM, RULE_TITLES, CellRule, Severity, official
+from .form import FORM, RULE_TITLES, Severity, official
 from .importer import labels as lb
 from .importer.align import IMPORT_CODES
 from .importer.published import SUFFIXES, ImportResult, import_or_error
 from .importer.sections import strip_signature
-from .numbers import plain
+from .numbers import Number
+from .rules import RuleInput, Scope, run
 
-__all__ = ["AUDIT_CODES", "AuditReport", "audit_file", "audit_paths", "audit_result", "body_type",
-           "collect_files", "load_last_for_audit", "rule_findings"]
+__all__ = ["AUDIT_CODES", "AuditReport", "audit_file", "audit_paths", "audit_result", "collect_files",
+           "load_last_for_audit", "rule_findings"]
 
 AUDIT_CODES: dict[str, str] = {
     **RULE_TITLES,
@@ -38,8 +39,6 @@ AUDIT_CODES: dict[str, str] = {
     **IMPORT_CODES,
 }
 
-_FEE_AMOUNT_LIMIT = Decimal(10000)  # 万元; more at a 乡镇/街道 suggests 元 were entered
-_T4_4_MINIMUM = 10
 
 
 @dataclass
@@ -78,78 +77,17 @@ class AuditReport:
 # -- table rules ------------------------------------------------------------------------------------
 
 
-def rule_findings(values: Mapping[str, Any]) -> list[Finding]:
+_TABLE_CODES = frozenset(rule.code for rule in FORM.rules)
+
+
+def _unread(values: Mapping[str, Number]) -> frozenset[str]:
+    return frozenset(f.key for f in FORM.table_fields if f.key not in values)
+
+
+def rule_findings(values: Mapping[str, Number]) -> list[Finding]:
     """The form's rules on the numbers as printed (totals included); rules with an unread cell are skipped."""
-    unread = frozenset(f.key for f in FORM.table_fields if f.key not in values)
-    return [*_negative_findings(values),
-            *checks.rule_findings(values, tainted=unread, places=checks.TABLES, printed_totals=True)]
-
-
-def _negative_findings(values: Mapping[str, Any]) -> list[Finding]:
-    out = []
-    for rule in FORM.rules:
-        if isinstance(rule, CellRule):
-            for key in rule.keys:
-                if key in values and values[key] < 0:
-                    sheet, cell = checks.TABLES.where(key)
-                    out.append(Finding(rule.code, rule.severity, f"{sheet}“{FORM.by_key[key].label}”为负数（{plain(values[key])}）。",
-                                       sheet=sheet, cell=cell, key=key, value=plain(values[key])))
-    return out
-
-
-# -- plausibility rules -----------------------------------------------------------------------------
-def body_type(name: str) -> str:
-    """乡镇 / 街道 / 县级 / 其他, from the body's name (best effort)."""
-    name = lb.squash(name)
-    if re.search(r"街道(办事处)?$|街道$", name) or name.endswith("街道办事处"):
-        return "街道"
-    if re.search(r"(乡|镇)(人民政府)?$", name):
-        return "乡镇"
-    if re.search(r"(县|旗)(人民政府)?", name) or re.search(r"[^自治]区(人民政府)?", name.replace("自治区", "")):
-        return "县级"
-    return "其他"
-
-
-def plausibility_findings(result: ImportResult, last: Mapping[str, Any] | None = None) -> list[Finding]:
-    values = result.values
-    out: list[Finding] = []
-    kind = body_type(result.body)
-    rules_row = official.T2_BLOCKS[0][2][0]  # 规章
-    rules_keys = [f.key for f in FORM.table("t2").fields if f.key.startswith(f"t2.{rules_row.key}.")]
-    nonzero = [k for k in rules_keys if (values.get(k) or 0) > 0]
-    if kind in ("乡镇", "街道", "县级") and nonzero:
-        out.append(Finding("T2-2", Severity.WARNING,
-                           f"{result.body}（{kind}）没有规章制定权，表二“{rules_row.label}”一行应为0，报告中不为0。",
-                           sheet="表二", cell=rules_row.label, key=nonzero[0], value=values[nonzero[0]]))
-    fee_key = next(f.key for f in FORM.table("t2").fields if f.type.value == "decimal")
-    fee = values.get(fee_key)
-    if fee is not None and kind in ("乡镇", "街道") and Decimal(str(fee)) > _FEE_AMOUNT_LIMIT:
-        out.append(Finding("T2-4", Severity.WARNING,
-                           f"表二行政事业性收费 {plain(fee)} 万元，对{kind}而言偏大，请确认是否把“元”填成了“万元”。",
-                           sheet="表二", cell=FORM.by_key[fee_key].row[-1], key=fee_key, value=plain(fee)))
-    review, direct, after = (values.get(f"t4.{b}.total") for b, _ in official.T4_BLOCKS)
-    last_review = (last or {}).get("values", {}).get(f"t4.{official.T4_BLOCKS[0][0]}.total") if last else None
-    if after and review == 0 and (last is None or not last_review):
-        scope = "本年和上年" if last is not None else "本年"
-        out.append(Finding("T4-3", Severity.WARNING,
-                           f"表四“复议后起诉”总计为{after}，但{scope}行政复议总计为0，请核实。",
-                           sheet="表四", cell=official.T4_BLOCKS[2][1][-1], key=f"t4.{official.T4_BLOCKS[2][0]}.total"))
-    new = values.get("t3.new.total")
-    carried = values.get("t3.carried_over.total")
-    if review is not None and direct is not None and after is not None and new is not None and carried is not None:
-        cases = review + direct + after
-        applications = new + carried
-        if cases >= _T4_4_MINIMUM and cases > applications:
-            out.append(Finding("T4-4", Severity.WARNING,
-                               f"表四行政复议、行政诉讼共{cases}件，多于本年新收和上年结转的申请{applications}件，"
-                               "可能计入了与政府信息公开无关的案件。", sheet="表四", cell="总计", value=cases, expected=applications))
-    unpaid = values.get("t3.other_unpaid_fee.total")
-    other = result.texts.get(official.OTHER_TEXT[0], "")
-    if unpaid and "收费通知" not in other:
-        out.append(Finding("T3-7", Severity.WARNING,
-                           f"表三“（六）2”逾期未缴费{unpaid}件，但“六、其他需要报告的事项”没有写明发出的收费通知。",
-                           sheet="六、其他需要报告的事项", key="t3.other_unpaid_fee.total", value=unpaid))
-    return out
+    given = RuleInput(ReportData("", None, values), printed_totals=True, tainted=_unread(values))
+    return run(Scope.PUBLISHED, given, only=_TABLE_CODES)
 
 
 # -- structure: headings, labels, layout, fee statement, years ---------------------------------------
@@ -269,83 +207,15 @@ def year_findings(result: ImportResult) -> list[Finding]:
     return out
 
 
-# -- X3: numbers stated in the narrative -------------------------------------------------------------
-@dataclass(frozen=True)
-class NarrativeClaim:
-    """A pattern in the narrative that states a table number."""
-
-    what: str  # in Chinese, for the message
-    pattern: re.Pattern[str]
-    keys: tuple[tuple[str, ...], ...]  # acceptable sums of cells (any one may match)
-    table: str
-
-
-def _p(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
-
-
-_N = r"(\d+)\s*件"
-_GAP = r"[^。；;，,\d]{0,14}?"
-_CLAIMS: tuple[NarrativeClaim, ...] = (
-    NarrativeClaim("新收政府信息公开申请", _p(r"(?:新收|收到|受理|接收|接到)" + _GAP + r"申请" + r"[^。；;\d]{0,6}?" + _N),
-                   (("t3.new.total",), ("t3.new.total", "t3.carried_over.total")), "表三"),
-    NarrativeClaim("上年结转的申请", _p(r"上年(?:度)?(?:结转|转结)" + _GAP + _N), (("t3.carried_over.total",),), "表三"),
-    NarrativeClaim("办结的申请", _p(r"(?:已|共|全部)?办结" + _GAP + _N), (("t3.concluded_total.total",),), "表三"),
-    NarrativeClaim("结转下年度的申请", _p(r"(?:结转|转结|转)下(?:一)?年度?" + _GAP + _N), (("t3.carried_forward.total",),), "表三"),
-    NarrativeClaim("行政复议", _p(r"行政复议" + _GAP + _N), (("t4.review.total",),), "表四"),
-    NarrativeClaim("行政诉讼", _p(r"行政诉讼" + _GAP + _N), (("t4.suit_direct.total", "t4.suit_after_review.total"),), "表四"),
-    NarrativeClaim("制发的行政规范性文件", _p(r"(?:制发|印发|出台|制定|发布)" + r"[^。；;，,\d]{0,6}?" + r"规范性文件" + _GAP + _N),
-                   (("t2.normative_docs.issued",),), "表二"),
-    NarrativeClaim("废止的行政规范性文件", _p(r"废止" + r"[^。；;，,\d]{0,6}?" + r"规范性文件" + _GAP + _N),
-                   (("t2.normative_docs.repealed",),), "表二"),
-    NarrativeClaim("现行有效的行政规范性文件", _p(r"规范性文件[^。；;\d]{0,10}?现行有效" + _GAP + _N),
-                   (("t2.normative_docs.in_force",),), "表二"),
-)
-_NONE_CLAIMS: tuple[NarrativeClaim, ...] = (
-    NarrativeClaim("政府信息公开申请", _p(r"(?:未|没有|无)(?:收到|受理|接到|发生)" + r"[^。；;\d]{0,10}?" + r"申请"),
-                   (("t3.new.total",),), "表三"),
-    NarrativeClaim("行政复议", _p(r"(?:未|没有|无)(?:发生|收到|被申请)?" + r"[^。；;\d]{0,12}?" + r"行政复议"), (("t4.review.total",),), "表四"),
-    NarrativeClaim("行政诉讼", _p(r"(?:未|没有|无)(?:发生|被提起)?" + r"[^。；;\d]{0,16}?" + r"行政诉讼"),
-                   (("t4.suit_direct.total", "t4.suit_after_review.total"),), "表四"),
-)
-
-
-def narrative_findings(result: ImportResult) -> list[Finding]:
-    """X3 (best effort): numbers the narrative of 一 and 六 states, against the table cells."""
-    out: list[Finding] = []
-    o = result.outline
-    values = result.values
-    for number in ("一", "六"):
-        text = lb.squash(lb.fold(o.section_text.get(number, "")))
-        heading = next(s.heading for s in FORM.sections if s.number == number)
-        for claim in _CLAIMS:
-            for match in claim.pattern.finditer(text):
-                stated = int(match.group(1))
-                out.extend(_check_claim(claim, stated, match.group(0), values, heading))
-        for claim in _NONE_CLAIMS:
-            for match in claim.pattern.finditer(text):
-                out.extend(_check_claim(claim, 0, match.group(0), values, heading))
-    unique: dict[tuple[str, str], Finding] = {}
-    for f in out:
-        unique.setdefault((f.key, str(f.value)), f)
-    return list(unique.values())
-
-
-def _check_claim(claim: NarrativeClaim, stated: int, quote: str, values: Mapping[str, Any], heading: str) -> list[Finding]:
-    sums = []
-    for keys in claim.keys:
-        if any(k not in values for k in keys):
-            return []
-        sums.append(sum(values[k] for k in keys))
-    if stated in sums:
-        return []
-    return [Finding("X3", Severity.ERROR,
-                    f"“{heading}”写“{quote}”，但{claim.table}中{claim.what}为{sums[0]}件。",
-                    sheet=heading, cell=claim.what, key=claim.keys[0][0], value=stated, expected=sums[0])]
-
-
 # -- putting it together ------------------------------------------------------------------------------
-def audit_result(result: ImportResult, last: Mapping[str, Any] | None = None) -> list[Finding]:
+def _given(result: ImportResult, last: ReportData | None) -> RuleInput:
+    """What the registered rules look at: the numbers and the narrative as printed."""
+    sections = {s.heading: result.outline.section_text.get(s.number, "") for s in FORM.sections}
+    return RuleInput(result.data, last, sections=sections, printed_totals=True, tainted=_unread(result.values),
+                     last_name=f"{last.year}年报告" if last is not None and last.year else "上年报告")
+
+
+def audit_result(result: ImportResult, last: ReportData | None = None) -> list[Finding]:
     """Every finding for one imported report (optionally against last year's data)."""
     if any(p.code == "IM-1" and p.is_error for p in result.problems):  # the file itself could not be read
         return [dataclasses.replace(f, file=result.file) for f in result.problems]
@@ -354,19 +224,17 @@ def audit_result(result: ImportResult, last: Mapping[str, Any] | None = None) ->
         *heading_findings(result),
         *layout_findings(result),
         *label_findings(result),
-        *rule_findings(result.values),
-        *plausibility_findings(result, last),
-        *narrative_findings(result),
+        *run(Scope.PUBLISHED, _given(result, last)),
         *year_findings(result),
         *fee_findings(result),
         *empty_section_findings(result),
     ]
     if last is not None:
-        findings.extend(compare(result.to_json_dict(), last))
+        findings.extend(compare(result.data, last))
     return [dataclasses.replace(f, file=result.file, department=result.body) for f in findings]
 
 
-def load_last_for_audit(path: Path) -> tuple[dict[str, Any] | None, list[Finding]]:
+def load_last_for_audit(path: Path) -> tuple[ReportData | None, list[Finding]]:
     """Last year's data for the cross-year checks, and what could not be read of it.
 
     A published last-year report without readable tables (a scan, a page of links, a broken file) must
@@ -386,18 +254,16 @@ def load_last_for_audit(path: Path) -> tuple[dict[str, Any] | None, list[Finding
         return None, [Finding("C-LAST", Severity.WARNING,
                               f"上年报告无法用于跨年度核对（{reason}）；本年报告照常审核，上年结转、现行有效件数等跨年度核对未做。",
                               sheet="上年报告", value=path.name)]
-    values = last.get("values", {})
-    missing = [t for t in FORM.tables if not any(f.key in values for f in t.fields)]
+    missing = [t for t in FORM.tables if not any(f.key in last.values for f in t.fields)]
     if not missing:
         return last, []
     names = "、".join(t.name for t in missing)
-    old = "（上年报告使用2019年试行格式，其表二与2021年格式不能对照）" if last.get("report_format") == "2019" else ""
     return last, [Finding("C-LAST", Severity.WARNING,
-                          f"上年报告 {path.name} 中读不出{names}{old}，与{names}有关的跨年度核对未做。",
+                          f"上年报告 {path.name} 中读不出{names}（如表格缺失，或使用2019年试行格式），与{names}有关的跨年度核对未做。",
                           sheet="上年报告", value=path.name)]
 
 
-def audit_file(path: Path, last: Mapping[str, Any] | None = None, last_problems: Sequence[Finding] = ()) -> AuditReport:
+def audit_file(path: Path, last: ReportData | None = None, last_problems: Sequence[Finding] = ()) -> AuditReport:
     result = import_or_error(Path(path))
     findings = audit_result(result, last)
     if not any(p.code == "IM-1" for p in result.problems):
@@ -420,7 +286,7 @@ def collect_files(target: Path, findings: list[Finding] | None = None) -> list[P
     return [p for p in files if p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$"))]
 
 
-def audit_paths(paths: Sequence[Path], last: Mapping[str, Any] | None = None,
+def audit_paths(paths: Sequence[Path], last: ReportData | None = None,
                 on_done: Callable[[AuditReport], None] | None = None,
                 last_problems: Sequence[Finding] = ()) -> list[AuditReport]:
     reports = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from typing import Any
+
+from .naming import clean_name
 
 __all__ = ["parse_date"]
 
@@ -14,7 +15,7 @@ def parse_date(raw: Any) -> dt.date:
     """An ISO date (2025-01-08) or 2025年1月8日."""
     if isinstance(raw, dt.date):
         return raw
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = clean_name(raw)
     match = re.fullmatch(r"(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?", text)
     if not match:
         raise ValueError(text)

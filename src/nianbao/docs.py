@@ -14,6 +14,8 @@ from pathlib import Path
 from .fileio import write_text_atomic
 from .findings import CODES, Finding
 from .form import FORM, SEVERITY_LABELS, Severity
+from .rules import REGISTRY, Scope
+from .rules.registry import SCOPE_LABELS
 
 __all__ = ["CODES_PATH", "GROUPS", "codes_markdown", "group_of", "main", "severities"]
 
@@ -171,8 +173,23 @@ def severities() -> dict[str, str]:
             seen[code].add(level)
     for code, (_, levels) in _rule_statements().items():
         seen[code] |= levels
+    for code, rule in REGISTRY.items():  # a registered rule declares its severity
+        seen[code] = {rule.severity}
     return {code: SEVERITY_LABELS[next(iter(levels))] if len(levels) == 1 and "" not in levels else VARIES
             for code, levels in seen.items()}
+
+
+def _scopes(code: str) -> str:
+    rule = REGISTRY.get(code)
+    return "、".join(SCOPE_LABELS[s] for s in Scope if s in rule.scopes) if rule else ""
+
+
+def _statement(code: str, statements: dict[str, str]) -> str:
+    """A form rule's own statement; for another registered rule, its message template."""
+    if code in statements:
+        return statements[code]
+    rule = REGISTRY.get(code)
+    return f"消息：{rule.message}" if rule else ""
 
 
 def _cell(text: str) -> str:
@@ -188,15 +205,18 @@ def codes_markdown() -> str:
         "",
         f"本文件由程序生成（`{REGENERATE}`），请勿手工修改。",
         f"严重程度：错误的文件不参加汇总，警告只提示；“{VARIES}”表示同一编号按具体情况为错误或警告。",
-        "官方格式规则（表二至表四的勾稽关系）另列规则本身的表述。",
+        "官方格式规则（表二至表四的勾稽关系）另列规则本身的表述；其他登记的规则列出消息的模板。",
+        "“适用于”列出登记的规则在哪些场合检查：工作簿（nianbao check 和汇总时的每个文件）、汇总数据、"
+        "已发布的报告（nianbao audit）、生成报告（nianbao render/build）、跨年度（--last-year）。",
     ]
     for _, title in GROUPS:
         members = [code for code in CODES if group_of(code) == title]
         if not members:
             continue
-        lines += ["", f"## {title}", "", "| 编号 | 名称 | 严重程度 | 规则表述 |", "| --- | --- | --- | --- |"]
-        lines += [f"| `{code}` | {_cell(CODES[code])} | {levels[code]} | {_cell(statements.get(code, ''))} |"
-                  for code in members]
+        lines += ["", f"## {title}", "", "| 编号 | 名称 | 严重程度 | 适用于 | 规则表述 |",
+                  "| --- | --- | --- | --- | --- |"]
+        lines += [f"| `{code}` | {_cell(CODES[code])} | {levels[code]} | {_scopes(code)} | "
+                  f"{_cell(_statement(code, statements))} |" for code in members]
     return "\n".join(lines) + "\n"
 
 

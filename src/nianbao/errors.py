@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class NianbaoError(Exception):
     """A problem the user can fix; the CLI prints its message (Chinese, one line) without a traceback."""
@@ -13,3 +16,9 @@ class UsageError(NianbaoError):
     """Bad arguments or a missing/unsuitable input file."""
 
     exit_code = 2
+
+
+def in_file(path: os.PathLike[str] | str, message: str) -> str:
+    """`message` said about `path`: prefixed with the file unless it already names it."""
+    path = Path(path)
+    return message if str(path) in message or path.name in message else f"{path}：{message}"

@@ -22,6 +22,16 @@ from typing import IO, Any
 from .errors import NianbaoError, UsageError
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file given as bytes rather than a path (a web upload, a stream already read): `name` is what users see
+    and gives the file type; the bytes are never written anywhere by the library."""
+
+    name: str
+    data: bytes
+    mtime: float = 0.0  # seconds since the epoch, when the sender knows it
+
+
 def _default_mode() -> int:
     """The mode a plain open() would give a new file: 0o666 less the umask (read once)."""
     umask = os.umask(0)

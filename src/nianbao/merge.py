@@ -10,9 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import functools
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,15 +20,17 @@ from typing import Any
 import pandas as pd
 
 from . import parallel
-from .checks import check_workbook
+from .checks import check_workbook, check_workbook_bytes
 from .crossyear import compare_to_last, load_last_year
+from .data import Collection, Provenance, ReportData
 from .dates import parse_date
 from .errors import UsageError
-from .fileio import skipped_link_findings, walk_files
+from .fileio import Upload, skipped_link_findings, walk_files
 from .findings import Finding
 from .form import FORM, layout, official
-from .numbers import Number, to_json
-from .reader.xlsx import WorkbookRead, crashed_read
+from .naming import name_key
+from .numbers import Number
+from .reader.xlsx import WorkbookRead, crashed_bytes, crashed_read
 
 __all__ = [
     "DEPARTMENT_STATUS",
@@ -40,7 +39,9 @@ __all__ = [
     "SourceFile",
     "department_of",
     "discover_files",
+    "merge_items",
     "merge_reads",
+    "read_items",
     "run_merge",
 ]
 
@@ -73,11 +74,12 @@ class SourceFile:
     date: str  # 填报日期 from the cover
     size: int
 
+    def provenance(self) -> Provenance:
+        return Provenance(file=self.file, kind="workbook", department=self.department, sha256=self.sha256,
+                          status=self.status, modified=_iso(self.mtime), date=self.date, size=self.size)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file, "sha256": self.sha256, "department": self.department, "status": self.status,
-            "modified": _iso(self.mtime), "date": self.date, "size": self.size,
-        }
+        return self.provenance().to_json()
 
 
 @dataclass
@@ -109,24 +111,19 @@ class MergeResult:
     def counts(self) -> Counter[str]:
         return Counter(f.severity for f in self.findings)
 
+    @property
+    def data(self) -> ReportData:
+        """The merged data, typed: what merged.json holds besides the findings."""
+        return ReportData(
+            body=self.body, year=self.year, values=dict(self.values), texts=dict(self.texts),
+            template_version=self.template_version, date=self.date,
+            collection=Collection(tuple(self.departments), dict(self.department_status),
+                                  tuple(self.allowed_missing), self.report),
+            provenance=tuple(s.provenance() for s in self.sources))
+
     def to_json_dict(self) -> dict[str, Any]:
-        return {
-            "body": self.body,
-            "year": self.year,
-            "template_version": self.template_version,
-            "values": {k: to_json(v) for k, v in self.values.items()},
-            "texts": self.texts,
-            "departments": self.departments,
-            "not_returned": self.not_returned,
-            "allowed_missing": self.allowed_missing,
-            "department_status": self.department_status,
-            "date": self.date or None,
-            "report": self.report,
-            "sources": [s.to_dict() for s in self.sources],
-            "findings": [f.to_dict() for f in self.findings],
-        }
-
-
+        """merged.json: the data's JSON form and the findings."""
+        return {**self.data.to_json(), "findings": [f.to_dict() for f in self.findings]}
 
 
 def _iso(timestamp: float) -> str:
@@ -160,11 +157,6 @@ def discover_files(directory: Path, exclude: Sequence[Path] = (),
 
 # -- identity across files ---------------------------------------------------------------------------
 
-def normalize_name(name: str) -> str:
-    """Department and body names compare equal across full/half-width forms and stray spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
-
-
 def _cover_finding(read: WorkbookRead, code: str, key: str, message: str, found: object, expected: object) -> Finding:
     loc = layout.location(key)
     return Finding(code=code, severity="error", message=message, file=read.file, sheet=loc.sheet, cell=loc.cell,
@@ -178,8 +170,8 @@ def _majority(values: Iterable[Any]) -> Any:
 
 def _majority_spelling(named: Sequence[tuple[str, str]]) -> str:
     """The spelling most (department, spelling) pairs agree on, compared normalized, kept as first typed."""
-    common = _majority(normalize_name(s) for _d, s in named)
-    return next((s for _d, s in named if normalize_name(s) == common), "")
+    common = _majority(name_key(s) for _d, s in named)
+    return next((s for _d, s in named if name_key(s) == common), "")
 
 
 def spelling_finding(what: str, key: str, named: Sequence[tuple[str, str]], used: str, why: str) -> Finding | None:
@@ -219,7 +211,7 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
     findings: list[Finding] = []
     for r in readable:
         ident = r.identity
-        if body and normalize_name(ident.body) != normalize_name(body):
+        if body and name_key(ident.body) != name_key(body):
             findings.append(_cover_finding(
                 r, "F-BODY", "meta.body",
                 f"机关名称为「{ident.body or '空白'}」，本次汇总的是「{body}」：可能是发错了文件或用了其他单位的模板，请核实",
@@ -233,7 +225,7 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
             findings.append(_cover_finding(
                 r, "F-DEPARTMENT", "meta.department",
                 "封面没有填报部门：这是未分发到部门的通用模板，请使用汇总单位下发给本部门的模板重新填报", "", "部门名称"))
-        elif roster is not None and normalize_name(ident.department) not in roster_names:
+        elif roster is not None and name_key(ident.department) not in roster_names:
             close = difflib.get_close_matches(ident.department, roster, n=1, cutoff=0.6)
             hint = f"（名单中有「{close[0]}」，是否同一部门？）" if close else ""
             findings.append(_cover_finding(
@@ -245,7 +237,7 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
 
 def roster_index(roster: Sequence[str] | None) -> dict[str, str] | None:
     """Normalized name → roster spelling, built once per merge (names compare across widths and spaces)."""
-    return None if roster is None else {normalize_name(d): d for d in roster}
+    return None if roster is None else {name_key(d): d for d in roster}
 
 
 def department_of(read: WorkbookRead, names: Mapping[str, str] | None) -> str:
@@ -257,8 +249,8 @@ def department_of(read: WorkbookRead, names: Mapping[str, str] | None) -> str:
     if not names:
         return read.department
     if read.department:
-        return names.get(normalize_name(read.department), read.department)
-    stem = normalize_name(Path(read.file).stem)
+        return names.get(name_key(read.department), read.department)
+    stem = name_key(Path(read.file).stem)
     matches = sorted((n for n in names if n and n in stem), key=len, reverse=True)
     return names[matches[0]] if matches else ""
 
@@ -386,10 +378,10 @@ def allowed_roster_names(allowed: Sequence[str], roster: Sequence[str] | None) -
     if roster is None:
         raise UsageError("--allow-missing 需要同时给出部门名单（--roster）")
     names = roster_index(roster) or {}
-    unknown = [a for a in allowed if normalize_name(a) not in names]
+    unknown = [a for a in allowed if name_key(a) not in names]
     if unknown:
         raise UsageError(f"--allow-missing 中的部门不在部门名单中：{'、'.join(unknown)}（请按名单中的名称填写）")
-    return list(dict.fromkeys(names[normalize_name(a)] for a in allowed))
+    return list(dict.fromkeys(names[name_key(a)] for a in allowed))
 
 
 def _missing_findings(status: Mapping[str, str]) -> list[Finding]:
@@ -486,8 +478,8 @@ def _display_roster(roster: list[str] | None, reads: list[WorkbookRead]) -> list
     """Roster names as spelled on the covers (e.g. full-width brackets), matched across width and spaces."""
     if roster is None:
         return None
-    spelled = {normalize_name(r.department): r.department for r in reads if r.department}
-    return [spelled.get(normalize_name(name), name) for name in roster]
+    spelled = {name_key(r.department): r.department for r in reads if r.department}
+    return [spelled.get(name_key(name), name) for name in roster]
 
 
 def _worse(previous: str | None, status: str) -> str:
@@ -503,14 +495,19 @@ PARALLEL_MIN_FILES = 200
 _CHUNK_FILES = 25  # files per task: small enough for a smooth progress bar, large enough to amortize IPC
 
 
-def _read_chunk(chunk: Sequence[tuple[Path, str]]) -> list[WorkbookRead]:
+# A file to read: a path on disk or an upload's bytes, with the name shown for it.
+WorkbookItem = tuple[Path | Upload, str]
+
+
+def _read_chunk(chunk: Sequence[WorkbookItem]) -> list[WorkbookRead]:
     """Read and check each file; an unforeseen error is that file's finding, the others are still read."""
     reads = []
-    for path, name in chunk:
+    for source, name in chunk:
         try:
-            reads.append(check_workbook(path, name))
+            reads.append(check_workbook(source, name) if isinstance(source, Path)
+                         else check_workbook_bytes(source.data, name, mtime=source.mtime))
         except Exception as exc:  # noqa: BLE001 - one file's failure must not cost the whole merge
-            reads.append(crashed_read(path, name, f"程序内部错误 {type(exc).__name__}"))
+            reads.append(_crashed_item((source, name), f"程序内部错误 {type(exc).__name__}"))
     return reads
 
 
@@ -519,22 +516,28 @@ def default_jobs(files: int) -> int:
     return parallel.default_jobs(files, minimum=PARALLEL_MIN_FILES, chunk_size=_CHUNK_FILES)
 
 
-def read_all(paths: Sequence[Path], directory: Path, show_progress: bool = False,
-             jobs: int | None = None) -> list[WorkbookRead]:
-    """Read and check every file (each opened, read and closed on its own); names relative to `directory`."""
-    items = [(p, p.relative_to(directory).as_posix()) for p in paths]
-    jobs = default_jobs(len(paths)) if jobs is None else max(1, jobs)
-    return parallel.run_chunked(_read_chunk, items, jobs=jobs, chunk_size=_CHUNK_FILES,
-                                progress=functools.partial(parallel.progress_bar, "读取工作簿", show_progress),
+def read_items(items: Sequence[WorkbookItem], progress: parallel.Progress | None = None,
+               jobs: int | None = None) -> list[WorkbookRead]:
+    """Read and check every file (each opened, read and closed on its own), in order."""
+    jobs = default_jobs(len(items)) if jobs is None else max(1, jobs)
+    return parallel.run_chunked(_read_chunk, items, jobs=jobs, chunk_size=_CHUNK_FILES, progress=progress,
                                 on_crash=_crashed_item)
 
 
-def _crashed_item(item: tuple[Path, str], reason: str) -> WorkbookRead:
-    path, display = item
-    return crashed_read(path, display, reason)
+def read_all(paths: Sequence[Path], directory: Path, progress: parallel.Progress | None = None,
+             jobs: int | None = None) -> list[WorkbookRead]:
+    """`read_items` for files under `directory`, named relative to it."""
+    return read_items([(p, p.relative_to(directory).as_posix()) for p in paths], progress, jobs)
 
 
-def run_merge(directory: Path, roster: Path | None = None, *, show_progress: bool = False,
+def _crashed_item(item: WorkbookItem, reason: str) -> WorkbookRead:
+    source, display = item
+    if isinstance(source, Path):
+        return crashed_read(source, display, reason)
+    return crashed_bytes(source.data, display, reason)
+
+
+def run_merge(directory: Path, roster: Path | Sequence[str] | None = None, *, progress: parallel.Progress | None = None,
               body: str | None = None, year: int | None = None, exclude: Sequence[Path] = (),
               jobs: int | None = None, last_year: Path | None = None,
               allowed_missing: Sequence[str] = ()) -> MergeResult:
@@ -549,21 +552,31 @@ def run_merge(directory: Path, roster: Path | None = None, *, show_progress: boo
     directory = Path(directory)
     if not directory.is_dir():
         raise UsageError(f"找不到文件夹：{directory}")
-    names = _load_roster(roster) if roster else None
+    names = _load_roster(roster) if isinstance(roster, Path) else None if roster is None else list(roster)
     allowed_roster_names(allowed_missing, names)  # a name off the roster fails before any reading
     last = load_last_year(last_year) if last_year else None  # a bad file fails before any reading
     link_findings: list[Finding] = []
-    paths, ignored = discover_files(directory, [*exclude, *([roster] if roster else []),
+    paths, ignored = discover_files(directory, [*exclude, *([roster] if isinstance(roster, Path) else []),
                                                 *([last_year] if last_year else [])], link_findings)
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
-    reads = read_all(paths, directory, show_progress, jobs)
-    result = merge_reads(reads, names, body=body, year=year, allowed_missing=allowed_missing,
+    items: list[WorkbookItem] = [(p, p.relative_to(directory).as_posix()) for p in paths]
+    result = merge_items(items, names, progress=progress, body=body, year=year, jobs=jobs, allowed_missing=allowed_missing,
                          ignored=[p.relative_to(directory).as_posix() for p in ignored])
     result.findings.extend(link_findings)
     if last is not None and last_year is not None:
-        result.findings.extend(compare_to_last(result.to_json_dict(), last, file=last_year.name))
+        result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
+
+
+def merge_items(items: Sequence[WorkbookItem], roster: list[str] | None = None, *,
+                progress: parallel.Progress | None = None, body: str | None = None, year: int | None = None,
+                jobs: int | None = None, allowed_missing: Sequence[str] = (),
+                ignored: Sequence[str] = ()) -> MergeResult:
+    """Read, check and merge the given files (paths or uploads), each under the name given with it."""
+    allowed_roster_names(allowed_missing, roster)
+    reads = read_items(items, progress, jobs)
+    return merge_reads(reads, roster, body=body, year=year, allowed_missing=allowed_missing, ignored=ignored)
 
 
 def _load_roster(path: Path) -> list[str]:

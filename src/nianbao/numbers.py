@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from .naming import name_key
 
 # Counts are int; amounts (万元, 元) are Decimal, so 96171.6 stays exactly 96171.6.
 Number = int | Decimal
@@ -31,7 +32,7 @@ def to_decimal(value: Any) -> Decimal:
         number = Decimal(repr(value)) if math.isfinite(value) else Decimal(str(value))
     elif isinstance(value, str):
         try:
-            number = Decimal(unicodedata.normalize("NFKC", value).replace(",", "").strip())
+            number = Decimal(name_key(value).replace(",", ""))
         except InvalidOperation:
             raise NotANumber("不是数字") from None
     else:

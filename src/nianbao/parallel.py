@@ -13,8 +13,8 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -24,7 +24,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 Advance = Callable[[int], None]
-ProgressFactory = Callable[[int], AbstractContextManager[Advance | None]]
+# (items done, items in all): called once with 0 when the work starts, then as items finish. The caller decides
+# what to show (a console bar, a web page's counter); the library itself never prints.
+Progress = Callable[[int, int], None]
 OnCrash = Callable[[Any, str], Any]  # (item, reason in Chinese) → the item's result
 
 
@@ -35,37 +37,8 @@ def default_jobs(items: int, *, minimum: int, chunk_size: int) -> int:
     return max(1, min(os.cpu_count() or 1, items // chunk_size))
 
 
-@contextmanager
-def progress_bar(label: str, show: bool, total: int) -> Iterator[Advance | None]:
-    """A rich progress bar on stderr (only on a terminal); yields `advance(n)` or None."""
-    if not show:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task(label, total=total)
-
-        def advance(n: int = 1) -> None:
-            progress.advance(task, n)
-
-        yield advance
-
-
 def run_chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, jobs: int, chunk_size: int,
-                progress: ProgressFactory | None = None, on_crash: OnCrash | None = None) -> list[R]:
+                progress: Progress | None = None, on_crash: OnCrash | None = None) -> list[R]:
     """`func` over `items` in chunks, on `jobs` processes; results flattened in the original order.
 
     `func` must be a module-level function (it is sent to the workers) returning one result per item.
@@ -75,12 +48,12 @@ def run_chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, j
     slots: list[list[Any]] = [[_MISSING] * len(chunk) for chunk in chunks]
     pool = _Pool.start(func, min(jobs, len(chunks))) if jobs > 1 and len(chunks) > 1 else None
     try:
-        # Workers are forked before the progress bar starts its refresh thread.
-        with progress(len(items)) if progress else _no_progress() as advance:
-            if pool:
-                pool.run(chunks, slots, advance, on_crash)
-            for chunk, slot in zip(chunks, slots, strict=True):
-                _run_here(func, chunk, slot, advance)
+        # Workers are forked before the first report, so a caller's display thread never runs in a fork.
+        advance = _counter(progress, len(items)) if progress else None
+        if pool:
+            pool.run(chunks, slots, advance, on_crash)
+        for chunk, slot in zip(chunks, slots, strict=True):
+            _run_here(func, chunk, slot, advance)
     finally:
         if pool:
             pool.close()
@@ -103,9 +76,17 @@ def _run_here(func: Callable[[Sequence[T]], list[R]], chunk: Sequence[T], slot: 
         advance(len(missing))
 
 
-@contextmanager
-def _no_progress() -> Iterator[None]:
-    yield None
+def _counter(progress: Progress, total: int) -> Advance:
+    """`advance(n)` that reports the running count to `progress`, starting with (0, total)."""
+    done = 0
+    progress(0, total)
+
+    def advance(n: int = 1) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+
+    return advance
 
 
 @dataclass(frozen=True)

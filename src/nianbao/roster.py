@@ -5,22 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import os
-import unicodedata
 from pathlib import Path
 
 from .errors import UsageError
+from .naming import clean_name
 
 ROSTER_COLUMN = "部门"
 
 # Excel on Chinese Windows saves "CSV" as GBK; gb18030 is its superset and decodes both.
 _CSV_ENCODINGS = ("utf-8-sig", "gb18030")
-
-
-def _clean(value: object) -> str:
-    """A cell as a name: NFKC folds full-width letters and spaces, then outer blanks go."""
-    if value is None:
-        return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -57,7 +50,7 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
 def _header_index(rows: list[list[object]], path: Path) -> tuple[int, int]:
     """(row index, column index) of the 部门 header: the first non-blank row must hold it."""
     for i, row in enumerate(rows):
-        cells = [_clean(c) for c in row]
+        cells = [clean_name(c) for c in row]
         if not any(cells):
             continue
         if ROSTER_COLUMN in cells:
@@ -83,7 +76,7 @@ def read_roster(path: str | os.PathLike[str]) -> list[str]:
     seen: dict[str, int] = {}
     duplicates: list[str] = []
     for line, row in enumerate(rows[header_row + 1:], start=header_row + 2):
-        name = _clean(row[col]) if col < len(row) else ""
+        name = clean_name(row[col]) if col < len(row) else ""
         if not name:
             continue
         if name in seen:

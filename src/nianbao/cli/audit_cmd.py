@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..errors import UsageError
 from ..findings import Finding
@@ -70,8 +69,10 @@ def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool)
 
     例：nianbao audit 各单位年报/ --out 审核结果.xlsx
     """
-    from ..audit import audit_paths, collect_files, load_last_for_audit
+    from .. import pipeline
+    from ..audit import collect_files
     from ..audit_outputs import write_audit_workbook
+    from .progress import progress_bar
 
     if not target.exists():
         raise UsageError(f"找不到文件或文件夹：{target}")
@@ -83,15 +84,8 @@ def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool)
         err_console.print(f"[yellow]警告[/] {escape(finding.code)} {escape(finding.message)}")
     if not files:
         raise UsageError(f"{target} 中没有可审核的报告（支持 .docx、.html、.htm、.pdf、.txt、.md）。")
-    last, last_problems = load_last_for_audit(last_year) if last_year else (None, [])
-    if len(files) == 1 or as_json:
-        reports = audit_paths(files, last, last_problems=last_problems)
-    else:
-        with Progress(TextColumn("审核报告"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                      console=console, transient=True) as progress:
-            task = progress.add_task("", total=len(files))
-            reports = audit_paths(files, last, on_done=lambda r: progress.update(task, advance=1, description=r.file),
-                                  last_problems=last_problems)
+    with progress_bar("审核报告", len(files) > 1 and not as_json) as bar:
+        reports = pipeline.audit(files, last_year=last_year, progress=(lambda _w, d, t: bar(d, t)) if bar else None)
     if out is None and target.is_dir():
         out = Path(DEFAULT_OUT)
     if out is not None:

@@ -181,8 +181,3 @@ def _output_locks(ctx: click.Context) -> Iterator[None]:
 def more_than_one(name: str) -> Callable[[Mapping[str, Any]], bool]:
     """A lock condition: the command was given more than one `name` argument."""
     return lambda params: len(params.get(name) or ()) > 1
-
-
-def in_file(path: Path, message: str) -> str:
-    """`message` said about `path`: prefixed with the file unless it already names it."""
-    return message if str(path) in message or path.name in message else f"{path}：{message}"

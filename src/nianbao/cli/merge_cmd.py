@@ -76,25 +76,12 @@ def check(files: tuple[Path, ...], as_json: bool, last_year: Path | None) -> Non
 
     例：nianbao check 财政局.xlsx
     """
-    from ..checks import check_workbook
-    from ..crossyear import compare_to_last, load_last_year
-    from ..outputs import findings_json
+    from .. import pipeline
 
-    folders = [str(p) for p in files if p.is_dir()]
-    if folders:
-        raise UsageError(f"{'、'.join(folders)} 是文件夹，不是工作簿；检查整个文件夹请用 nianbao merge。")
-    missing = [str(p) for p in files if not p.is_file()]
-    if missing:
-        raise UsageError(f"找不到文件：{'、'.join(missing)}")
-    last = load_last_year(last_year) if last_year else None
-    findings: list[Finding] = []
-    for path in files:
-        read = check_workbook(path, str(path))
-        findings += read.findings
-        if last is not None and read.readable:
-            findings += compare_to_last(read.to_data(), last, file=str(path), department=read.department, locate=True)
+    result = pipeline.check(list(files), last_year=last_year)
+    findings = result.findings
     if as_json:
-        click.echo(findings_json(findings))
+        click.echo(result.findings_json())
     else:
         _print_findings(console, findings)
         verdict = "[bold red]未通过[/]" if any(f.is_error for f in findings) else "[bold green]通过[/]"
@@ -123,15 +110,16 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
 
     例：nianbao merge 回收表格 --roster 部门名单.csv --out 汇总结果
     """
-    from ..merge import run_merge
-    from ..outputs import findings_json, write_outputs
+    from .. import pipeline
+    from ..outputs import findings_json
     from .printing import status_table
+    from .progress import progress_bar
 
-    if roster is not None and not roster.is_file():
-        raise UsageError(f"找不到部门名单：{roster}")
-    result = run_merge(directory, roster, show_progress=not quiet, body=body, year=year, exclude=[outdir], jobs=jobs,
-                       last_year=last_year, allowed_missing=split_names(allow_missing))
-    paths = write_outputs(result, outdir)
+    with progress_bar("读取工作簿", not quiet) as bar:
+        result = pipeline.merge(directory, roster=roster, body=body, year=year, exclude=[outdir], jobs=jobs,
+                                last_year=last_year, allowed_missing=split_names(allow_missing),
+                                progress=(lambda _w, d, t: bar(d, t)) if bar else None)
+    paths = pipeline.write_merge_outputs(result, outdir)
     out = err_console if as_json else console
     if as_json:
         click.echo(findings_json(result.findings))

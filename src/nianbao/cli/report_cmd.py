@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import sys
@@ -15,7 +14,7 @@ from rich.markup import escape
 
 from ..errors import UsageError
 from ..findings import Finding
-from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors, in_file, more_than_one
+from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors, more_than_one
 from .merge_cmd import ALLOW_MISSING_HELP, split_names
 
 DEMO_EXAMPLE = Path("examples") / "大榭街道-2024"
@@ -43,37 +42,21 @@ def _print_findings(findings: Sequence[Finding]) -> None:
     print_findings(err_console, findings, limit=_MAX_LISTED, rest="，完整清单见 merged.json 的 findings")
 
 
-def _checked_report(data: dict[str, Any] | Any, report_date: dt.date | None) -> tuple[Any, dt.date]:
-    """The data read and checked, with its signature date (a UsageError when none is known) and its window."""
-    from ..report.context import ReportData, date_window_findings, read_report_data, signature_date
-
-    report = data if isinstance(data, ReportData) else read_report_data(data)
-    day = signature_date(report, report_date)
-    report.findings += date_window_findings(report.year, day)
-    return report, day
-
-
-def _render(report: Any, day: dt.date, out: Path, *, template: Path | None, draft: bool, pdf: bool) -> bool:
-    """Render checked data (and convert); print the outcome. False when errors blocked the report."""
-    from ..report.render import render_report
-
-    result = render_report(report, out, template=template, report_date=day, draft=draft)
-    if result.template_check is not None:
-        console.print(result.template_check.summary())
-    if result.findings:
-        _print_findings(result.findings)
-    if result.output is None:
-        if result.template_check is not None and any(f.code == "R-TPL" and f.is_error for f in result.findings):
+def _print_render(outcome: Any, out: Path) -> bool:
+    """Print what rendering one report came to. False when no report was written."""
+    if outcome.template_summary:
+        console.print(outcome.template_summary)
+    if outcome.findings:
+        _print_findings(outcome.findings)
+    if outcome.docx is None:
+        if outcome.template_refused:
             err_console.print("[bold red]Word 模板不能使用，未生成报告。[/]按上面列出的段落改正模板（--draft 也不会使用这样的模板）。")
         else:
             err_console.print("[bold red]数据有错误，未生成报告。[/]改正后重试；如需先看效果，可加 --draft 生成标有“草稿”的报告。")
         return False
-    console.print(f"已生成报告：[bold]{escape(str(out))}[/]" + ("（草稿）" if draft else ""))
-    if pdf:
-        from ..report.pdf import convert_to_pdf
-
-        (pdf_path,) = convert_to_pdf([out], out.parent)
-        console.print(f"已生成 PDF：[bold]{escape(str(pdf_path))}[/]")
+    console.print(f"已生成报告：[bold]{escape(str(out))}[/]" + ("（草稿）" if outcome.draft else ""))
+    if outcome.pdf is not None:
+        console.print(f"已生成 PDF：[bold]{escape(str(outcome.pdf))}[/]")
     return True
 
 
@@ -100,17 +83,11 @@ def render(data_files: tuple[Path, ...], out: Path, template: Path | None, repor
     例：nianbao render 汇总结果/merged.json --out 报告.docx --pdf
         nianbao render 甲镇.json 乙镇.json 丙镇.json --out 报告
     """
-    from ..report.render import load_data
+    from .. import pipeline
 
     if len(data_files) == 1:
-        source = data_files[0]
-        try:
-            report, day = _checked_report(load_data(source), report_date)
-        except UsageError as exc:
-            raise UsageError(in_file(source, str(exc))) from exc
-        # Findings about the data say which file holds it.
-        report.findings = [f if f.file else dataclasses.replace(f, file=str(source)) for f in report.findings]
-        if not _render(report, day, out, template=template, draft=draft, pdf=pdf):
+        outcome = pipeline.render(data_files[0], out, template=template, report_date=report_date, draft=draft, pdf=pdf)
+        if not _print_render(outcome, out):
             sys.exit(EXIT_FINDINGS)
         return
     if out.suffix.lower() == ".docx" or out.is_file():
@@ -123,10 +100,13 @@ def render(data_files: tuple[Path, ...], out: Path, template: Path | None, repor
 def _render_batch(sources: Sequence[Path], outdir: Path, *, template: Path | None, report_date: dt.date | None,
                   draft: bool, pdf: bool, jobs: int | None) -> bool:
     """Render many reports; one line per report that was not written. False when any was not."""
-    from ..report.render import render_many
+    from .. import pipeline
+    from .progress import progress_bar
 
-    outcomes = render_many(sources, outdir, template=template, report_date=report_date, draft=draft, jobs=jobs,
-                           show_progress=sys.stderr.isatty())
+    with progress_bar("生成报告") as bar:
+        outcomes, pdfs = pipeline.render_many(sources, outdir, template=template, report_date=report_date,
+                                              draft=draft, jobs=jobs, pdf=pdf,
+                                              progress=(lambda _w, d, t: bar(d, t)) if bar else None)
     written = [o.output for o in outcomes if o.output is not None]
     for outcome in outcomes:
         if outcome.output is None:
@@ -135,25 +115,12 @@ def _render_batch(sources: Sequence[Path], outdir: Path, *, template: Path | Non
     warned = sum(1 for o in outcomes if o.output is not None and o.findings)
     console.print(f"已生成 {len(written)} 份报告（共 {len(outcomes)} 份数据），在 [bold]{escape(str(outdir))}[/]"
                   + (f"；其中 {warned} 份有警告，可逐份用 nianbao render 查看" if warned else ""))
-    if pdf and written:
-        from ..report.pdf import convert_to_pdf
-
-        pdfs = convert_to_pdf(written, outdir)
+    if pdfs:
         console.print(f"已生成 PDF {len(pdfs)} 份。")
     return len(written) == len(outcomes)
 
 
 # -- build ------------------------------------------------------------------------------------------
-def _run_merge(directory: Path, roster: Path | None, outdir: Path, last_year: Path | None,
-               allowed_missing: Sequence[str]) -> Any:
-    from ..merge import run_merge
-
-    # The roster and earlier outputs may sit inside the folder: never read them as workbooks.
-    exclude = [p for p in (roster, outdir) if p is not None]
-    return run_merge(directory, roster, show_progress=sys.stderr.isatty(), exclude=exclude, last_year=last_year,
-                     allowed_missing=allowed_missing)
-
-
 def _no_final_report(findings: Sequence[Finding], not_returned: Sequence[str]) -> None:
     """Why no final report was written, and the two ways to get one."""
     reasons = []
@@ -179,59 +146,34 @@ def _print_merge_summary(result: Any, written: Sequence[Path], outdir: Path) -> 
         console.print(f"[yellow]汇总有 {warnings} 条警告[/]，请在 汇总.xlsx 的问题清单中核实。")
 
 
-def _template_usable(template: Path) -> bool:
-    """Check a user template once, up front; print why it is refused."""
-    from ..report.render import template_refusal
-
-    findings = template_refusal(template)
-    if findings:
-        _print_findings(findings)
-        err_console.print("[bold red]Word 模板不能使用，未汇总，也未生成报告。[/]按上面列出的段落改正模板后重试。")
-    return not findings
-
-
 def build_report(directory: Path, roster: Path | None, outdir: Path, *, template: Path | None = None,
                  report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
                  last_year: Path | None = None, allowed_missing: Sequence[str] = ()) -> Path | None:
-    """Merge the folder, write the merge outputs, then the report; the report path, or None if blocked.
+    """`pipeline.build`, with what it came to printed; the report path, or None if blocked."""
+    from .. import pipeline
+    from .progress import progress_bar
 
-    A final report needs every roster department returned (or named in `allowed_missing`), no error in
-    the merge and text in every mandatory section; otherwise only `draft` writes one (marked 草稿).
-    merged.json records which report was written ("report": "final" / "draft" / null).
-    """
-    from ..findings import has_errors
-    from ..outputs import MERGED_JSON, write_merged_json, write_outputs
-    from ..report.render import report_filename
-
-    if not directory.is_dir():
-        raise UsageError(f"找不到文件夹：{directory}")
-    if template is not None and not _template_usable(template):
-        return None  # checked before the merge, so a refused template leaves no outputs behind
-    result = _run_merge(directory, roster, outdir, last_year, allowed_missing)
-    data = result.to_json_dict()
-    report, day = None, None
-    if draft or not result.has_errors:
-        try:
-            report, day = _checked_report(data, report_date)
-        except UsageError:  # no signature date known: the merge outputs are still written
-            _print_merge_summary(result, write_outputs(result, outdir), outdir)
-            raise
-    writable = report is not None and (draft or not has_errors(report.findings))
-    result.report = ("draft" if draft else "final") if writable else None
-    _print_merge_summary(result, write_outputs(result, outdir), outdir)
-    if report is None or day is None or not writable:
-        findings = [*result.findings, *(report.findings if report is not None else [])]
-        _print_findings(findings)
-        _no_final_report(findings, result.not_returned)
-        return None
-    if result.has_errors:
+    with progress_bar("读取工作簿") as bar:
+        result = pipeline.build(directory, outdir, roster=roster, template=template, report_date=report_date,
+                                draft=draft, pdf=pdf, last_year=last_year, allowed_missing=allowed_missing,
+                                progress=(lambda _w, d, t: bar(d, t)) if bar else None)
+    if result.blocked == "template":
         _print_findings(result.findings)
-    out = outdir / report_filename(data["body"], data["year"])
-    if _render(report, day, out, template=template, draft=draft, pdf=pdf):
-        return out
-    result.report = None  # e.g. a user template that cannot be filled: merged.json must not claim a report
-    write_merged_json(result, outdir / MERGED_JSON)
-    return None
+        err_console.print("[bold red]Word 模板不能使用，未汇总，也未生成报告。[/]按上面列出的段落改正模板后重试。")
+        return None
+    assert result.merge is not None
+    _print_merge_summary(result.merge, result.outputs, outdir)
+    if result.blocked == "date":
+        raise UsageError(result.message)
+    if result.blocked == "findings":
+        _print_findings(result.findings)
+        _no_final_report(result.findings, result.merge.not_returned)
+        return None
+    if result.merge.has_errors:
+        _print_findings(result.merge.findings)
+    assert result.render is not None
+    out = outdir / result.render.docx.name if result.render.docx is not None else outdir
+    return result.report if _print_render(result.render, out) else None
 
 
 @click.command("build")
@@ -303,11 +245,11 @@ def import_(report: Path, as_json: bool, out: Path | None) -> None:
 
     例：nianbao import 报告.docx --json > merged.json
     """
+    from .. import pipeline
     from ..fileio import write_text_atomic
-    from ..importer import import_report
     from ..numbers import jsonable
 
-    data = jsonable(import_report(report))
+    data = jsonable(pipeline.import_report(report))
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if out is not None:
         write_text_atomic(out, text + "\n")

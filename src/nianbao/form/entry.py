@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..naming import name_key
 from .model import Field
 from .rules import Severity
 
@@ -88,14 +88,14 @@ _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 
 def looks_like_phone(text: str) -> bool:
     """A landline (with area code or extension) or a mobile number; several may be listed with 、 or /."""
-    folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    folded = name_key(text)
     parts = [p for p in _PHONE_SEPARATORS.split(folded) if p]
     return bool(parts) and all(_PHONE.fullmatch(p) and 7 <= len(re.sub(r"\D", "", p)) <= 18 for p in parts)
 
 
 def looks_like_date(text: str) -> bool:
     """A calendar date such as 2025-01-06, 2025/1/6, 2025.1.6 or 2025年1月6日."""
-    match = _DATE.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    match = _DATE.fullmatch(name_key(text))
     if not match:
         return False
     try:

@@ -12,12 +12,14 @@ while the importer still reads the numbers.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from difflib import SequenceMatcher
 from enum import Enum
 from functools import lru_cache
+
+from ..naming import name_key
+from ..numbers import NotANumber, to_decimal
 
 # Word-level variants seen in real reports, mapped to the official wording (applied to match keys).
 # `上年转结` / `转结下年度` appear in many reports (the seed among them); `规范性文件` drops `行政`.
@@ -53,7 +55,7 @@ def squash(text: str) -> str:
 @lru_cache(maxsize=1 << 16)  # the same labels are folded many times while aligning
 def fold(text: str) -> str:
     """Whitespace removed, full-width folded to half-width (NFKC) and quote styles dropped."""
-    return _QUOTES.sub("", unicodedata.normalize("NFKC", squash(text)))
+    return _QUOTES.sub("", name_key(squash(text)))
 
 
 def renumber(folded: str) -> str:
@@ -111,9 +113,9 @@ def parse_number(text: str) -> Decimal | None:
     if not match:
         return None
     try:  # a negative number is read as printed (the audit reports it); 2019's 本年增/减 may be negative
-        number = Decimal(match.group(2).replace(",", ""))
+        number = to_decimal(match.group(2))
         return -number if match.group(1) in ("-", "\u2212") else number
-    except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
+    except NotANumber:  # e.g. a run of 16 digits: no count or amount is that large
         return None
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..data import Provenance, ReportData
 from ..errors import NianbaoError, UsageError
 from ..findings import Finding
 from ..form import FORM, Severity, official
@@ -69,6 +70,12 @@ class ImportResult:
     def complete(self) -> bool:
         """All 200 table numbers were read."""
         return all(f.key in self.values for f in FORM.table_fields)
+
+    @property
+    def data(self) -> ReportData:
+        """What was read, typed (numbers only where they were read)."""
+        return ReportData(body=self.body, year=self.year, values=dict(self.values), texts=dict(self.texts),
+                          provenance=(Provenance(file=self.file, kind="report", department=self.body),))
 
     def to_json_dict(self) -> dict[str, Any]:
         data = self._json_dict()

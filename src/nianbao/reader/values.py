@@ -8,15 +8,14 @@ each outcome is, is declared in `nianbao.form.entry.ENTRY_KINDS`. Amounts (万�
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
-import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 
 from ..form import Field, FieldType, entry
-from ..numbers import Number
+from ..naming import name_key
+from ..numbers import NotANumber, Number, to_decimal
 
 MAX_DECIMALS = 4
 # Both lists are declared in the form, which the workbook's live checks read too.
@@ -52,7 +51,7 @@ def parse_value(raw: object, field: Field) -> Parsed:
     if isinstance(raw, (bool, dt.date, dt.datetime, dt.time, dt.timedelta)):
         return Parsed(Outcome.INVALID, None, "填的不是数字")
     if isinstance(raw, (int, float)):
-        return _check_number(_to_decimal(raw), field, Outcome.OK)
+        return _check_number(_number(raw), field, Outcome.OK)
     if isinstance(raw, str):
         if raw.strip().upper() in EXCEL_ERRORS:  # a formula result saved as text, or the error typed in
             return Parsed(Outcome.EXCEL_ERROR, None, f"显示 Excel 错误值“{raw.strip()}”")
@@ -60,16 +59,16 @@ def parse_value(raw: object, field: Field) -> Parsed:
     return Parsed(Outcome.INVALID, None, "填的不是数字")
 
 
-def _to_decimal(raw: int | float) -> Decimal | None:
-    if isinstance(raw, float) and not math.isfinite(raw):
+def _number(raw: int | float | str) -> Decimal | None:
+    """The one number parser's reading of a cell, or None when it refuses it (NaN, ±Infinity, 1e15 and more)."""
+    try:
+        return to_decimal(raw)
+    except NotANumber:
         return None
-    # repr() gives the shortest decimal that round-trips, so 96171.6 stays 96171.6, not 96171.59999…
-    return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
 
 
 def _parse_text(raw: str, field: Field) -> Parsed:
-    text = unicodedata.normalize("NFKC", raw)
-    compact = re.sub(r"\s+", "", text)
+    compact = name_key(raw)
     if not compact:
         return Parsed(Outcome.BLANK, 0)
     if compact.lower() in _PLACEHOLDERS or set(compact) <= set("-—–/"):
@@ -81,11 +80,7 @@ def _parse_text(raw: str, field: Field) -> Parsed:
     compact = compact.replace(",", "")
     if not _NUMBER.fullmatch(compact):
         return Parsed(Outcome.INVALID, None, f"“{raw.strip()[:20]}”不是数字")
-    try:
-        number = Decimal(compact)
-    except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
-        return Parsed(Outcome.INVALID, None, f"“{raw.strip()[:20]}”不是数字")
-    return _check_number(number, field, Outcome.NORMALIZED)
+    return _check_number(_number(compact), field, Outcome.NORMALIZED)
 
 
 def _check_number(number: Decimal | None, field: Field, outcome: Outcome) -> Parsed:

@@ -11,21 +11,22 @@ import hashlib
 import io
 import posixpath
 import re
-import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+from ..data import Provenance, ReportData
 from ..findings import Finding
 from ..form import FORM, Field, FieldType, Table, entry, layout
 from ..form.entry import ENTRY_KINDS
 from ..form.layout import range_refs, text_item_label
+from ..naming import name_key
 from ..numbers import Number
 from .sniff import (
     MAX_FILE_BYTES,
@@ -42,7 +43,7 @@ from .sniff import (
 )
 from .values import Outcome, parse_value
 
-__all__ = ["CoverIdentity", "WorkbookRead", "crashed_read", "read_workbook"]
+__all__ = ["CoverIdentity", "WorkbookRead", "crashed_bytes", "crashed_read", "read_workbook", "read_workbook_bytes"]
 
 _INPUT_NUMERIC = tuple(FORM.by_key[k] for k in FORM.input_numeric_keys)
 _DERIVED = tuple(f for f in FORM.table_fields if not f.input)
@@ -99,24 +100,36 @@ class WorkbookRead:
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
 
-    def to_data(self) -> dict[str, Any]:
-        """This workbook in the merged.json shape (for checks that compare with other data)."""
-        return {"body": self.identity.body, "year": self.identity.year, "values": dict(self.values),
-                "texts": dict(self.texts)}
+    def to_data(self) -> ReportData:
+        """This workbook's data (for rules and checks that compare with other data)."""
+        return ReportData(body=self.identity.body, year=self.identity.year, values=dict(self.values),
+                          texts=dict(self.texts), provenance=(self.provenance(),))
+
+    def provenance(self, department: str = "", status: str = "") -> Provenance:
+        modified = dt.datetime.fromtimestamp(self.mtime).strftime("%Y-%m-%d %H:%M:%S") if self.mtime else ""
+        return Provenance(file=self.file, kind="workbook", department=department or self.department,
+                          sha256=self.sha256, status=status, modified=modified, date=self.identity.date,
+                          size=self.size)
 
 
 def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:
     """Read and check one file. Never raises for bad input; the file itself is only ever read."""
-    result = WorkbookRead(file=display or path.name, path=path)
     try:
         data = path.read_bytes()
         stat = path.stat()
     except OSError as exc:
+        result = WorkbookRead(file=display or path.name, path=path)
         result.findings.append(_file_finding(result, Refusal("F-CORRUPT", f"无法读取文件（{exc.strerror or exc}）")))
         return result
+    return read_workbook_bytes(data, display or path.name, mtime=stat.st_mtime, path=path)
+
+
+def read_workbook_bytes(data: bytes, name: str, *, mtime: float = 0.0, path: Path | None = None) -> WorkbookRead:
+    """Read one workbook given as bytes (an upload); `name` is shown to users and gives the file type."""
+    result = WorkbookRead(file=name, path=path if path is not None else Path(PurePath(name).name))
     result.sha256 = hashlib.sha256(data).hexdigest()
-    result.size, result.mtime = len(data), stat.st_mtime
-    refusal = _guard(data, path.suffix)
+    result.size, result.mtime = len(data), mtime
+    refusal = _guard(data, PurePath(name).suffix)
     if isinstance(refusal, Refusal):
         result.findings.append(_file_finding(result, refusal))
         return result
@@ -155,6 +168,14 @@ def crash_finding(result: WorkbookRead, reason: str) -> Finding:
         f"读取此文件时程序异常退出（{reason}），未能读取，其他文件不受影响；请在 Excel/WPS 中打开此文件，"
         "“另存为”Excel 工作簿(.xlsx)后重新发送，如仍出现请把文件交给技术人员检查",
     ), value=reason)
+
+
+def crashed_bytes(data: bytes, display: str, reason: str) -> WorkbookRead:
+    """The same for an upload given as bytes."""
+    result = WorkbookRead(file=display, path=Path(PurePath(display).name), size=len(data),
+                          sha256=hashlib.sha256(data).hexdigest())
+    result.findings.append(crash_finding(result, reason))
+    return result
 
 
 def crashed_read(path: Path, display: str, reason: str) -> WorkbookRead:
@@ -369,7 +390,7 @@ def _as_text(raw: Any) -> str:
 
 
 def _as_year(raw: Any) -> int | None:
-    text = unicodedata.normalize("NFKC", _as_text(raw))
+    text = name_key(_as_text(raw))
     match = re.fullmatch(r"(\d{4})(年)?(度)?", text)
     return int(match.group(1)) if match else None
 
@@ -390,7 +411,7 @@ def _cover_identity(rows: list[list[Any]], properties: dict[str, str]) -> CoverI
 
 def _confirmed(raw: Any) -> bool:
     """The confirmation holds only its first choice (是), however it was spaced or written in full width."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _as_text(raw))) == FORM.confirm_field.choices[0]
+    return name_key(_as_text(raw)) == FORM.confirm_field.choices[0]
 
 
 def _custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -441,9 +462,7 @@ def _version_finding(result: WorkbookRead) -> Finding:
 
 def _same_label(a: str, b: str) -> bool:
     """Labels compare equal across full/half-width punctuation, spaces and line breaks (wrapped text)."""
-    def norm(s: str) -> str:
-        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
-    return norm(a) == norm(b)
+    return name_key(a) == name_key(b)
 
 
 def _expected_labels() -> list[tuple[str, int, int, str]]:

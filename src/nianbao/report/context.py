@@ -15,13 +15,15 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from ..checks import TABLES, rule_findings, tainted_keys
+from ..data import ReportData
 from ..dates import parse_date
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..form import FORM, CellRule, FieldType, Number
 from ..form.report_text import FEE_KEYS, fee_statement
 from ..numbers import NotANumber, plain, to_decimal
+from ..rules import RuleInput, Scope, run
+from ..rules.tables import tainted_keys
 from . import names
 
 # Finding codes of this stage (the rule ids of official-format.md §8 are used where a rule applies).
@@ -89,7 +91,9 @@ def format_value(key: str, value: Number) -> str:
 
 # -- the report data --------------------------------------------------------------------------------
 @dataclass
-class ReportData:
+class CheckedReport:
+    """Report data read and checked for rendering: the numbers converted, totals recomputed, texts cleaned."""
+
     body: str
     year: int
     values: dict[str, Number]  # the 200 table numbers, totals recomputed
@@ -97,6 +101,11 @@ class ReportData:
     texts: dict[str, str]
     date: dt.date | None = None
     findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def data(self) -> ReportData:
+        return ReportData(self.body, self.year, {**self.values, **self.fees}, dict(self.texts),
+                          date=self.date.isoformat() if self.date else "")
 
 
 def _cell_rule_code(key: str) -> str:
@@ -140,7 +149,8 @@ def _derivation_codes() -> dict[str, str]:
     return {rule.derives or "": rule.code for rule in FORM.derivations}
 
 
-def _read_values(values: Mapping[str, Any], findings: list[Finding]) -> tuple[dict[str, Number], dict[str, Number]]:
+def _read_values(values: Mapping[str, Any],
+                 findings: list[Finding]) -> tuple[dict[str, Number], dict[str, Number], frozenset[str]]:
     """Inputs checked and converted; totals recomputed and compared with any given total."""
     known = {f.key for f in FORM.table_fields} | set(FEE_KEYS)
     unknown = sorted(k for k in values if k not in known)
@@ -163,8 +173,6 @@ def _read_values(values: Mapping[str, Any], findings: list[Finding]) -> tuple[di
         else:
             inputs[f.key] = number
     computed = FORM.compute_derived(inputs)
-    # The official identities (T3-1 …) on the recomputed table; rules touching a bad cell are skipped.
-    findings += rule_findings(computed, tainted=tainted_keys(invalid), places=TABLES)
     codes = _derivation_codes()
     for key, code in codes.items():
         if values.get(key) is None:
@@ -180,7 +188,7 @@ def _read_values(values: Mapping[str, Any], findings: list[Finding]) -> tuple[di
             continue
         number = _read_number(key, values[key], findings)
         fees[key] = number if number is not None else 0
-    return computed, fees
+    return computed, fees, frozenset(tainted_keys(invalid))
 
 
 def _read_year(raw: Any) -> int:
@@ -190,7 +198,7 @@ def _read_year(raw: Any) -> int:
     return int(number)
 
 
-def read_report_data(data: Mapping[str, Any]) -> ReportData:
+def read_report_data(data: Mapping[str, Any]) -> CheckedReport:
     """Check the structure (a UsageError when it is unusable) and the values (findings)."""
     if not isinstance(data, Mapping):
         raise UsageError("报告数据应为 JSON 对象（含 body、year、values、texts）。")
@@ -209,7 +217,7 @@ def read_report_data(data: Mapping[str, Any]) -> ReportData:
     if not isinstance(values, Mapping) or not isinstance(texts, Mapping):
         raise UsageError("报告数据中的 values 和 texts 应为 JSON 对象。")
     findings: list[Finding] = []
-    table_values, fees = _read_values(values, findings)
+    table_values, fees, tainted = _read_values(values, findings)
     clean_texts = _read_texts(texts, findings)
     report_date = None
     if data.get("date"):
@@ -219,8 +227,12 @@ def read_report_data(data: Mapping[str, Any]) -> ReportData:
             findings.append(_finding(CODE_DATE, f"报告日期 date 无法识别：{data['date']!r}，请用 --date 指定落款日期。",
                                      severity=Severity.WARNING))
     findings += empty_section_findings(clean_texts)
-    return ReportData(clean_text(body).strip(), _read_year(data["year"]), table_values, fees, clean_texts,
-                      report_date, findings)
+    report = CheckedReport(clean_text(body).strip(), _read_year(data["year"]), table_values, fees, clean_texts,
+                           report_date, findings)
+    # The registered rules for a report (the official identities on the recomputed table, plausibility, X3);
+    # rules touching a bad cell are skipped, that cell has its own finding.
+    report.findings[:0] = run(Scope.RENDER, RuleInput(report.data, tainted=tainted))
+    return report
 
 
 def _read_texts(texts: Mapping[str, Any], findings: list[Finding]) -> dict[str, str]:
@@ -257,7 +269,7 @@ def empty_section_findings(texts: Mapping[str, str]) -> list[Finding]:
     return out
 
 
-def signature_date(report: ReportData, report_date: dt.date | None = None) -> dt.date:
+def signature_date(report: CheckedReport, report_date: dt.date | None = None) -> dt.date:
     """The date under the signature: `report_date` (--date), else the data's own date (the collection's)."""
     day = report_date or report.date
     if day is None:
@@ -321,7 +333,7 @@ def _nest(flat: Mapping[str, Any]) -> dict[str, SimpleNamespace]:
 DRAFT_MARK_TEXT = "草稿"
 
 
-def build_context(report: ReportData, *, report_date: dt.date | None = None, draft: bool = False) -> dict[str, Any]:
+def build_context(report: CheckedReport, *, report_date: dt.date | None = None, draft: bool = False) -> dict[str, Any]:
     """The docxtpl context: every number formatted (0 prints "0"), every text split into paragraphs.
 
     The signature date is `report_date`, else the data's date; with neither this is a UsageError

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
-import functools
 import gc
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -43,8 +42,7 @@ from ..fileio import atomic_path, read_json
 from ..findings import Finding, Severity, has_errors
 from ..form import official
 from . import names
-from .consistency import narrative_findings
-from .context import ReportData, build_context, read_report_data
+from .context import CheckedReport, build_context, read_report_data
 from .placeholders import (
     ALLOWED_FILTERS,
     ALLOWED_TESTS,
@@ -365,7 +363,7 @@ def template_refusal(template: Path) -> list[Finding]:
     return _template_findings(check, template) if _refused(check) else []
 
 
-def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: Path | None = None,
+def render_report(data: Mapping[str, Any] | CheckedReport, out: Path, *, template: Path | None = None,
                   report_date: dt.date | None = None, draft: bool = False) -> RenderResult:
     """Check the data (and a user template), then write the report atomically.
 
@@ -373,8 +371,8 @@ def render_report(data: Mapping[str, Any] | ReportData, out: Path, *, template: 
     page. A user template with unknown placeholders or anything outside the whitelist (placeholders.py)
     is never rendered, draft or not: its findings name the paragraphs.
     """
-    report = data if isinstance(data, ReportData) else read_report_data(data)
-    findings = [*report.findings, *narrative_findings(report)]
+    report = data if isinstance(data, CheckedReport) else read_report_data(data)
+    findings = list(report.findings)
     check = None
     if template is not None:
         check = check_template(template)
@@ -497,7 +495,7 @@ def _unique(path: Path, taken: set[Path]) -> Path:
 
 def render_many(sources: Sequence[Path], outdir: Path, *, template: Path | None = None,
                 report_date: dt.date | None = None, draft: bool = False, jobs: int | None = None,
-                show_progress: bool = False) -> list[BatchOutcome]:
+                progress: parallel.Progress | None = None) -> list[BatchOutcome]:
     """Render one report per merged.json-shaped file into `outdir`, on every core when there are many.
 
     Each report is named after its body and year; a file that cannot be read is an outcome with an
@@ -514,5 +512,4 @@ def render_many(sources: Sequence[Path], outdir: Path, *, template: Path | None 
     # per process whatever the batch size.
     items = [(source, _unique(outdir / _output_name(source), taken), options) for source in sources]
     workers = jobs or parallel.default_jobs(len(items), minimum=PARALLEL_MIN_REPORTS, chunk_size=_CHUNK_REPORTS)
-    return parallel.run_chunked(_render_chunk, items, jobs=workers, chunk_size=_CHUNK_REPORTS,
-                                progress=functools.partial(parallel.progress_bar, "生成报告", show_progress))
+    return parallel.run_chunked(_render_chunk, items, jobs=workers, chunk_size=_CHUNK_REPORTS, progress=progress)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..naming import clean_name
 from ..roster import read_roster
 from .template import Identity, save_template
 
@@ -22,7 +22,7 @@ MIN_YEAR = 2021  # the first report year of the 2021 format
 
 def safe_filename_part(text: str) -> str:
     """`text` usable inside a file name on every system: unsafe characters become underscores."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    text = clean_name(text)
     text = _UNSAFE.sub("_", text)
     text = re.sub(r"\s+", " ", text).strip(" .")
     return text
@@ -44,7 +44,7 @@ def check_year(year: int) -> int:
 
 
 def check_name(value: str, what: str) -> str:
-    value = unicodedata.normalize("NFKC", value).strip()
+    value = clean_name(value)
     if not value:
         raise UsageError(f"{what}不能为空。")
     return value

@@ -287,3 +287,9 @@ def test_page_heading_without_the_body_takes_it_from_the_page_title(tmp_path: Pa
     page.write_text(text.replace(f">{report.title()}</h1>", f">{report.title()[len(BODY):]}</h1>"), encoding="utf-8")
     result = import_published(page)
     assert (result.body, result.year) == (BODY, 2024) and not result.problems
+
+
+def test_a_long_run_of_digits_is_split_quickly_or_refused() -> None:
+    keys = next(s.keys for s in row_specs("t3") if s.key == "t3.new")
+    assert runtogether.splits(["1611091801831503041087"], keys) == [(161, 109, 180, 183, 150, 304, 1087)]
+    assert runtogether.splits(["1234567123456712345671234567123456712345677407402"], keys) == []  # bounded: refused

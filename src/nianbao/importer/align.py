@@ -14,8 +14,9 @@ When a row's label is printed on a line of its own, apart from its numbers (long
 text), label order alone can pair numbers with the wrong row. The straightforward alignment is tried
 first; when some rows were not labelled on their own line and the table's sum rules (`FORM.rules`:
 T3-1/2/3, T4-1) fail, the other readings (labels after their numbers, rows by position) are tried and the
-one the rules accept is taken. When no reading, or more than one, satisfies them, the rows that could be
-placed only by order are left out with an IM-10 problem: shifted numbers are never returned.
+one the rules accept is taken. When no reading, or more than one, satisfies them, the rows not labelled
+on the line of their numbers are left out with an IM-10 problem: shifted numbers are never returned.
+A row whose cells ran together (`120300015`) is split by the rules too (`runtogether`).
 """
 
 from __future__ import annotations

@@ -251,8 +251,9 @@ def load_last_for_audit(path: Path) -> tuple[ReportData | None, list[Finding]]:
         if path.suffix.lower() not in SUFFIXES:
             raise
         reason = str(exc).rstrip("。")
+        reason = reason if reason.startswith("上年") else f"上年报告 {reason}"
         return None, [Finding("C-LAST", Severity.WARNING,
-                              f"上年报告无法用于跨年度核对（{reason}）；本年报告照常审核，上年结转、现行有效件数等跨年度核对未做。",
+                              f"{reason}；本年报告照常审核，上年结转、现行有效件数等跨年度核对未做。",
                               sheet="上年报告", value=path.name)]
     missing = [t for t in FORM.tables if not any(f.key in last.values for f in t.fields)]
     if not missing:

@@ -34,7 +34,8 @@ def _print_report(report: AuditReport) -> None:
     for f in sorted(report.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.code)):
         style = "red" if f.severity == Severity.ERROR else "yellow" if f.severity == Severity.WARNING else ""
         where = " / ".join(x for x in (f.sheet, f.cell) if x)
-        table.add_row(f"[{style}]{SEVERITY_LABELS.get(f.severity, f.severity)}[/]" if style else f.severity,
+        label = SEVERITY_LABELS.get(f.severity, f.severity)
+        table.add_row(f"[{style}]{label}[/]" if style else label,
                       f.code, where, f.message)
     console.print(table)
 

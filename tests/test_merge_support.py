@@ -25,9 +25,16 @@ YEAR = 2024
 T3_APPLICANT_COLUMNS = tuple(c.key for c in FORM.table("t3").columns if c.key != "total")
 
 
+# Cells that a district's department plausibly leaves at 0: 规章 (no rule-making power, T2-2) and 逾期未缴费
+# (which needs a 收费通知 stated in 六, T3-7). Random data elsewhere is plausible.
+IMPLAUSIBLE_IF_SET = tuple(k for k in FORM.input_numeric_keys
+                           if k.startswith(("t2.rules.", "t3.other_unpaid_fee.")))
+
+
 def consistent_values(rng: random.Random, high: int = 9) -> dict[str, int | Decimal]:
     """Random inputs that satisfy every rule: per 表三 column, results + carried-forward = new + carried-over."""
     values: dict[str, int | Decimal] = {k: rng.randint(0, high) for k in FORM.input_numeric_keys}
+    values.update(dict.fromkeys(IMPLAUSIBLE_IF_SET, 0))
     for key in ("t2.fees.amount", "fee.notice_amount", "fee.collected"):
         values[key] = Decimal(rng.randint(0, 99999)) / 100
     full = FORM.compute_derived(values)

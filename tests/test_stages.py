@@ -25,7 +25,8 @@ RANKS: dict[str, int] = {
     "checks": 4,
     "crossyear": 5,
     "merge": 6,
-    "outputs": 7,
+    # An area's report from its bodies' workbooks, data and reports; the merge's files beside it.
+    "rollup": 7, "outputs": 7,
     "report": 8,
     "audit": 9, "audit_outputs": 10, "docs": 10,
     # The library pipeline over every stage; the CLI (and the site) are thin layers over it.

@@ -1,10 +1,10 @@
-"""Audit a published report against official-format.md §8: every rule that can be checked on the
+"""Audit a published report against the 2021 format (国办公开办函〔2021〕30号): every rule that can be checked on the
 published text and tables, plus last year's report when given.
 
 The rules on the data come from the registry (`nianbao.rules`, scope "published"): the form's table rules on the
 numbers *as printed* (totals are not recomputed: a wrong printed total is exactly what an audit must find), the
 plausibility rules and X3 on the narrative as printed. The checks of the printed layout (X1, X2, X4–X6, X8) are here. Findings carry
-the §8 rule ids as codes, the file, the table (`sheet`) and the row/column label (`cell`).
+the rule ids of docs/codes.md as codes, the file, the table (`sheet`) and the row/column label (`cell`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Apply the form's rules (`FORM.rules`, official-format.md §8) to a set of values.
+"""Apply the form's rules (`FORM.rules`, the 勾稽 rules of the 2021 format) to a set of values.
 
 The rules are declared once in `nianbao.form`; this module only evaluates them. Findings on a returned
 workbook carry real cell addresses from the template layout, so a clerk can go straight to the cell;
@@ -136,22 +136,24 @@ def implausible_findings(read: WorkbookRead) -> list[Finding]:
 
 
 def check_read(read: WorkbookRead) -> WorkbookRead:
-    """Recompute every total from the inputs, then apply the rules; adds to `read.values`/`read.findings`."""
+    """The read with every total recomputed from the inputs and the rules applied: a new `WorkbookRead`,
+    with the values and the findings added; the read given is left as it was."""
     if not read.readable:
         return read
-    read.findings.extend(cover_findings(read))
-    read.findings.extend(confirm_findings(read))
-    read.findings.extend(implausible_findings(read))
-    ctx = Context(read.file, read.department)
     computed = FORM.compute_derived(read.inputs)
-    read.values = {**computed, **{k: v for k, v in read.inputs.items() if k not in computed}}
+    checked = replace(read, values={**computed, **{k: v for k, v in read.inputs.items() if k not in computed}},
+                      findings=list(read.findings))
+    ctx = Context(read.file, read.department)
     tainted = tainted_keys(read.invalid)
     in_sheet = FORM.compute_derived({k: v for k, v in read.inputs.items() if k not in read.as_text}) \
         if read.as_text else None
-    read.findings.extend(cached_total_findings(computed, read.cached, ctx, tainted, in_sheet))
-    given = RuleInput(read.to_data(), cells=True, tainted=frozenset(tainted))
-    read.findings.extend(replace(f, file=ctx.file, department=ctx.department) for f in run(Scope.WORKBOOK, given))
-    return read
+    given = RuleInput(checked.to_data(), cells=True, tainted=frozenset(tainted))
+    checked.findings += [
+        *cover_findings(read), *confirm_findings(read), *implausible_findings(read),
+        *cached_total_findings(computed, read.cached, ctx, tainted, in_sheet),
+        *(replace(f, file=ctx.file, department=ctx.department) for f in run(Scope.WORKBOOK, given)),
+    ]
+    return checked
 
 
 def check_workbook(path: Path, display: str | None = None) -> WorkbookRead:

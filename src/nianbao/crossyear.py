@@ -1,4 +1,4 @@
-"""Last year's data and the cross-year checks (official-format.md §8.4).
+"""Last year's data and the cross-year checks (the C rules of docs/codes.md).
 
 The rules themselves (C1, C2, T2-3, C-SWING, C3) are registered in `nianbao.rules.crossyear`; `compare(this, last)`
 runs them on two `ReportData`. `load_last_year(path)` reads last year's merged.json, last year's workbook or any

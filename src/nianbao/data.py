@@ -26,6 +26,7 @@ __all__ = [
     "ReportData",
     "guess_body_type",
     "json_schema",
+    "typed_value",
 ]
 
 DATA_FORMAT = "nianbao.report-data"

@@ -10,7 +10,7 @@ from .form import RULE_TITLES, Severity
 
 __all__ = ["CODES", "Finding", "Severity", "codes", "finding_order", "has_errors", "visible"]
 
-# Every finding code with a short Chinese title. Rule ids of official-format.md §8 are used as codes
+# Every finding code with a short Chinese title. The format's rule ids (T3-1 …, listed in docs/codes.md) are used as codes
 # where a rule applies; other codes describe file-level problems.
 CODES: dict[str, str] = dict(RULE_TITLES)
 CODES.update({
@@ -66,6 +66,12 @@ CODES.update({
     "C-SWING": "与上年相比变化异常（10倍以上）",
     "C3": "正文中与上年比较的说法（较上年增加n件、同比增长x%）与上年报告的数字一致",
     "C-LAST": "上年报告读不出统计表（或部分表），相关跨年度核对未做",
+    # An area's report compiled from its bodies' (区域汇总).
+    "A-RULES": "某单位报送的表格不符合勾稽关系，未计入区域汇总",
+    "A-INCOMPLETE": "某单位报送的数据或报告缺少表格数字，未计入区域汇总",
+    "A-UNREADABLE": "某单位报送的数据或报告无法读取，未计入区域汇总",
+    "A-TWICE": "同一单位既报送了填报表或数据、又报送了报告（只计一次）",
+    "A-YEAR": "某单位报送的是其他年度的数据，未计入区域汇总",
     # Importing a published report.
     "IM-1": "报告文件无法读取",
     "IM-2": "表格未找到或无法与官方格式对齐",

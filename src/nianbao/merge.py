@@ -31,6 +31,7 @@ from .form import FORM, layout, official
 from .naming import name_key
 from .numbers import Number
 from .reader.xlsx import WorkbookRead, crashed_bytes, crashed_read
+from .rules import RuleInput, Scope, run
 
 __all__ = [
     "DEPARTMENT_STATUS",
@@ -99,6 +100,8 @@ class MergeResult:
     allowed_missing: list[str] = field(default_factory=list)  # roster departments knowingly left out
     date: str = ""  # the collection's date: the latest 填报日期 of the merged workbooks (ISO), "" if none
     report: str | None = None  # a REPORT_KINDS value once a report was written from this merge
+    body_type: str = ""  # "区域汇总" for an area's report compiled from its bodies (see rollup.py)
+    bodies: dict[str, ReportData] = field(default_factory=dict)  # an area's bodies, each as given
 
     @property
     def has_errors(self) -> bool:
@@ -116,7 +119,7 @@ class MergeResult:
         """The merged data, typed: what merged.json holds besides the findings."""
         return ReportData(
             body=self.body, year=self.year, values=dict(self.values), texts=dict(self.texts),
-            template_version=self.template_version, date=self.date,
+            body_type=self.body_type, template_version=self.template_version, date=self.date,
             collection=Collection(tuple(self.departments), dict(self.department_status),
                                   tuple(self.allowed_missing), self.report),
             provenance=tuple(s.provenance() for s in self.sources))
@@ -416,20 +419,23 @@ def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, b
                 allowed_missing: Sequence[str] = ()) -> MergeResult:
     """Cross-file checks and the merge, on files already read and checked one by one.
 
-    The cross-file findings of one file (body, year, department, duplicates) are added to its `findings`;
-    those of the whole merge (spellings, departments not returned) follow the files' findings.
+    The cross-file findings of one file (body, year, department, duplicates) are listed with its own findings
+    (the reads given are not changed); those of the whole merge (spellings, departments not returned, the
+    registered rules on the merged data) follow the files' findings.
     `allowed_missing` names roster departments knowingly left out (a UsageError if not on the roster).
     """
     roster = _display_roster(roster, reads)
     allowed = allowed_roster_names(allowed_missing, roster)
     names = roster_index(roster)
     departments = [department_of(r, names) for r in reads]
-    by_file = {r.file: r for r in reads}
     body, year, identity_findings = _identity_findings(reads, body, year, roster)
     duplicated, copies, duplicate_findings = _duplicate_findings(reads, departments)
     overall: list[Finding] = []
+    of_file: dict[str, list[Finding]] = {}
     for finding in (*identity_findings, *duplicate_findings):
-        (by_file[finding.file].findings if finding.file else overall).append(finding)
+        (of_file.setdefault(finding.file, []) if finding.file else overall).append(finding)
+    reads = [dataclasses.replace(r, findings=[*r.findings, *of_file[r.file]]) if r.file in of_file else r
+             for r in reads]
 
     sources: list[SourceFile] = []
     merged: list[tuple[WorkbookRead, str]] = []
@@ -454,13 +460,16 @@ def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, b
     texts = merged_texts(merged)
     texts[ISSUER_KEY], issuer_spelling = merged_issuer(merged)
     overall += [*([issuer_spelling] if issuer_spelling else []), *_missing_findings(ordered)]
-    return MergeResult(
+    result = MergeResult(
         body=body, year=year, values=merged_values(frame), texts=texts,
         departments=[d for _r, d in merged], sources=sources,
         findings=[*_attributed_findings(reads, sources), *overall], frame=frame, roster=roster,
         department_status=ordered, ignored=list(ignored), allowed_missing=allowed,
         date=collection_date(r for r, _d in merged),
     )
+    if merged:  # the rules on the body's merged tables (plausibility: 规章 at a 街道, 元 typed as 万元 …)
+        result.findings += run(Scope.MERGED, RuleInput(result.data))
+    return result
 
 
 def _attributed_findings(reads: list[WorkbookRead], sources: list[SourceFile]) -> list[Finding]:

@@ -58,6 +58,7 @@ SUMMARY_XLSX = "汇总.xlsx"
 PROVENANCE_CSV = "provenance.csv"
 
 SHEET_BREAKDOWN = "分部门明细"
+SHEET_COMPARISON = "各单位对比"
 SHEET_FINDINGS = "问题清单"
 SHEET_RETURNS = "回收情况"
 FINDING_HEADERS = ("级别", "部门", "文件", "工作表", "单元格", "位置", "规则", "规则说明", "说明", "填写值", "应为")
@@ -134,10 +135,15 @@ def write_provenance(result: MergeResult, path: Path) -> None:
 
 
 def read_provenance(outdir: Path) -> list[dict[str, str]]:
-    """The rows of provenance.csv as dicts with the English column names of the long frame."""
+    """The rows of an output folder's provenance.csv as dicts with the English column names of the long frame."""
+    return read_provenance_file(Path(outdir) / PROVENANCE_CSV)
+
+
+def read_provenance_file(path: Path) -> list[dict[str, str]]:
+    """The rows of a provenance.csv as dicts with the English column names of the long frame."""
     from .merge import FRAME_COLUMNS
 
-    with (Path(outdir) / PROVENANCE_CSV).open(encoding="utf-8-sig", newline="") as handle:
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
         return [dict(zip(FRAME_COLUMNS, row, strict=True)) for row in reader]
@@ -153,6 +159,8 @@ def write_summary_xlsx(result: MergeResult, path: Path) -> None:
     wb = Workbook(write_only=True)
     for table in FORM.tables:
         _merged_table_sheet(wb.create_sheet(layout.TABLE_SHEETS[table.key]), table, result)
+    if result.bodies:
+        _comparison_sheet(wb.create_sheet(SHEET_COMPARISON), result)
     _breakdown_sheet(wb.create_sheet(SHEET_BREAKDOWN), result)
     _findings_sheet(wb.create_sheet(SHEET_FINDINGS), result.findings)
     _returns_sheet(wb.create_sheet(SHEET_RETURNS), result)
@@ -265,6 +273,36 @@ def _header_row(ws: Any, headers: Sequence[str], widths: Sequence[float], freeze
 
 def _autofilter(ws: Any, columns: int, rows: int) -> None:
     ws.auto_filter.ref = _ref(1, 1, max(rows, 1), columns)
+
+
+def _comparison_sheet(ws: Any, result: MergeResult) -> None:
+    """An area's bodies side by side: the figures a 主管部门 compares, sortable, with each body's findings."""
+    from .form.indicators import INDICATORS
+
+    counts = body_finding_counts(result.findings)
+    headers = ("单位", *(f"{i.label}（{i.unit}）" for i in INDICATORS), "错误", "警告")
+    _header_row(ws, headers, (28, *(12 for _ in INDICATORS), 8, 8), freeze="B2")
+    for body, data in result.bodies.items():
+        figures = [i.value(data.values) for i in INDICATORS]
+        row = [body, *(_percent(v) if i.share else _excel_number(v) for i, v in zip(INDICATORS, figures, strict=True)),
+               counts.get((body, "error"), 0), counts.get((body, "warning"), 0)]
+        ws.append([_styled(ws, v, font=FONT, align=LEFT if k == 0 else CENTER) for k, v in enumerate(row)])
+    _autofilter(ws, len(headers), len(result.bodies) + 1)
+
+
+def _percent(share: Any) -> Any:
+    """A share as a percentage with one decimal ("" when its total is 0)."""
+    return "" if share is None else round(float(share) * 100, 1)
+
+
+def body_finding_counts(findings: Sequence[Finding]) -> dict[tuple[str, str], int]:
+    """(body, severity) → how many findings name the body (a department is named "body / department")."""
+    counts: dict[tuple[str, str], int] = {}
+    for f in findings:
+        body = f.department.split(" / ")[0]
+        if body:
+            counts[(body, f.severity)] = counts.get((body, f.severity), 0) + 1
+    return counts
 
 
 def _breakdown_sheet(ws: Any, result: MergeResult) -> None:

@@ -151,10 +151,14 @@ def merge(source: Path | Sequence[WorkbookItem | Path | Upload], *, roster: Path
     """
     from .crossyear import compare_to_last, load_last_year
     from .merge import allowed_roster_names, merge_items, run_merge
+    from .rollup import is_area_folder
 
     if isinstance(source, Path):
         if isinstance(roster, Path) and not roster.is_file():
             raise UsageError(f"找不到部门名单：{roster}")
+        if source.is_dir() and is_area_folder(source, [*exclude, *([roster] if isinstance(roster, Path) else [])]):
+            return _rollup(source, roster=roster, body=body, year=year, exclude=exclude, jobs=jobs,
+                           last_year=last_year, allowed_missing=allowed_missing, progress=progress)
         return run_merge(source, roster, progress=_stage(progress, READING), body=body, year=year,
                          exclude=exclude, jobs=jobs, last_year=last_year, allowed_missing=allowed_missing)
     names = _roster_names(roster)
@@ -165,6 +169,23 @@ def merge(source: Path | Sequence[WorkbookItem | Path | Upload], *, roster: Path
         raise UsageError("没有要汇总的工作簿。")
     result = merge_items(items, names, progress=_stage(progress, READING), body=body, year=year, jobs=jobs,
                          allowed_missing=allowed_missing)
+    if last is not None and last_year is not None:
+        result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
+    return result
+
+
+def _rollup(directory: Path, *, roster: Path | Sequence[str] | None, body: str | None, year: int | None,
+            exclude: Sequence[Path], jobs: int | None, last_year: Path | None, allowed_missing: Sequence[str],
+            progress: Progress | None) -> MergeResult:
+    """A folder of other bodies' data and reports: the area's 区域汇总 (see rollup.py)."""
+    from .crossyear import compare_to_last, load_last_year
+    from .rollup import run_rollup
+
+    names = _roster_names(roster)
+    last = load_last_year(last_year) if last_year else None
+    exclude = [*exclude, *([roster] if isinstance(roster, Path) else []), *([last_year] if last_year else [])]
+    result = run_rollup(directory, names, area=body, year=year, exclude=exclude, jobs=jobs,
+                        allowed_missing=allowed_missing, progress=_stage(progress, READING))
     if last is not None and last_year is not None:
         result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
@@ -314,7 +335,7 @@ class BuildResult:
 def build(source: Path | Sequence[WorkbookItem | Path | Upload], outdir: Path, *,
           roster: Path | Sequence[str] | None = None, template: Path | None = None,
           report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
-          last_year: Path | None = None, allowed_missing: Sequence[str] = (),
+          last_year: Path | None = None, allowed_missing: Sequence[str] = (), body: str | None = None,
           progress: Progress | None = None) -> BuildResult:
     """Merge, write the merge outputs, then the report.
 
@@ -333,8 +354,8 @@ def build(source: Path | Sequence[WorkbookItem | Path | Upload], outdir: Path, *
             return BuildResult(None, findings=refused, blocked="template")
     # The roster and earlier outputs may sit inside the folder: never read them as workbooks.
     exclude = [p for p in (roster if isinstance(roster, Path) else None, outdir) if p is not None]
-    result = merge(source, roster=roster, exclude=exclude, last_year=last_year, allowed_missing=allowed_missing,
-                   progress=progress)
+    result = merge(source, roster=roster, body=body, exclude=exclude, last_year=last_year,
+                   allowed_missing=allowed_missing, progress=progress)
     data = result.to_json_dict()
     report, day = None, None
     if draft or not result.has_errors:

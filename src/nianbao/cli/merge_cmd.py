@@ -30,6 +30,10 @@ ALLOW_MISSING_HELP = ("经同意不报送的部门（按部门名单中的名称
                       "这些部门不算未报送，记入 merged.json 和 汇总.xlsx 的回收情况。")
 
 
+BODY_HELP = ("本次汇总的机关名称；不填则以多数文件封面上的为准。文件夹中有其他单位的 merged.json 或已发布的报告时为区域汇总，"
+             "须用它给出本区域的机关名称（如 某某区人民政府）。")
+
+
 def split_names(values: Sequence[str]) -> list[str]:
     """--allow-missing 甲 --allow-missing 乙,丙 (also full-width commas and 、) → [甲, 乙, 丙]."""
     return [name.strip() for value in values for name in re.split(r"[,，、]", value) if name.strip()]
@@ -95,7 +99,7 @@ def check(files: tuple[Path, ...], as_json: bool, last_year: Path | None) -> Non
               help="部门名单（CSV 或 .xlsx，含“部门”列），用于核对谁未报送、谁不在名单中。")
 @click.option("--out", "outdir", type=OutputPath("folder", lock=True), default=Path("汇总结果"),
               show_default=True, help="输出文件夹：merged.json、汇总.xlsx、provenance.csv。")
-@click.option("--body", help="本次汇总的机关名称；不填则以多数文件封面上的为准。")
+@click.option("--body", help=BODY_HELP)
 @click.option("--year", type=int, help="本次汇总的报告年度；不填则以多数文件封面上的为准。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 在标准输出列出全部问题（摘要改到标准错误输出）。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度条。")
@@ -108,7 +112,11 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
           as_json: bool, quiet: bool, jobs: int | None, last_year: Path | None, allow_missing: tuple[str, ...]) -> None:
     """读取文件夹（含子文件夹）中的全部工作簿，逐个校验，汇总没有错误的，写出汇总结果。
 
+    文件夹中还有其他单位的 merged.json 或已发布的报告（.docx、.html、.pdf、.txt）时为区域汇总：按封面上的机关名称
+    把工作簿分到各单位，逐个单位核对表格的勾稽关系，再把各单位的数字相加；部门名单（--roster）此时列出各单位。
+
     例：nianbao merge 回收表格 --roster 部门名单.csv --out 汇总结果
+        nianbao merge 各单位报送 --body 某某区人民政府 --roster 单位名单.csv --out 区域汇总
     """
     from .. import pipeline
     from ..outputs import findings_json

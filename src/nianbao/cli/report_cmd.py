@@ -15,7 +15,7 @@ from rich.markup import escape
 from ..errors import UsageError
 from ..findings import Finding
 from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors, more_than_one
-from .merge_cmd import ALLOW_MISSING_HELP, split_names
+from .merge_cmd import ALLOW_MISSING_HELP, BODY_HELP, split_names
 
 DEMO_EXAMPLE = Path("examples") / "大榭街道-2024"
 DEMO_ROSTER = "departments.csv"
@@ -148,7 +148,8 @@ def _print_merge_summary(result: Any, written: Sequence[Path], outdir: Path) -> 
 
 def build_report(directory: Path, roster: Path | None, outdir: Path, *, template: Path | None = None,
                  report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
-                 last_year: Path | None = None, allowed_missing: Sequence[str] = ()) -> Path | None:
+                 last_year: Path | None = None, allowed_missing: Sequence[str] = (),
+                 body: str | None = None) -> Path | None:
     """`pipeline.build`, with what it came to printed; the report path, or None if blocked."""
     from .. import pipeline
     from .progress import progress_bar
@@ -156,7 +157,7 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
     with progress_bar("读取工作簿") as bar:
         result = pipeline.build(directory, outdir, roster=roster, template=template, report_date=report_date,
                                 draft=draft, pdf=pdf, last_year=last_year, allowed_missing=allowed_missing,
-                                progress=(lambda _w, d, t: bar(d, t)) if bar else None)
+                                body=body, progress=(lambda _w, d, t: bar(d, t)) if bar else None)
     if result.blocked == "template":
         _print_findings(result.findings)
         err_console.print("[bold red]Word 模板不能使用，未汇总，也未生成报告。[/]按上面列出的段落改正模板后重试。")
@@ -189,9 +190,10 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
 @click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
               help="上年数据（merged.json 或已发布的报告），用于跨年度核对；核对出错误时不生成报告（除非 --draft）。")
+@click.option("--body", help=BODY_HELP)
 @handle_errors
 def build(directory: Path, roster: Path | None, outdir: Path, template: Path | None, report_date: dt.date | None,
-          draft: bool, allow_missing: tuple[str, ...], pdf: bool, last_year: Path | None) -> None:
+          draft: bool, allow_missing: tuple[str, ...], pdf: bool, last_year: Path | None, body: str | None) -> None:
     """汇总文件夹中各部门交回的工作簿，然后生成 Word 报告（一步完成）。
 
     只有名单中的部门都已报送（或用 --allow-missing 注明经同意不报送）、汇总没有错误、必填的部分都有文字时，
@@ -200,7 +202,7 @@ def build(directory: Path, roster: Path | None, outdir: Path, template: Path | N
     例：nianbao build 收到的报表 --roster 部门名单.csv --out 汇总结果
     """
     if build_report(directory, roster, outdir, template=template, report_date=report_date, draft=draft,
-                    pdf=pdf, last_year=last_year, allowed_missing=split_names(allow_missing)) is None:
+                    pdf=pdf, last_year=last_year, allowed_missing=split_names(allow_missing), body=body) is None:
         sys.exit(EXIT_FINDINGS)
 
 

@@ -31,7 +31,7 @@ HEADINGS: tuple[str, ...] = (
     "五、存在的主要问题及改进情况",
     "六、其他需要报告的事项",
 )
-# Sections that must have text (official-format.md §3): 一 and 五 the body's own narrative, 六 at least the
+# Sections that must have text (国办公开办函〔2021〕30号): 一 and 五 the body's own narrative, 六 at least the
 # 信息处理费 statement. Printed as a bare heading they make a report incomplete (X8).
 MANDATORY_SECTIONS: tuple[str, ...] = (HEADINGS[0], HEADINGS[4], HEADINGS[5])
 

@@ -1,4 +1,4 @@
-"""The consistency rules of official-format.md §8 that apply to one workbook, declared as data.
+"""The consistency (勾稽) rules of the 2021 format that apply to one workbook, declared as data.
 
 A `SumRule` says sum(lhs) == sum(rhs); when `derives` is set, the rule also defines a derived (total)
 cell, so the Excel formulas, the reader's recomputation and the checks all come from the same object.

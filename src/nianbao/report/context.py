@@ -26,7 +26,7 @@ from ..rules import RuleInput, Scope, run
 from ..rules.tables import tainted_keys
 from . import names
 
-# Finding codes of this stage (the rule ids of official-format.md §8 are used where a rule applies).
+# Finding codes of this stage (the rule ids of docs/codes.md are used where a rule applies).
 CODE_UNKNOWN_KEY = "R-KEY"
 CODE_FEE = "R-FEE"
 CODE_DATE = "R-DATE"

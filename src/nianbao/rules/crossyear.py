@@ -1,4 +1,4 @@
-"""Checks of one year's data against last year's (official-format.md §8.4), on `RuleInput(data, last=…)`.
+"""Checks of one year's data against last year's (the C rules of docs/codes.md), on `RuleInput(data, last=…)`.
 
 C1 (二、上年结转 = last year's 四、结转下年度继续办理, per column; error), C2 (现行有效件数 rolls forward, per
 row; warning), T2-3 (本年废止件数 within last year's stock plus this year's 制发; error, as last year is known),

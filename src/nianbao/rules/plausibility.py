@@ -1,4 +1,4 @@
-"""Plausibility rules on a body's tables (official-format.md §8): what is possible but most likely a mistake."""
+"""Plausibility rules on a body's tables: what is possible but most likely a mistake."""
 
 from __future__ import annotations
 

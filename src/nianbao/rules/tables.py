@@ -1,4 +1,4 @@
-"""The form's table rules (`FORM.rules`, official-format.md §8) evaluated on a set of values, and registered.
+"""The form's table rules (`FORM.rules`, the 勾稽 rules of the 2021 format) evaluated on a set of values, and registered.
 
 The rules are declared once in `nianbao.form`; this module only evaluates them. Findings on a returned
 workbook carry real cell addresses from the template layout, so a clerk can go straight to the cell;

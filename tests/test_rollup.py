@@ -1,0 +1,148 @@
+"""区域汇总: an area compiled from its bodies' workbooks, merged.json files and published reports."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from report_helpers import MANDATORY_TEXTS, REPORT_DATE
+from test_merge_support import consistent_values, digest, write_department
+
+from nianbao import pipeline
+from nianbao.cli import main
+from nianbao.errors import UsageError
+from nianbao.form import FORM
+from nianbao.form.indicators import INDICATORS
+from nianbao.outputs import MERGED_JSON, SHEET_COMPARISON, SUMMARY_XLSX
+from nianbao.rollup import AREA_BODY_TYPE
+
+AREA = "某某区人民政府"
+BODIES = ["甲街道办事处", "乙镇人民政府", "某某区丙局", "某某区丁局", "戊街道办事处"]
+YEAR = 2024
+TEXTS = {**MANDATORY_TEXTS, "text.overview.active": "主动公开情况。"}
+
+
+def _body(root: Path, body: str, seed: int) -> Path:
+    """One body's departments' workbooks, merged by nianbao into `root/body/merged` with its report."""
+    inbox = root / "填报" / body
+    rng = random.Random(seed)
+    for department in ("办公室", "执法队"):
+        write_department(inbox / f"{department}.xlsx", department, consistent_values(rng), body=body, year=YEAR,
+                         texts=TEXTS, meta={"meta.date": "2025-01-06"})
+    built = pipeline.build(inbox, root / "输出" / body)
+    assert built.report is not None, built.blocked
+    return root / "输出" / body
+
+
+@pytest.fixture(scope="module")
+def bodies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("area")
+    for i, body in enumerate(BODIES):
+        _body(root, body, 100 + i)
+    return root
+
+
+def _folder(root: Path, name: str, pick: str) -> Path:
+    """An area's inbox with each body given as its merged output folder ("merged") or its report ("report")."""
+    folder = root / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    for body in BODIES:
+        out = root / "输出" / body
+        if pick == "merged":
+            shutil.copytree(out, folder / body)
+        else:
+            report = next(out.glob("*.docx"))
+            shutil.copy(report, folder / report.name)
+    return folder
+
+
+def test_rollup_from_reports_equals_rollup_from_merged_data(bodies: Path) -> None:
+    from_data = pipeline.merge(_folder(bodies, "数据", "merged"), body=AREA, roster=BODIES)
+    from_reports = pipeline.merge(_folder(bodies, "报告", "report"), body=AREA, roster=BODIES)
+    assert not from_data.has_errors and not from_reports.has_errors, [f.message for f in from_reports.findings]
+    table_keys = [f.key for f in FORM.table_fields]
+    assert {k: from_reports.values[k] for k in table_keys} == {k: from_data.values[k] for k in table_keys}
+    assert from_data.departments == from_reports.departments == BODIES
+    assert from_data.body_type == AREA_BODY_TYPE and from_data.data.to_json()["body_type"] == AREA_BODY_TYPE
+    expected = {k: sum(json.loads((bodies / "输出" / b / MERGED_JSON).read_text(encoding="utf-8"))["values"][k]
+                       for b in BODIES) for k in table_keys if FORM.by_key[k].type.value == "int"}
+    assert {k: from_data.values[k] for k in expected} == expected
+
+
+def test_explain_reaches_a_department_cell_through_the_area(bodies: Path, tmp_path: Path) -> None:
+    folder = _folder(bodies, "数据2", "merged")
+    result = CliRunner().invoke(main, ["merge", str(folder), "--body", AREA, "--out", str(tmp_path / "区"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    explained = CliRunner().invoke(main, ["explain", str(tmp_path / "区"), "t3.new.natural_person", "--json"])
+    sources = json.loads(explained.output)["sources"]
+    assert {s["department"] for s in sources} == {f"{b} / {d}" for b in BODIES for d in ("办公室", "执法队")}
+    assert all(s["file"].endswith(".xlsx") and s["cell"] for s in sources)
+    total = sum(int(s["value"]) for s in sources)
+    assert total == json.loads((tmp_path / "区" / MERGED_JSON).read_text(encoding="utf-8"))["values"][
+        "t3.new.natural_person"]
+
+
+def test_area_workbook_compares_the_bodies(bodies: Path, tmp_path: Path) -> None:
+    result = pipeline.merge(_folder(bodies, "数据3", "merged"), body=AREA, roster=BODIES)
+    paths = pipeline.write_merge_outputs(result, tmp_path / "区")
+    sheet = load_workbook(tmp_path / "区" / SUMMARY_XLSX)[SHEET_COMPARISON]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == BODIES
+    assert rows[0][1].startswith(INDICATORS[0].label)
+    first = json.loads((bodies / "输出" / BODIES[0] / MERGED_JSON).read_text(encoding="utf-8"))["values"]
+    assert rows[1][1] == first["t3.new.total"]
+    assert sheet.auto_filter.ref
+    assert len(paths) == 3
+
+
+def test_a_body_whose_tables_do_not_add_up_is_refused_by_name(bodies: Path) -> None:
+    folder = _folder(bodies, "坏", "merged")
+    data_path = folder / BODIES[1] / MERGED_JSON
+    data = json.loads(data_path.read_text(encoding="utf-8"))
+    data["values"]["t3.new.total"] += 1  # a printed total that disagrees with its row
+    data_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    before = digest(folder)
+    result = pipeline.merge(folder, body=AREA, roster=BODIES)
+    refused = [f for f in result.findings if f.code == "A-RULES"]
+    assert len(refused) == 1 and refused[0].department == BODIES[1] and BODIES[1] in refused[0].message
+    assert result.department_status[BODIES[1]] == "rejected" and BODIES[1] not in result.departments
+    assert digest(folder) == before
+
+
+def test_a_body_given_twice_counts_once(bodies: Path) -> None:
+    folder = _folder(bodies, "两次", "merged")
+    report = next((bodies / "输出" / BODIES[0]).glob("*.docx"))
+    shutil.copy(report, folder / report.name)
+    once = pipeline.merge(_folder(bodies, "一次", "merged"), body=AREA)
+    twice = pipeline.merge(folder, body=AREA)
+    assert twice.values == once.values
+    assert [f.department for f in twice.findings if f.code == "A-TWICE"] == [BODIES[0]]
+
+
+def test_bodies_not_reported_and_the_area_name(bodies: Path) -> None:
+    folder = _folder(bodies, "名单", "merged")
+    result = pipeline.merge(folder, body=AREA, roster=[*BODIES, "己乡人民政府"])
+    assert result.not_returned == ["己乡人民政府"] and result.has_errors
+    with pytest.raises(UsageError, match="--body"):
+        pipeline.merge(folder)
+
+
+def test_build_of_an_area_writes_its_report(bodies: Path, tmp_path: Path) -> None:
+    folder = _folder(bodies, "建", "merged")
+    own = folder / "区政府办"
+    write_department(own / "区政府办.xlsx", "区政府办", consistent_values(random.Random(9)), body=AREA, year=YEAR,
+                     texts=TEXTS, meta={"meta.date": "2025-01-07"})
+    built = pipeline.build(folder, tmp_path / "out", body=AREA, report_date=None)
+    assert built.blocked == "" and built.report is not None, (built.blocked, built.message)
+    assert built.merge is not None and AREA in built.merge.departments
+    imported = pipeline.import_report(built.report)
+    assert imported["body"] == AREA
+    assert {k: imported["values"][k] for k in built.merge.values if k.startswith("t3.")} == \
+        {k: v for k, v in built.merge.values.items() if k.startswith("t3.")}
+    assert REPORT_DATE  # the area signs with its own office's latest 填报日期 (2025-01-07)

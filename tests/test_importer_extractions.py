@@ -193,7 +193,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 def test_2019_format_is_an_explicit_old_format_result() -> None:
     result = import_published(FIXTURES / "town_2019_layout_2023.html")
     assert result.report_format == "2019"
-    assert result.values_2019 == {
+    t3_2019 = {k: v for k, v in result.values_2019.items() if k.startswith("t3_2019.")}
+    assert t3_2019 == {f"t3_2019.other.{c.key}": result.values[f"t3.other_other.{c.key}"] for c in official.T3_COLUMNS}
+    assert t3_2019["t3_2019.other.natural_person"] == 1
+    assert {k: v for k, v in result.values_2019.items() if k.startswith("t2_2019.")} == {
         "t2_2019.rules.made": 1, "t2_2019.rules.published": 1, "t2_2019.rules.total_published": 1,
         "t2_2019.normative_docs.made": 0, "t2_2019.normative_docs.published": 0, "t2_2019.normative_docs.total_published": 6,
         "t2_2019.licensing.last_year_items": 0, "t2_2019.licensing.change": 0, "t2_2019.licensing.decisions": 12,
@@ -202,9 +205,10 @@ def test_2019_format_is_an_explicit_old_format_result() -> None:
     assert not any(k.startswith("t2.") for k in result.values)  # never mixed with 2021 keys
     data = result.to_json_dict()
     assert data["report_format"] == "2019" and data["old_format"]["name"] == official.FORMAT_2019_NAME
-    assert data["old_format"]["labels"]["t2_2019.procurement.amount"] == "第二十条第（九）项 / 政府集中采购 / 采购总金额"
+    assert data["old_format"]["labels"]["t2_2019.procurement.amount"] == "表二 / 第二十条第（九）项 / 政府集中采购 / 采购总金额"
+    assert data["old_format"]["labels"]["t3_2019.other.total"] == "表三 / 三、本年度办理结果 / （六）其他处理 / 总计"
     (im2,) = [p for p in result.problems if p.code == "IM-2"]
-    assert im2.severity == "warning" and im2.value == 11
+    assert im2.severity == "warning" and im2.value == 11  # the 11 numbers of the 2019 表二
 
 
 def test_2021_reports_say_their_format() -> None:

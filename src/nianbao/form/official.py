@@ -234,6 +234,9 @@ T2_2019_BLOCKS: tuple[tuple[str, str, tuple[Axis, ...], tuple[Axis, ...]], ...] 
     ("item8", T2_BLOCKS[3][1], T2_BLOCKS[3][2], (_2019_LAST_YEAR_ITEMS, _2019_CHANGE)),
     ("item9", _2019_ITEM9, (_2019_PROCUREMENT,), (_2019_PURCHASES, _2019_PURCHASE_AMOUNT)),
 )
+# 表三 of the 2019 format has one （六）其他处理 row where 2021 has three; compared with 2021 it counts as
+# （六）3.其他 (official-format.md §9). Its keys are `t3_2019.other.<column>`, columns as T3_COLUMNS.
+T3_2019_OTHER_ROW = Axis("other", (_RESULTS, _OTHER))
 # Columns that hold amounts (decimals) and changes (which may be negative) rather than counts.
 T2_2019_DECIMAL_COLUMNS: tuple[str, ...] = (_2019_PURCHASE_AMOUNT.key,)
 T2_2019_SIGNED_COLUMNS: tuple[str, ...] = (_2019_CHANGE.key,)

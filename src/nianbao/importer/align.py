@@ -113,6 +113,7 @@ class TableResult:
     blank: list[str] = field(default_factory=list)  # value keys printed blank, `—`, `/` … (read as 0)
     split: dict[str, list[tuple[int, ...]]] = field(default_factory=dict)  # run-together rows: possible splits
     how: str = "labels"  # "labels", "labels after numbers" or "position"
+    values_2019: dict[str, int | Decimal] = field(default_factory=dict)  # the 2019 format's own row, as printed
 
     @property
     def complete(self) -> bool:
@@ -569,6 +570,9 @@ def _store_2019_other(result: TableResult, table_name: str, group: tuple[str, tu
     label, keys = group
     target = next(s for s in row_specs("t3") if s.key == keys[-1])
     _store_values(result, target, run, table_name, label)
+    old_row = f"t3_2019.{official.T3_2019_OTHER_ROW.key}"
+    result.values_2019.update({f"{old_row}.{k.rsplit('.', 1)[1]}": result.values[k] for k in target.keys
+                               if k in result.values})
     for key in keys[:-1]:
         spec = next(s for s in row_specs("t3") if s.key == key)
         for value_key in spec.keys:

@@ -28,9 +28,12 @@ def specs() -> tuple[RowSpec, ...]:
 
 @cache
 def labels() -> dict[str, str]:
-    """Key → "block / row / column" as printed in the 2019 table."""
-    return {f"t2_2019.{row.key}.{col.key}": " / ".join((header, row.label, col.label))
-            for _block, header, rows, cols in official.T2_2019_BLOCKS for row in rows for col in cols}
+    """Key → "表二 / block / row / column" (or "表三 / … / column") as printed in the 2019 tables."""
+    out = {f"t2_2019.{row.key}.{col.key}": " / ".join(("表二", header, row.label, col.label))
+           for _block, header, rows, cols in official.T2_2019_BLOCKS for row in rows for col in cols}
+    row = official.T3_2019_OTHER_ROW
+    out.update({f"t3_2019.{row.key}.{col.key}": " / ".join(("表三", *row.labels, col.label)) for col in official.T3_COLUMNS})
+    return out
 
 
 @cache

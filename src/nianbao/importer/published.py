@@ -194,6 +194,9 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
         aligned = _align(table.key, tokens, result, doc.columns_from_layout)
         result.tables_found[table.key] = aligned.found
         result.values.update(aligned.values)
+        if aligned.values_2019:  # 表三's single 2019 （六） row: kept as printed in the old-format result too
+            result.report_format = format2019.FORMAT
+            result.values_2019.update(aligned.values_2019)
         result.deviations.extend(aligned.deviations)
         result.problems.extend(aligned.problems)
         # Column layout (PDF text) splits headers over lines, so their wording cannot be checked there.

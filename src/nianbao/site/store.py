@@ -128,6 +128,12 @@ def _upload(row: Any) -> StoredUpload:
                         row.errors, row.warnings, row.findings, row.returned_at, row.return_comment)
 
 
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{folder / 'nianbao-site.db'}"
 
@@ -204,8 +210,8 @@ class Store:
     # -- collections --------------------------------------------------------------------------------
     def create_collection(self, body: str, year: int, deadline: dt.date, roster: Sequence[str]) -> int:
         with self.engine.begin() as c:
-            cid = c.execute(collections.insert().values(
-                body=body, year=year, deadline=deadline.isoformat(), created_at=time.time())).inserted_primary_key[0]
+            cid = _new_id(c.execute(collections.insert().values(
+                body=body, year=year, deadline=deadline.isoformat(), created_at=time.time())))
             for position, name in enumerate(roster):
                 self._insert_department(c, cid, name, position)
         return int(cid)
@@ -286,9 +292,9 @@ class Store:
                    findings: str) -> int:
         sha = self.put_blob(data)  # the file first: a row never points at a missing file
         with self.engine.begin() as c:
-            uid = c.execute(uploads.insert().values(
+            uid = _new_id(c.execute(uploads.insert().values(
                 department_id=did, filename=filename[:300], sha256=sha, size=len(data), uploaded_at=time.time(),
-                verdict=verdict, errors=errors, warnings=warnings, findings=findings)).inserted_primary_key[0]
+                verdict=verdict, errors=errors, warnings=warnings, findings=findings)))
         return int(uid)
 
     def uploads_of(self, did: int) -> list[StoredUpload]:

@@ -7,6 +7,7 @@ downloads the report. With NIANBAO_SCREENSHOTS=1 the pages are saved to docs/sit
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -30,6 +31,8 @@ webdriver = pytest.importorskip("selenium.webdriver")
 uvicorn = pytest.importorskip("uvicorn")
 
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from nianbao.site.app import create_app  # noqa: E402
 from nianbao.site.store import Store  # noqa: E402
@@ -74,7 +77,8 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     downloads.mkdir()
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                               "download.prompt_for_download": False})
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(
+        executable_path=CHROMEDRIVER, env={**os.environ, "LANGUAGE": "zh_CN"}))
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads
     yield driver
@@ -93,9 +97,16 @@ def shot(driver: Any, name: str, width: int = 1280) -> None:
     driver.set_window_size(1280, 900)
 
 
+def submit(driver: Any, button: Any) -> None:
+    """Click a form's button and wait for the next page to replace this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+
+
 def upload(driver: Any, path: Path) -> None:
     driver.find_element(By.ID, "file").send_keys(str(path))
-    driver.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]"))
 
 
 def text(driver: Any) -> str:
@@ -106,17 +117,21 @@ def test_department_and_coordinator_in_a_browser(server: str, browser: Any, stor
                                                  tmp_path: Path) -> None:
     department = next(d for d in store.departments(collection) if d.name == DEPT)
     link = f"{server}/d/{department.token}"
+    deadline = dt.date.today() + dt.timedelta(days=7)  # a collection under way, as the screenshots show it
+    store.update_collection(collection, body="大榭街道", year=2024, deadline=deadline,
+                            roster=[d.name for d in store.departments(collection)])
 
     browser.get(f"{server}/login")
     shot(browser, "1-登录")
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
     assert "各部门报送情况" in text(browser)
     before = text(browser)
     assert "未报送" in before
 
     browser.get(link)
-    assert DEPT in text(browser) and "2025年1月10日" in text(browser)
+    assert DEPT in text(browser) and f"{deadline.year}年{deadline.month}月{deadline.day}日" in text(browser)
+    assert "还有 7 天" in text(browser)
     shot(browser, "2-部门页面")
     wrong = tmp_path / f"{DEPT}.xlsx"
     wrong.write_bytes(with_t3_mistake(DEPT))

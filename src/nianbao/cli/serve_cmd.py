@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from ..errors import UsageError
 from .common import console, handle_errors
@@ -154,11 +153,11 @@ def links(data: Path, db: str | None, url: str) -> None:
 
 
 def _print_links(store: Any, cid: int, url: str) -> None:
+    """One line per department, never wrapped or cut: each link is copied as it stands."""
     c = store.collection(cid)
-    table = Table("部门", "专用报送链接", title=f"{c.body} {c.year} 年（截止 {c.deadline.isoformat()}）")
+    click.echo(f"{c.body} {c.year} 年（截止 {c.deadline.isoformat()}）各部门的专用报送链接：")
     for d in store.departments(cid):
-        table.add_row(escape(d.name), f"{url.rstrip('/')}/d/{d.token}")
-    console.print(table)
+        click.echo(f"{d.name}：{url.rstrip('/')}/d/{d.token}")
 
 
 COMMANDS = [serve, collection]

@@ -230,6 +230,7 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
                     links={r.department.id: link(request, r.department) for r in table},
                     reminder=views.reminder_text(collection, missing) if missing else "",
                     missing=[r for r in table if r.state == "missing"],
+                    to_fix=[r for r in table if r.state in ("error", "returned")],
                     deadline_note=views.deadline_note(collection))
 
     async def department_detail(request: Request) -> Response:

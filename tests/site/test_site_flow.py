@@ -247,3 +247,30 @@ def test_every_hostile_workbook_gets_a_clear_page(store: Store, tmp_path: Path) 
             expected = "有错误" if case.exit_code == 1 else ("有警告", "已通过")
             assert any(word in page.text for word in (expected if isinstance(expected, tuple) else (expected,))), name  # type: ignore[attr-defined]
     assert stored == len(store.uploads_of(store.departments(cid)[0].id)) > 20
+
+
+def test_a_collection_is_created_on_the_page_from_a_roster_file(store: Store, collection: int) -> None:
+    client = TestClient(create_app(store), follow_redirects=True)
+    _logged_in(client)
+    token = csrf_of(client, "/admin?new=1")
+    roster_csv = "部门\n财政局\n民政局\n".encode("gbk")
+    page = client.post("/admin/collections", data={"csrf_token": token, "body": "某某区人民政府", "year": "2024",
+                                                   "deadline": "2025-01-20", "roster": "司法局\n财政局"},
+                       files={"roster_file": ("名单.csv", roster_csv, "text/csv")})
+    assert page.status_code == 200 and "某某区人民政府" in page.text
+    created = store.collections()[0]
+    assert [d.name for d in store.departments(created.id)] == ["财政局", "民政局", "司法局"]
+    bad = client.post("/admin/collections", data={"csrf_token": token, "body": "某某区", "year": "两千",
+                                                  "deadline": "2025-01-20", "roster": "甲"})
+    assert bad.status_code == 400 and "报告年度" in bad.text
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_the_report_as_pdf(client: TestClient, store: Store, cid: int) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("the conversion does not depend on the database: once, on SQLite")
+    upload(client, link_of(store, cid, DEPT), example_bytes(DEPT))
+    _logged_in(client)
+    pdf = client.get(f"/admin/c/{cid}/download/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -432,7 +432,7 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=cfg.max_upload + _FORM_OVERHEAD),
         Middleware(SessionMiddleware, secret_key=secret, session_cookie="nianbao_session", max_age=8 * 3600,
-                   same_site="strict", https_only=False),
+                   same_site="lax", https_only=False),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         PageError: page_error, HTTPException: http_error, BodyTooLarge: too_large, Exception: internal}

@@ -174,6 +174,10 @@ def test_coordinator_json_endpoints_need_login_and_csrf(client: TestClient, stor
     fresh = client.post(f"/api/v1/departments/{did}/token", headers={"x-csrf-token": token}).json()
     assert fresh["link"] != status["departments"][0]["link"]
     assert client.get(status["departments"][0]["link"].split("testserver")[1]).status_code == 404
+    created = client.post("/api/v1/collections", headers={"x-csrf-token": token},
+                          json={"body": "某某区", "year": 2024, "deadline": "2025-01-20", "roster": ["甲", "乙"]})
+    assert created.status_code == 201 and created.json()["body"] == "某某区"
+    assert len(client.get("/api/v1/collections").json()) == 2
 
 
 # -- bad requests ---------------------------------------------------------------------------------------

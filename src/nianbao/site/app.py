@@ -327,6 +327,22 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         require_admin(request)
         return JSONResponse([_collection_json(c) for c in store.collections()])
 
+    async def api_create_collection(request: Request) -> Response:
+        require_api_csrf(request)
+        try:
+            payload = await request.json()
+        except ValueError as exc:
+            raise PageError(400, "请求无法读取", "请求体应为 JSON。") from exc
+        if not isinstance(payload, dict) or not isinstance(payload.get("roster"), list):
+            raise PageError(400, "请求不对", "应为 {\"body\": …, \"year\": …, \"deadline\": \"2025-01-10\", \"roster\": [部门, …]}。")
+        form = {"body": payload.get("body"), "year": payload.get("year"), "deadline": payload.get("deadline"),
+                "roster": "\n".join(str(n) for n in payload["roster"])}
+        body, year, deadline, roster = await _collection_form(form, run)
+        cid = store.create_collection(body, year, deadline, roster)
+        created = store.collection(cid)
+        assert created is not None
+        return JSONResponse(_collection_json(created), status_code=201)
+
     async def api_collection(request: Request) -> Response:
         require_admin(request)
         collection = collection_or_404(request.path_params["cid"])
@@ -422,6 +438,7 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         Route("/api/v1/openapi.json", openapi, methods=["GET"]),
         Route("/api/v1/session", api_session, methods=["GET"]),
         Route("/api/v1/collections", api_collections, methods=["GET"]),
+        Route("/api/v1/collections", api_create_collection, methods=["POST"]),
         Route("/api/v1/collections/{cid:int}", api_collection, methods=["GET"]),
         Route("/api/v1/collections/{cid:int}/merged", api_merged, methods=["GET"]),
         Route("/api/v1/uploads/{uid:int}/return", api_return, methods=["POST"]),

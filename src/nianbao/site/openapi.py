@@ -46,8 +46,16 @@ SPEC: dict[str, Any] = {
                           "400": _error("请求中没有 file 字段"), "413": _error("文件超过大小上限")}}},
         "/api/v1/session": {"get": {"summary": "当前会话的 CSRF 校验码（" + _LOGIN + "）",
                                     "responses": {"200": _json({"type": "object"}, "csrf_token")}}},
-        "/api/v1/collections": {"get": {"summary": "全部收集（" + _LOGIN + "）",
-                                        "responses": {"200": _json({"type": "array"}, "收集列表")}}},
+        "/api/v1/collections": {
+            "get": {"summary": "全部收集（" + _LOGIN + "）", "responses": {"200": _json({"type": "array"}, "收集列表")}},
+            "post": {"summary": "建立一次收集（" + _LOGIN + "）", "parameters": _CSRF,
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["body", "year", "deadline", "roster"], "properties": {
+                             "body": {"type": "string"}, "year": {"type": "integer"},
+                             "deadline": {"type": "string", "format": "date"},
+                             "roster": {"type": "array", "items": {"type": "string"}}}}}}},
+                     "responses": {"201": _json({"type": "object"}, "新建的收集"), "400": _error("内容不对"),
+                                   "403": _error("缺少 CSRF 校验码")}}},
         "/api/v1/collections/{cid}": {"get": {
             "summary": "一次收集的各部门状态、每份文件及其问题（" + _LOGIN + "）",
             "parameters": [{"name": "cid", "in": "path", "required": True, "schema": {"type": "integer"}}],

@@ -278,3 +278,18 @@ def test_the_report_as_pdf(client: TestClient, store: Store, cid: int) -> None:
     _logged_in(client)
     pdf = client.get(f"/admin/c/{cid}/download/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(("body", "year", "code"), [("某某区人民政府", 2024, "F-BODY"), ("大榭街道", 2023, "F-YEAR"),
+                                                    ("大榭街道", None, "F-YEAR"), ("", None, "F-BODY")])
+def test_a_file_for_another_body_or_year_is_refused_on_the_page(client: TestClient, store: Store, cid: int,
+                                                               tmp_path: Path, body: str, year: int | None,
+                                                               code: str) -> None:
+    from nianbao.workbook.template import Identity, write_filled
+
+    data = pipeline.check([Upload("x.xlsx", example_bytes(DEPT))]).files[0].read.to_data()
+    path = tmp_path / "其他.xlsx"
+    write_filled(path, Identity(body, year, DEPT), data["values"], texts=data["texts"],
+                 meta={"meta.preparer": "张三", "meta.phone": "0574-86761234", "meta.date": "2025-01-06"})
+    page = upload(client, link_of(store, cid, DEPT), path.read_bytes(), path.name)
+    assert "有错误" in page.text and code in page.text  # type: ignore[attr-defined]

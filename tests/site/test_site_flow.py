@@ -293,3 +293,19 @@ def test_a_file_for_another_body_or_year_is_refused_on_the_page(client: TestClie
                  meta={"meta.preparer": "张三", "meta.phone": "0574-86761234", "meta.date": "2025-01-06"})
     page = upload(client, link_of(store, cid, DEPT), path.read_bytes(), path.name)
     assert "有错误" in page.text and code in page.text  # type: ignore[attr-defined]
+
+
+def test_a_body_without_a_declared_length_is_capped_as_it_streams(store: Store, collection: int) -> None:
+    client = TestClient(create_app(store, max_upload=1024))
+    boundary = "nianbao-test"
+
+    def body() -> object:
+        yield f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\n".encode()
+        for _ in range(50):
+            yield b"x" * 8192
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    answer = client.post("/api/v1/check", content=body(),  # type: ignore[arg-type]
+                         headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert "content-length" not in {k.lower() for k in answer.request.headers}
+    assert answer.status_code == 413

@@ -130,7 +130,8 @@ def test_dashboard_states_return_and_downloads(client: TestClient, store: Store,
     assert data["departments"] == roster()[1:3]  # returned and errored files are left out
 
 
-def test_the_site_merges_what_nianbao_merge_merges(client: TestClient, store: Store, cid: int) -> None:
+def test_the_site_merges_what_nianbao_merge_merges(client: TestClient, store: Store, cid: int,
+                                                   tmp_path: Path) -> None:
     for name in roster():
         upload(client, link_of(store, cid, name), example_bytes(name), f"{name}.xlsx")
     _logged_in(client)
@@ -139,6 +140,23 @@ def test_the_site_merges_what_nianbao_merge_merges(client: TestClient, store: St
     for key in ("body", "year", "values", "texts", "departments", "department_status", "date"):
         assert site[key] == json.loads(json.dumps(cli[key], default=str)), key
     assert site["report"] == "final"
+    # `nianbao merge` on the accepted files the site hands out gives the same merged.json.
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/c/{cid}/download/files").content))
+    folder = tmp_path / "已通过的报表"
+    archive.extractall(folder)
+    (tmp_path / "departments.csv").write_bytes((EXAMPLE / "departments.csv").read_bytes())
+    run = CliRunner().invoke(main, ["merge", str(folder), "--roster", str(tmp_path / "departments.csv"), "--out",
+                                    str(tmp_path / "out"), "--quiet"])
+    assert run.exit_code == 0, run.output
+    offline = json.loads((tmp_path / "out" / "merged.json").read_text(encoding="utf-8"))
+    assert {k: v for k, v in offline.items() if k not in ("report", "sources")} == {
+        k: v for k, v in site.items() if k not in ("report", "sources")}
+
+    def files(data: dict[str, object]) -> list[dict[str, object]]:  # unzipping does not keep a file's time
+        return sorted(({k: v for k, v in f.items() if k != "modified"} for f in data["sources"]),  # type: ignore[attr-defined]
+                      key=lambda f: str(f["file"]))
+
+    assert files(offline) == files(site)
     report = client.get(f"/admin/c/{cid}/download/docx")
     assert zipfile.ZipFile(io.BytesIO(report.content)).testzip() is None
 

@@ -289,7 +289,12 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         snap = await run(service.snapshot, store, collection)
         if snap is None:
             raise PageError(404, "还没有可汇总的文件", "还没有部门的文件通过检查，暂时没有汇总结果。")
-        path = await run(service.pdf_of, snap) if what == "pdf" else snap.file(what)
+        if what == "pdf":
+            path = await run(service.pdf_of, snap)
+        elif what == "files":
+            path = await run(service.accepted_zip, store, collection, snap)
+        else:
+            path = snap.file(what)
         if path is None or not path.is_file():
             why = "本机没有安装 LibreOffice，无法生成 PDF。" if what == "pdf" else "这份文件还没有生成。"
             raise PageError(404, "没有这份文件", why)

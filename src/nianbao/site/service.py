@@ -165,7 +165,8 @@ def _build_into(store: Store, collection: Collection, accepted: list[tuple[Depar
     make_folder(folder.parent)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".build-"))
     try:
-        items: list[tuple[Path | Upload, str]] = [(Upload(n, store.blob(u.sha256)), n)
+        # Each file dated by its upload: provenance shows when the department sent it.
+        items: list[tuple[Path | Upload, str]] = [(Upload(n, store.blob(u.sha256), mtime=u.uploaded_at), n)
                                                   for n, (_d, u) in zip(names, accepted, strict=True)]
         result = pipeline.build(items, tmp, roster=roster)
         blocked = result.blocked
@@ -180,6 +181,28 @@ def _build_into(store: Store, collection: Collection, accepted: list[tuple[Depar
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+ACCEPTED_ZIP = "已通过的报表.zip"
+
+
+def accepted_zip(store: Store, collection: Collection, snap: Snapshot) -> Path:
+    """The accepted files themselves, under the names the outputs give them: `nianbao merge` on them, offline,
+    gives the same merged.json. Written once beside the outputs it belongs to."""
+    import io
+    import zipfile
+
+    from ..fileio import write_bytes_atomic
+
+    target = snap.folder / ACCEPTED_ZIP
+    if not target.is_file():
+        accepted = accepted_uploads(store, collection.id)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, (_d, upload) in zip(_item_names(accepted), accepted, strict=True):
+                zf.writestr(name, store.blob(upload.sha256))
+        write_bytes_atomic(target, buffer.getvalue())
+    return target
 
 
 def pdf_of(snap: Snapshot) -> Path | None:

@@ -327,3 +327,21 @@ def test_a_body_without_a_declared_length_is_capped_as_it_streams(store: Store, 
                          headers={"content-type": f"multipart/form-data; boundary={boundary}"})
     assert "content-length" not in {k.lower() for k in answer.request.headers}
     assert answer.status_code == 413
+
+
+def test_an_internal_error_is_a_clear_page_and_keeps_earlier_files(store: Store, collection: int,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from nianbao.site import service
+
+    client = TestClient(create_app(store), follow_redirects=True, raise_server_exceptions=False)
+    link = link_of(store, collection, DEPT)
+    upload(client, link, example_bytes(DEPT))
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "check_upload", broken)
+    page = upload(client, link, example_bytes(DEPT))
+    assert page.status_code == 500 and "出错了" in page.text and "boom" not in page.text  # type: ignore[attr-defined]
+    no_traceback(page.text)  # type: ignore[attr-defined]
+    assert len(store.uploads_in(collection)[store.department_by_token(link[3:]).id]) == 1  # type: ignore[union-attr]

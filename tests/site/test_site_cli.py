@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLE, roster
+from sitekit import EXAMPLE, roster
 
 from nianbao.cli import main, serve_cmd
 from nianbao.site.app import PASSWORD_KEY

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLE, PASSWORD, example_bytes, roster, with_t3_mistake
+from sitekit import EXAMPLE, PASSWORD, example_bytes, roster, with_t3_mistake
 from starlette.testclient import TestClient
 
 from nianbao import pipeline

@@ -7,10 +7,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import roster
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from sitekit import roster
 
 from nianbao.site.security import hash_password, verify_password
 from nianbao.site.store import TOKEN_BYTES, Store

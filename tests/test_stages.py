@@ -31,7 +31,8 @@ RANKS: dict[str, int] = {
     "audit": 9, "audit_outputs": 10, "docs": 10,
     # The library pipeline over every stage; the CLI (and the site) are thin layers over it.
     "pipeline": 11,
-    "cli": 12,
+    "site": 12,
+    "cli": 13,  # `nianbao serve` starts the site
 }
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import openpyxl
 
 from nianbao.form import layout
-from nianbao.merge import normalize_name
+from nianbao.naming import name_key
 from nianbao.roster import read_roster
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "大榭街道-2024"
+EXAMPLE = Path(__file__).resolve().parents[2] / "src" / "nianbao" / "data" / "examples" / "大榭街道-2024"
 PASSWORD = "correct horse 2024"
 PG_ENV = "NIANBAO_TEST_PG_URL"
 
@@ -22,7 +22,7 @@ def roster() -> list[str]:
 
 def example_file(department: str) -> Path:
     """The example workbook of a roster department (the roster reads names NFKC-normalized)."""
-    return next(p for p in EXAMPLE.glob("*.xlsx") if normalize_name(p.stem) == normalize_name(department))
+    return next(p for p in EXAMPLE.glob("*.xlsx") if name_key(p.stem) == name_key(department))
 
 
 def example_bytes(department: str) -> bytes:

@@ -63,7 +63,7 @@ def _example_collection(store: Any) -> None:
         return
     example = find_example()
     if example is None:
-        raise UsageError("找不到自带示例（examples/大榭街道-2024/）。")
+        raise UsageError("找不到自带的示例：安装可能不完整，请重新安装 nianbao。")
     store.create_collection("大榭街道", 2024, dt.date(2025, 1, 10), read_roster(example / DEMO_ROSTER))
     console.print(f"已按示例建立收集：大榭街道 2024 年（{escape(str(example))} 中的工作簿可用来试着上传）")
 

@@ -187,7 +187,7 @@ def _folder(tmp_path: Path) -> Path:
         cells={"t4.review.total": str(values["t4.review.total"] + 1)})))
     (folder / "c_seed.txt").write_bytes((FIXTURES / "seed_daxie_2024.txt").read_bytes())
     (folder / "d_broken.docx").write_bytes(b"PK\x03\x04 broken")
-    (folder / "notes.md").write_text("not a report", encoding="utf-8")
+    (folder / "notes.odt").write_text("not a report", encoding="utf-8")
     return folder
 
 
@@ -227,3 +227,36 @@ def test_audit_json_and_exit_codes(tmp_path: Path) -> None:
     empty.mkdir()
     result = CliRunner().invoke(main, ["audit", str(empty)])
     assert result.exit_code == 2 and "没有可审核的报告" in result.output
+
+
+def test_last_year_without_tables_does_not_stop_the_audit(tmp_path: Path) -> None:
+    this = make_html(tmp_path / "this.html", _clean())
+    broken = make_html(tmp_path / "last.html", _clean(seed=3, year=2023, mangle=Mangle(cells={"t3.new.total": "x"})))
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text[: text.index("<table border")] + "</td></tr></table></body></html>", encoding="utf-8")
+    result = CliRunner().invoke(main, ["audit", str(this), "--last-year", str(broken), "--json"])
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.stdout)
+    assert [(f["code"], f["severity"]) for f in report["findings"]] == [("C-LAST", "warning")]
+    assert "last.html" in report["findings"][0]["message"] and report["findings"][0]["file"] == "this.html"
+
+
+def test_last_year_with_one_table_missing_is_named(tmp_path: Path) -> None:
+    from nianbao.audit import load_last_for_audit
+
+    last_values = {k: v for k, v in clean_values(1).items() if not k.startswith("t2.")}
+    last = tmp_path / "last.json"
+    last.write_text(json.dumps({"body": BODY, "year": 2023, "values": last_values}), encoding="utf-8")
+    data, problems = load_last_for_audit(last)
+    assert data is not None and [p.code for p in problems] == ["C-LAST"] and "表二" in problems[0].message
+    with pytest.raises(Exception, match="找不到上年报告"):
+        load_last_for_audit(tmp_path / "missing.json")
+
+
+def test_last_year_in_the_2019_format_says_why_table2_is_not_compared(tmp_path: Path) -> None:
+    from nianbao.audit import load_last_for_audit
+
+    last, problems = load_last_for_audit(FIXTURES / "town_2019_layout_2023.html")
+    assert last is not None and not any(k.startswith("t2.") for k in last.values)
+    assert [p.code for p in problems] == ["C-LAST"] and "表二" in problems[0].message
+    assert "2019年试行格式" in problems[0].message

@@ -88,14 +88,24 @@ def test_typo_in_row_label_is_read_and_recorded(tmp_path: Path) -> None:
     assert [(d.key, d.kind) for d in result.deviations] == [("t3.withheld_internal", Deviation.WORDING)]
 
 
-def test_blank_and_slash_cells_are_problems_not_zeros(tmp_path: Path) -> None:
-    mangle = Mangle(cells={"t2.rules.issued": "/", "t3.disclosed.total": ""})
+def test_blank_and_slash_cells_are_zeros_with_one_warning_per_table(tmp_path: Path) -> None:
+    values = random_values(1)
+    zeros = [k for k, v in values.items() if v == 0 and k.startswith("t3.")][:4]
+    mangle = Mangle(cells={"t2.rules.issued": "/", **dict(zip(zeros, ["", "—", "－", "无"], strict=True))})
     result = import_published(make_html(tmp_path / "r.html", _report(mangle=mangle)))
-    assert "t2.rules.issued" not in result.values
-    assert "t3.disclosed.total" not in result.values
-    codes = {p.key: p.code for p in result.problems}
-    assert codes == {"t2.rules.issued": "T2-1", "t3.disclosed.total": "T3-4"}
-    assert len(result.table_values) == 198
+    assert result.table_values == dict(values)
+    warnings = [p for p in result.problems if p.code == "IM-8"]
+    assert [(p.sheet, p.severity, p.extra["value"]) for p in warnings] == [("表二", "warning", 1), ("表三", "warning", 4)]
+    assert warnings[1].extra["keys"] == zeros
+
+
+def test_a_blank_where_a_number_is_printed_is_read_as_printed(tmp_path: Path) -> None:
+    """A blank 总计 is read as 0, as printed: the audit then reports the broken row sum (T3-3)."""
+    values = random_values(1)
+    mangle = Mangle(cells={"t3.disclosed.total": ""})
+    result = import_published(make_html(tmp_path / "r.html", _report(mangle=mangle)))
+    assert result.values["t3.disclosed.total"] == 0 and values["t3.disclosed.total"] != 0
+    assert [p.code for p in result.problems] == ["IM-8"]
 
 
 def test_missing_table_is_reported_not_zero_filled(tmp_path: Path) -> None:

@@ -28,12 +28,13 @@ RANKS: dict[str, int] = {
     "crossyear": 5,
     "merge": 6,
     # An area's report from its bodies' workbooks, data and reports; the merge's files beside it.
-    "rollup": 8, "outputs": 7,  # rollup reads provenance.csv through outputs
+    "outputs": 7, "rollup": 8,
     "report": 8,
     "audit": 9, "audit_outputs": 10, "docs": 10,
     # The library pipeline over every stage; the CLI (and the site) are thin layers over it.
     "pipeline": 11,
-    "cli": 12,
+    "site": 12,
+    "cli": 13,  # `nianbao serve` starts the site
 }
 
 

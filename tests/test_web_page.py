@@ -157,7 +157,7 @@ def test_a_page_edited_after_generation_is_reported(tmp_path: Path) -> None:
     edited = text.replace(cell.group(0), f"{cell.group(1)}{int(cell.group(2)) + 1}{cell.group(3)}")
     page.write_text(edited, encoding="utf-8")
     back = import_report(page)
-    assert [p["code"] for p in back["problems"]] == ["IM-8"]
+    assert [p["code"] for p in back["problems"]] == ["IM-13"]
     assert back["values"]["t3.new.natural_person"] == int(cell.group(2))  # the embedded data wins
 
 

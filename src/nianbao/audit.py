@@ -9,14 +9,16 @@ the rule ids of docs/codes.md as codes, the file, the table (`sheet`) and the ro
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .crossyear import CROSSYEAR_CODES, compare
+from .crossyear import CROSSYEAR_CODES, compare, load_last_year
 from .data import ReportData
+from .errors import UsageError
 from .fileio import skipped_link_findings, walk_files
 from .findings import Finding, codes
 from .form import FORM, RULE_TITLES, Severity, official
@@ -28,11 +30,11 @@ from .numbers import Number
 from .rules import RuleInput, Scope, run
 
 __all__ = ["AUDIT_CODES", "AuditReport", "audit_file", "audit_paths", "audit_result", "collect_files",
-           "rule_findings"]
+           "load_last_for_audit", "rule_findings"]
 
 AUDIT_CODES: dict[str, str] = {
     **RULE_TITLES,
-    **codes("T2-2", "T2-4", "T3-7", "T4-3", "T4-4", "X1", "X2", "X3", "X4", "X5", "X6", "X8"),
+    **codes("T2-2", "T2-4", "T3-7", "T4-3", "T4-4", "X1", "X2", "X3", "X4", "X5", "X6", "X8", "C-LAST"),
     **CROSSYEAR_CODES,
     **IMPORT_CODES,
 }
@@ -126,8 +128,12 @@ def label_findings(result: ImportResult) -> list[Finding]:
 
 
 def layout_findings(result: ImportResult) -> list[Finding]:
-    if not result.layout_2019 or (result.year is not None and result.year < 2021):
+    if not result.layout_2019:
         return []
+    if result.year is not None and result.year < 2021:  # the trial format was the one in force then
+        return [Finding("X6", Severity.INFO,
+                        f"本报告使用2019年试行格式（{official.FORMAT_2019_NAME}），为{result.year}年度适用的格式；"
+                        "表二按旧格式读取，不与2021年格式的表二比较。", sheet="表二", value="、".join(result.layout_2019))]
     return [Finding("X6", Severity.ERROR,
                     f"表二使用了2019年试行格式（{'、'.join(result.layout_2019)}），{result.year or '2021'}年度报告应使用"
                     f"{official.FORMAT_NAME}规定的格式。", sheet="表二", value="、".join(result.layout_2019))]
@@ -211,8 +217,6 @@ def _given(result: ImportResult, last: ReportData | None) -> RuleInput:
 
 def audit_result(result: ImportResult, last: ReportData | None = None) -> list[Finding]:
     """Every finding for one imported report (optionally against last year's data)."""
-    import dataclasses
-
     if any(p.code == "IM-1" and p.is_error for p in result.problems):  # the file itself could not be read
         return [dataclasses.replace(f, file=result.file) for f in result.problems]
     findings = [
@@ -230,9 +234,42 @@ def audit_result(result: ImportResult, last: ReportData | None = None) -> list[F
     return [dataclasses.replace(f, file=result.file, department=result.body) for f in findings]
 
 
-def audit_file(path: Path, last: ReportData | None = None) -> AuditReport:
+def load_last_for_audit(path: Path) -> tuple[ReportData | None, list[Finding]]:
+    """Last year's data for the cross-year checks, and what could not be read of it.
+
+    A published last-year report without readable tables (a scan, a page of links, a broken file) must
+    not stop the audit of this year's reports: it becomes a C-LAST warning on each of them, and the checks
+    that need it are skipped. A path that does not exist, or a bad merged.json or workbook (nianbao's own
+    data, so the wrong file was given), still stops the audit with a usage error.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"找不到上年报告文件：{path}")
+    try:
+        last = load_last_year(path)
+    except UsageError as exc:
+        if path.suffix.lower() not in SUFFIXES:
+            raise
+        reason = str(exc).rstrip("。")
+        reason = reason if reason.startswith("上年") else f"上年报告 {reason}"
+        return None, [Finding("C-LAST", Severity.WARNING,
+                              f"{reason}；本年报告照常审核，上年结转、现行有效件数等跨年度核对未做。",
+                              sheet="上年报告", value=path.name)]
+    missing = [t for t in FORM.tables if not any(f.key in last.values for f in t.fields)]
+    if not missing:
+        return last, []
+    names = "、".join(t.name for t in missing)
+    return last, [Finding("C-LAST", Severity.WARNING,
+                          f"上年报告 {path.name} 中读不出{names}（如表格缺失，或使用2019年试行格式），与{names}有关的跨年度核对未做。",
+                          sheet="上年报告", value=path.name)]
+
+
+def audit_file(path: Path, last: ReportData | None = None, last_problems: Sequence[Finding] = ()) -> AuditReport:
     result = import_or_error(Path(path))
-    return AuditReport(Path(path).name, result, audit_result(result, last))
+    findings = audit_result(result, last)
+    if not any(p.code == "IM-1" for p in result.problems):
+        findings += [dataclasses.replace(f, file=result.file, department=result.body) for f in last_problems]
+    return AuditReport(Path(path).name, result, findings)
 
 
 def collect_files(target: Path, findings: list[Finding] | None = None) -> list[Path]:
@@ -251,10 +288,11 @@ def collect_files(target: Path, findings: list[Finding] | None = None) -> list[P
 
 
 def audit_paths(paths: Sequence[Path], last: ReportData | None = None,
-                on_done: Callable[[AuditReport], None] | None = None) -> list[AuditReport]:
+                on_done: Callable[[AuditReport], None] | None = None,
+                last_problems: Sequence[Finding] = ()) -> list[AuditReport]:
     reports = []
     for path in paths:
-        report = audit_file(path, last)
+        report = audit_file(path, last, last_problems)
         reports.append(report)
         if on_done:
             on_done(report)

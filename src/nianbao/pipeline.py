@@ -412,10 +412,9 @@ def audit(sources: Sequence[Path | Upload], *, last_year: Path | None = None,
     """Audit published reports against the official format; one `AuditReport` per report, in order."""
     import tempfile
 
-    from .audit import audit_paths
-    from .crossyear import load_last_year
+    from .audit import audit_paths, load_last_for_audit
 
-    last = load_last_year(last_year) if last_year else None
+    last, last_problems = load_last_for_audit(last_year) if last_year else (None, [])
     report = _stage(progress, AUDITING)
     with tempfile.TemporaryDirectory() as tmp:
         paths = [_as_path(s, Path(tmp)) for s in sources]
@@ -429,4 +428,4 @@ def audit(sources: Sequence[Path | Upload], *, last_year: Path | None = None,
             if report:
                 report(done, len(paths))
 
-        return audit_paths(paths, last, on_done=advance)
+        return audit_paths(paths, last, on_done=advance, last_problems=last_problems)

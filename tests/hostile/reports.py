@@ -203,7 +203,7 @@ def kind_import_binary_txt(tmp: Path) -> Case:
 
 
 def kind_import_unsupported_extension(tmp: Path) -> Case:
-    return _import(tmp, "报告.md", _txt_without_tables, "暂不支持")
+    return _import(tmp, "报告.odt", _txt_without_tables, "暂不支持")
 
 
 def kind_import_out_is_the_report_itself(tmp: Path) -> Case:

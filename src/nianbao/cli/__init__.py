@@ -27,6 +27,10 @@ def _register() -> None:
     for module in (schema_cmd, template_cmd, merge_cmd, audit_cmd, report_cmd):
         for command in module.COMMANDS:
             main.add_command(command)
+    from . import serve_cmd  # the collection website; its dependencies load only when it runs
+
+    for command in serve_cmd.COMMANDS:
+        main.add_command(command)
     zh.localise([main, *main.commands.values()], ARGUMENT_NAMES)
 
 

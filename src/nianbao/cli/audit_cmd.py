@@ -34,7 +34,8 @@ def _print_report(report: AuditReport) -> None:
     for f in sorted(report.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.code)):
         style = "red" if f.severity == Severity.ERROR else "yellow" if f.severity == Severity.WARNING else ""
         where = " / ".join(x for x in (f.sheet, f.cell) if x)
-        table.add_row(f"[{style}]{SEVERITY_LABELS.get(f.severity, f.severity)}[/]" if style else f.severity,
+        label = SEVERITY_LABELS.get(f.severity, f.severity)
+        table.add_row(f"[{style}]{label}[/]" if style else label,
                       f.code, where, f.message)
     console.print(table)
 
@@ -56,7 +57,7 @@ def _print_summary(reports: Sequence[AuditReport]) -> None:
 @click.command("audit")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--last-year", "last_year", type=click.Path(path_type=Path),
-              help="上年的 merged.json 或上年发布的报告（.docx/.html/.pdf/.txt），用于跨年度核对。")
+              help="上年的 merged.json 或上年发布的报告（.docx/.html/.pdf/.txt/.md），用于跨年度核对。")
 @click.option("--out", "out", type=OutputPath("file"),
               help=f"把审核结果写入 Excel（默认：审核文件夹时写入当前目录的 {DEFAULT_OUT}）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部审核发现。")
@@ -83,7 +84,7 @@ def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool)
     for finding in skipped:
         err_console.print(f"[yellow]警告[/] {escape(finding.code)} {escape(finding.message)}")
     if not files:
-        raise UsageError(f"{target} 中没有可审核的报告（支持 .docx、.html、.htm、.pdf、.txt）。")
+        raise UsageError(f"{target} 中没有可审核的报告（支持 .docx、.html、.htm、.pdf、.txt、.md）。")
     with progress_bar("审核报告", len(files) > 1 and not as_json) as bar:
         reports = pipeline.audit(files, last_year=last_year, progress=(lambda _w, d, t: bar(d, t)) if bar else None)
     if out is None and target.is_dir():

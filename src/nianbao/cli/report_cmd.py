@@ -288,7 +288,7 @@ def demo(outdir: Path, pdf: bool) -> None:
 @click.option("--out", type=OutputPath("file"), help="把 JSON 写入此文件。")
 @handle_errors
 def import_(report: Path, as_json: bool, out: Path | None) -> None:
-    """读取已发布的年度报告（.docx、网页 .html/.htm、带文字层的 PDF、纯文本），取回机关名称、年度、三张表的数字和各部分文字。
+    """读取已发布的年度报告（.docx、网页 .html/.htm、带文字层的 PDF、纯文本、Markdown .md），取回机关名称、年度、三张表的数字和各部分文字。
 
     本工具生成的 Word 报告可完整取回；其他机关的报告按标签容错对齐，读不出的内容列在 problems 中，不会用 0 代替。
 

@@ -206,15 +206,45 @@ META_FIELDS: tuple[tuple[str, str, bool, str, str, str], ...] = (
      "本年度各表确实没有发生任何事项时选“是”，各表可以不填；否则请在各表中逐项填写。", "", "choice"),
 )
 
-# Labels found only in the 2019 trial layout of 表二 (国办公开办函〔2019〕60号). They identify a report
-# that used the superseded layout (rule X6); none of them maps onto a 2021 cell.
+# ---------------------------------------------------------------------------------------------
+# The superseded 2019 trial format (国办公开办函〔2019〕60号), for reading reports of 2019 and 2020 and
+# recognising later reports that still use it (rule X6). 表二 differs throughout; 表三 only in its single
+# （六）其他处理 row; 表四 is unchanged (official-format.md §9). Keys are `t2_2019.<row>.<column>`, never
+# 2021 keys: none of these cells maps onto a 2021 cell.
+# ---------------------------------------------------------------------------------------------
+FORMAT_2019_NAME = "国办公开办函〔2019〕60号"
+_2019_MADE = Axis("made", ("本年新制作数量",))
+_2019_PUBLISHED = Axis("published", ("本年新公开数量",))
+_2019_TOTAL_PUBLISHED = Axis("total_published", ("对外公开总数量",))
+_2019_LAST_YEAR_ITEMS = Axis("last_year_items", ("上一年项目数量",))
+_2019_CHANGE = Axis("change", ("本年增/减",), "可为负数。")
+_2019_DECISIONS = Axis("decisions", ("处理决定数量",))
+_2019_ITEM9 = "第二十条第（九）项"
+_2019_PROCUREMENT = Axis("procurement", ("政府集中采购",))
+_2019_PURCHASES = Axis("items", ("采购项目数量",))
+_2019_PURCHASE_AMOUNT = Axis("amount", ("采购总金额",), "单位：万元，可填小数。")
+
+# (block key, block header, rows, columns), as T2_BLOCKS.
+T2_2019_BLOCKS: tuple[tuple[str, str, tuple[Axis, ...], tuple[Axis, ...]], ...] = (
+    ("item1", T2_BLOCKS[0][1], (T2_BLOCKS[0][2][0], Axis("normative_docs", ("规范性文件",))),
+     (_2019_MADE, _2019_PUBLISHED, _2019_TOTAL_PUBLISHED)),
+    ("item5", T2_BLOCKS[1][1], (T2_BLOCKS[1][2][0], Axis("other_services", ("其他对外管理服务事项",))),
+     (_2019_LAST_YEAR_ITEMS, _2019_CHANGE, _2019_DECISIONS)),
+    ("item6", T2_BLOCKS[2][1], T2_BLOCKS[2][2], (_2019_LAST_YEAR_ITEMS, _2019_CHANGE, _2019_DECISIONS)),
+    ("item8", T2_BLOCKS[3][1], T2_BLOCKS[3][2], (_2019_LAST_YEAR_ITEMS, _2019_CHANGE)),
+    ("item9", _2019_ITEM9, (_2019_PROCUREMENT,), (_2019_PURCHASES, _2019_PURCHASE_AMOUNT)),
+)
+# 表三 of the 2019 format has one （六）其他处理 row where 2021 has three; compared with 2021 it counts as
+# （六）3.其他 (official-format.md §9). Its keys are `t3_2019.other.<column>`, columns as T3_COLUMNS.
+T3_2019_OTHER_ROW = Axis("other", (_RESULTS, _OTHER))
+# Columns that hold amounts (decimals) and changes (which may be negative) rather than counts.
+T2_2019_DECIMAL_COLUMNS: tuple[str, ...] = (_2019_PURCHASE_AMOUNT.key,)
+T2_2019_SIGNED_COLUMNS: tuple[str, ...] = (_2019_CHANGE.key,)
+
+# Labels found only in the 2019 trial layout of 表二. They identify a report that used the superseded
+# layout (rule X6); none of them is part of a 2021 label.
 T2_2019_LABELS: tuple[str, ...] = (
-    "本年新制作数量",
-    "本年新公开数量",
-    "对外公开总数量",
-    "第二十条第（九）项",
-    "政府集中采购",
-    "采购项目数量",
-    "采购总金额",
-    "上一年项目数量",
+    *(a.label for a in (_2019_MADE, _2019_PUBLISHED, _2019_TOTAL_PUBLISHED)),
+    _2019_ITEM9,
+    *(a.label for a in (_2019_PROCUREMENT, _2019_PURCHASES, _2019_PURCHASE_AMOUNT, _2019_LAST_YEAR_ITEMS)),
 )

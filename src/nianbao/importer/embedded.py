@@ -59,6 +59,6 @@ def compare_visible(embedded: Mapping[str, Any], visible: Mapping[str, Any], fil
     if not differ:
         return []
     shown = "、".join(FORM.by_key[k].label for k in differ[:3]) + (" 等" if len(differ) > 3 else "")
-    return [Finding("IM-8", Severity.WARNING,
+    return [Finding("IM-13", Severity.WARNING,
                     f"网页中的表格与其内嵌数据有 {len(differ)} 处不一致（{shown}），已按内嵌数据导入："
                     "网页可能在生成后被改动，请核对。", file=file, value=differ)]

@@ -33,9 +33,9 @@ _SPACE = re.compile(r"\s+")
 # `1、` / `1．` / `1,` at the start of an item label → `1.`; `一.` → `一、`.
 _ARABIC_NUMBERING = re.compile(r"^(\d{1,2})\s*[、,，．.]")
 _CHINESE_NUMBERING = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[.．,，、]")
-_BLANK_MARKERS = frozenset({"", "/", "-", "--", "—", "——", "－", "无", "空", "N/A", "n/a"})
+_BLANK_MARKERS = frozenset({"", "/", "-", "--", "—", "——", "－", "无", "空", "N/A", "n/a", "&nbsp;", "\\"})
 # A number, optionally with a unit and a parenthesised note: `22（其中修订16件）` is 22.
-_NUMBER = re.compile(r"^\+?(\d[\d,]*(?:\.\d+)?)(?:件|条|个|项|万元|元)?(?:\(.*\)?)?$")
+_NUMBER = re.compile(r"^([+\-\u2212]?)(\d[\d,]*(?:\.\d+)?)(?:件|条|个|项|万元|元)?(?:\(.*\)?)?$")
 
 
 class Deviation(str, Enum):
@@ -90,6 +90,7 @@ def classify(found: str, canonical: str) -> Deviation | None:
     return Deviation.WORDING
 
 
+@lru_cache(maxsize=1 << 16)  # the aligner compares the same candidates with the same labels many times
 def similarity(found: str, canonical: str) -> float:
     """1.0 for the same label (after tolerant normalization), else a difflib ratio in [0, 1)."""
     a, b = match_key(found), match_key(canonical)
@@ -101,8 +102,8 @@ def similarity(found: str, canonical: str) -> float:
 
 
 def is_blank_marker(text: str) -> bool:
-    """An empty cell, or `/` / `—` written where a number belongs."""
-    return fold(text) in _BLANK_MARKERS
+    """An empty cell, or `/` / `—` / `无` (or a literal `&nbsp;` of a copied page) written where a number belongs."""
+    return fold(text).replace("&nbsp;", "") in _BLANK_MARKERS
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -111,8 +112,9 @@ def parse_number(text: str) -> Decimal | None:
     match = _NUMBER.match(folded)
     if not match:
         return None
-    try:
-        return to_decimal(match.group(1))
+    try:  # a negative number is read as printed (the audit reports it); 2019's 本年增/减 may be negative
+        number = to_decimal(match.group(2))
+        return -number if match.group(1) in ("-", "\u2212") else number
     except NotANumber:  # e.g. a run of 16 digits: no count or amount is that large
         return None
 
@@ -120,7 +122,7 @@ def parse_number(text: str) -> Decimal | None:
 def has_note(text: str) -> bool:
     """True when a number cell carries more than the number, e.g. `22（其中修订16件）`."""
     folded = fold(text)
-    return parse_number(text) is not None and not re.fullmatch(r"\+?\d[\d,]*(?:\.\d+)?", folded)
+    return parse_number(text) is not None and not re.fullmatch(r"[+\-\u2212]?\d[\d,]*(?:\.\d+)?", folded)
 
 
 @dataclass(frozen=True)

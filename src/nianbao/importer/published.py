@@ -1,4 +1,4 @@
-"""Read any published report (.docx, .html/.htm, .pdf, .txt) into the `merged.json` shape.
+"""Read any published report (.docx, .html/.htm, .pdf, .txt, .md) into the `merged.json` shape.
 
 `import_published(path)` is the one entry point: it picks a reader by suffix and content, finds the
 outline (title, year, the six headings), aligns the three tables to the form's keys and collects the
@@ -21,13 +21,14 @@ from ..findings import Finding
 from ..form import FORM, Severity, official
 from ..numbers import to_json
 from ..reader.sniff import MAX_DOCX_BYTES
+from . import format2019
 from . import labels as lb
 from .align import Document, TableResult, Token, align_rows, align_single_row, check_headers, tokenize
 from .sections import Outline, narrative_texts, outline
 
 __all__ = ["SUFFIXES", "ImportResult", "import_published", "read_document"]
 
-SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt")
+SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt", ".md")
 _TABLE_SECTIONS = {s.table: s.number for s in FORM.sections if s.table}
 _TABLE_PREFIXES = tuple(f"{t.key}." for t in FORM.tables)
 _FEE_SECTION = next(s.number for s in FORM.sections if s.heading == official.HEADINGS[5])
@@ -57,6 +58,8 @@ class ImportResult:
     tables_found: dict[str, bool] = field(default_factory=dict)
     layout_2019: list[str] = field(default_factory=list)  # 2019-only labels seen in 表二
     source: str = ""
+    report_format: str = "2021"  # "2019": the superseded trial format (its 表二 is in `values_2019`)
+    values_2019: dict[str, int | Decimal] = field(default_factory=dict)  # t2_2019.<row>.<column>
 
     @property
     def table_values(self) -> dict[str, int | Decimal]:
@@ -75,6 +78,19 @@ class ImportResult:
                           provenance=(Provenance(file=self.file, kind="report", department=self.body),))
 
     def to_json_dict(self) -> dict[str, Any]:
+        data = self._json_dict()
+        data["report_format"] = self.report_format  # not "format": that names the merged.json contract
+        if self.report_format == format2019.FORMAT:
+            names = format2019.labels()
+            data["old_format"] = {
+                "format": self.report_format,
+                "name": official.FORMAT_2019_NAME,
+                "values": {k: to_json(v) for k, v in self.values_2019.items()},
+                "labels": {k: names[k] for k in self.values_2019},
+            }
+        return data
+
+    def _json_dict(self) -> dict[str, Any]:
         return {
             "body": self.body,
             "year": self.year,
@@ -172,9 +188,15 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
         tokens = tokenize(doc.blocks[start:end], start)
         if table.key == "t2":
             result.layout_2019 = _labels_2019(tokens)
+            if result.layout_2019:
+                result.report_format = format2019.FORMAT
+                result.values_2019 = format2019.read_table2(tokens)
         aligned = _align(table.key, tokens, result, doc.columns_from_layout)
         result.tables_found[table.key] = aligned.found
         result.values.update(aligned.values)
+        if aligned.values_2019:  # 表三's single 2019 （六） row: kept as printed in the old-format result too
+            result.report_format = format2019.FORMAT
+            result.values_2019.update(aligned.values_2019)
         result.deviations.extend(aligned.deviations)
         result.problems.extend(aligned.problems)
         # Column layout (PDF text) splits headers over lines, so their wording cannot be checked there.
@@ -185,6 +207,10 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
         result.problems.append(Finding(
             "IM-7", Severity.WARNING, "找不到报告标题（应为“<机关全称><年份>年政府信息公开工作年度报告”），无法确定机关名称。",
             file=file, sheet="标题"))
+    elif not out.body:
+        result.problems.append(Finding(
+            "IM-7", Severity.WARNING, f"报告标题“{out.title}”中没有机关名称（应为“<机关全称><年份>年政府信息公开工作年度报告”）。",
+            file=file, sheet="标题", value=out.title))
     if result.year is None:
         result.problems.append(Finding(
             "IM-7", Severity.WARNING, "标题和统计期限中都找不到报告年度。", file=file, sheet="标题"))
@@ -221,10 +247,12 @@ def _align(table_key: str, tokens: Sequence[Token], result: ImportResult, interl
     table = FORM.table(table_key)
     if table_key == "t2" and result.layout_2019:
         aligned = TableResult(table_key, found=True)
+        read = len(result.values_2019)
         aligned.problems.append(Finding(
-            "IM-2", Severity.ERROR,
-            f"{table.name}使用2019年试行格式（{'、'.join(result.layout_2019[:3])}），与2021年格式无法一一对应，未导入。",
-            sheet=table.name))
+            "IM-2", Severity.WARNING if read else Severity.ERROR,
+            f"{table.name}使用2019年试行格式（{'、'.join(result.layout_2019[:3])}），与2021年格式无法一一对应，"
+            + (f"已按旧格式的标签读取{read}个数（另列为旧格式数据），未计入2021年格式的{table.name}。" if read else "未导入。"),
+            sheet=table.name, value=read))
         return aligned
     aligned = align_single_row(table_key, tokens) if table_key == "t4" else align_rows(table_key, tokens, interleaved=interleaved)
     if not aligned.found:

@@ -90,7 +90,13 @@ def _heading_match(text: str) -> tuple[str, str] | None:
 
 
 def find_title(doc: Document) -> tuple[str, int]:
-    """The report title among the first paragraphs before 一、 (a long title may wrap over 2–3 lines)."""
+    """The report title among the first paragraphs before 一、, read as a block.
+
+    A long title wraps over 2–3 lines, and a PDF or web page often prints the body's full name on a line
+    of its own above "YYYY年政府信息公开工作年度报告": such name lines are joined to the title. A preface
+    that quotes 《…年度报告格式》 is never a title.
+    """
+    hint = re.split(r"[_|｜]| - ", doc.title_hint)[0].strip() if doc.title_hint else ""
     paragraphs = []
     for i, text in doc.paragraphs()[:15]:
         if _heading_match(text):
@@ -103,14 +109,43 @@ def find_title(doc: Document) -> tuple[str, int]:
                 continue
             text = "".join(t.strip() for _i, t in part)
             if _looks_like_title(lb.squash(text)):
-                return text, part[-1][0]
-    hint = re.split(r"[_|｜]| - ", doc.title_hint)[0].strip() if doc.title_hint else ""
+                return _with_hint(_with_name_lines(paragraphs[:n], text), hint), part[-1][0]
     return (hint, -1) if _looks_like_title(lb.squash(hint)) else ("", -1)
+
+
+def _with_hint(title: str, hint: str) -> str:
+    """A title that names no body takes the body from the page's or file's own title, for the same year."""
+    body, year = split_title(title)
+    hint_body, hint_year = split_title(hint) if _looks_like_title(lb.squash(hint)) else ("", None)
+    return hint_body + lb.squash(title) if not body and hint_body and hint_year == year else title
+
+
+# A line that can only be part of the body's name: short, no digits, no sentence or breadcrumb marks.
+_NAME_LINE = re.compile(r"^[^\d０-９。，,：:；;>＞》《|｜/（）()]{2,40}$")
+_NOT_NAME = re.compile(r"首页|当前位置|来源|发布|浏览|字号|打印|关闭|分享|附件|专栏|年报$|报告$")
+
+
+def _with_name_lines(before: list[tuple[int, str]], title: str) -> str:
+    """The title with the body-name lines printed just above it, when the title itself names no body."""
+    if split_title(title)[0]:
+        return title
+    names: list[str] = []
+    for _i, text in reversed(before[-2:]):
+        line = lb.squash(text)
+        if not _NAME_LINE.match(line) or _NOT_NAME.search(line):
+            break
+        names.insert(0, line)
+    return "".join(names) + title.strip() if names else title
+
+
+# A preface sentence, not a title: it quotes a document or starts like 本报告根据…
+_PREFACE = re.compile(r"[《》]|^(?:本报告|根据|按照|依据|依照|编制说明)")
 
 
 def _looks_like_title(squashed: str) -> bool:
     return (len(squashed) <= 80 and "。" not in squashed and bool(_YEAR.search(squashed))
-            and any(w in squashed for w in _TITLE_WORDS) and ("报告" in squashed or "年报" in squashed))
+            and any(w in squashed for w in _TITLE_WORDS) and ("报告" in squashed or "年报" in squashed)
+            and not _PREFACE.search(squashed))
 
 
 def split_title(title: str) -> tuple[str, int | None]:

@@ -1,8 +1,9 @@
-"""Plain-text reports: the flattened one-cell-per-line text of a web copy (like the seed), or the
-column layout `pdftotext -layout` produces.
+"""Plain-text reports: the flattened one-cell-per-line text of a web copy (like the seed), the column
+layout `pdftotext -layout` produces, or Markdown (pipe tables, as extractions and wiki pages write them).
 
 Flattened text marks each table cell with a leading tab and separates table rows by blank lines. Layout
-text puts a table row on one line, its cells separated by runs of spaces. Both become a `Document`.
+text puts a table row on one line, its cells separated by runs of spaces. Markdown puts a row on one line
+between pipes (`| label | 1 | 2 |`). All become a `Document`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def read_text(path: Path) -> Document:
 
 def parse_text(text: str) -> Document:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if sum(1 for line in lines if _PIPE_ROW.match(line)) >= 3:
+        return Document(parse_markdown(lines), source="markdown")
     if sum(1 for line in lines if line.startswith("\t")) >= 5:
         return Document(parse_flattened(lines), source="text")
     return Document(parse_layout(text), source="text", columns_from_layout=True)
@@ -61,6 +64,34 @@ def parse_flattened(lines: list[str]) -> list[Block]:
             end_row()
             blocks.append(Block((line.strip(),)))
     end_row()
+    return blocks
+
+
+# A Markdown table row: `| a | b |` (the outer pipes may be missing on one side, as some tools write it).
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$|^\s*\|(?:[^|]*\|){2,}[^|]*$|^[^|]*(?:\|[^|]*){2,}\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MARKUP = re.compile(r"\*\*|__|<br\s*/?>|&nbsp;", re.IGNORECASE)
+_MD_LINE_PREFIX = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+(?=\S))")
+
+
+def parse_markdown(lines: list[str]) -> list[Block]:
+    """Pipe rows are table rows (the `|---|` rule line is dropped); other lines are paragraphs, without
+    heading marks (`## `), quote marks and bold markers."""
+    blocks: list[Block] = []
+    for line in lines:
+        if _PIPE_RULE.match(line) and "-" in line:
+            continue
+        if _PIPE_ROW.match(line):
+            inner = line.strip()
+            inner = inner[1:] if inner.startswith("|") else inner
+            inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+            cells = [_MARKUP.sub(lambda m: " " if m.group().lower() == "&nbsp;" else "", c).replace("\\|", "|").strip()
+                     for c in re.split(r"(?<!\\)\|", inner)]
+            blocks.append(Block(tuple(cells), is_row=True))
+            continue
+        text = _MARKUP.sub("", _MD_LINE_PREFIX.sub("", line)).strip()
+        if text:
+            blocks.append(Block((text,)))
     return blocks
 
 
@@ -106,7 +137,7 @@ def _drop_page_numbers(lines: list[str]) -> list[str]:
 
 def _looks_like_cell(stripped: str) -> bool:
     """A lone number on a line is a table cell (a wrapped row), not narrative."""
-    return bool(re.fullmatch(r"[\d.,]+", stripped))
+    return bool(re.fullmatch(r"[\d.,]+|[—－/-]{1,2}", stripped))
 
 
 def _starts_paragraph(line: str) -> bool:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import checks
+from . import checks, parallel
 from .crossyear import CROSSYEAR_CODES, compare
 from .fileio import skipped_link_findings, walk_files
 from .findings import Finding, codes
@@ -382,12 +382,34 @@ def collect_files(target: Path, findings: list[Finding] | None = None) -> list[P
     return [p for p in files if p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$"))]
 
 
+# Below this many reports a second process costs more (start-up) than it saves; a chunk is a few reports.
+PARALLEL_MIN_REPORTS = 8
+_CHUNK_REPORTS = 4
+
+
 def audit_paths(paths: Sequence[Path], last: Mapping[str, Any] | None = None,
-                on_done: Callable[[AuditReport], None] | None = None) -> list[AuditReport]:
+                on_done: Callable[[AuditReport], None] | None = None, *, jobs: int | None = None,
+                progress: parallel.ProgressFactory | None = None) -> list[AuditReport]:
+    """Audit every file, in order. Many files are spread over every core (`jobs` processes; by default one
+    per core from PARALLEL_MIN_REPORTS files on), with `progress` counting them; `on_done(report)` is
+    called for each report as it is done when the files are audited here, in this process."""
+    items = [(Path(path), last) for path in paths]
+    if jobs is None:
+        jobs = parallel.default_jobs(len(items), minimum=PARALLEL_MIN_REPORTS, chunk_size=_CHUNK_REPORTS)
+    if jobs > 1:
+        reports = parallel.run_chunked(_audit_chunk, items, jobs=jobs, chunk_size=_CHUNK_REPORTS, progress=progress)
+        if on_done:
+            for report in reports:
+                on_done(report)
+        return reports
     reports = []
-    for path in paths:
+    for path, _last in items:
         report = audit_file(path, last)
         reports.append(report)
         if on_done:
             on_done(report)
     return reports
+
+
+def _audit_chunk(chunk: Sequence[tuple[Path, Mapping[str, Any] | None]]) -> list[AuditReport]:
+    return [audit_file(path, last) for path, last in chunk]

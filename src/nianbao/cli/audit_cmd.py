@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -10,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..errors import UsageError
 from ..findings import Finding
 from ..form import Severity
+from ..parallel import progress_bar
 from .common import EXIT_FINDINGS, OutputPath, console, err_console, handle_errors
 
 if TYPE_CHECKING:
@@ -85,13 +86,9 @@ def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool)
     if not files:
         raise UsageError(f"{target} 中没有可审核的报告（支持 .docx、.html、.htm、.pdf、.txt）。")
     last = load_last_year(last_year) if last_year else None
-    if len(files) == 1 or as_json:
-        reports = audit_paths(files, last)
-    else:
-        with Progress(TextColumn("审核报告"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                      console=console, transient=True) as progress:
-            task = progress.add_task("", total=len(files))
-            reports = audit_paths(files, last, on_done=lambda r: progress.update(task, advance=1, description=r.file))
+    # Many reports are audited on every core; the progress bar (on a terminal) counts them.
+    show = len(files) > 1 and not as_json
+    reports = audit_paths(files, last, progress=functools.partial(progress_bar, "审核报告", show))
     if out is None and target.is_dir():
         out = Path(DEFAULT_OUT)
     if out is not None:

@@ -123,19 +123,32 @@ def _fork(target: Any, *args: Any) -> Any:
 
 
 def write_provenance(result: MergeResult, path: Path) -> None:
-    """UTF-8 with BOM so that Excel/WPS open it with Chinese intact."""
+    """UTF-8 with BOM so that Excel/WPS open it with Chinese intact.
+
+    The bytes csv.writer would write, ~3x faster: each distinct text is quoted once by csv itself (200,000
+    rows hold a few thousand distinct texts), numbers never need quoting.
+    """
     frame = result.frame
     flags = {True: "是", False: "自动计算"}
-    values = [v if type(v) is int else plain(v) for v in frame["value"].tolist()]
+    values = [str(v) if type(v) is int else plain(v) for v in frame["value"].tolist()]
     inputs = [flags[bool(x)] for x in frame["input"].tolist()]
-    rows = zip(frame["department"].tolist(), frame["key"].tolist(), values, frame["file"].tolist(),
-               frame["sheet"].tolist(), frame["cell"].tolist(), inputs, strict=True)
-    # Built in memory and encoded once: a text file with the utf-8-sig codec encodes row by row (~0.3 s more).
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(PROVENANCE_HEADERS)
-    writer.writerows(rows)
-    write_bytes_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    departments, keys, files, sheets, cells = (_csv_quoted(frame[c].tolist())
+                                               for c in ("department", "key", "file", "sheet", "cell"))
+    header = io.StringIO(newline="")
+    csv.writer(header).writerow(PROVENANCE_HEADERS)
+    lines = [f"{d},{k},{v},{f},{s},{c},{i}\r\n"
+             for d, k, v, f, s, c, i in zip(departments, keys, values, files, sheets, cells, inputs, strict=True)]
+    write_bytes_atomic(path, ("\ufeff" + header.getvalue() + "".join(lines)).encode("utf-8"))
+
+
+def _csv_quoted(column: list[Any]) -> list[str]:
+    """Each value as csv.writer writes it within a row (quoted only when it must be)."""
+    quoted = {}
+    for text in set(column):
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerow([text, ""])  # a second field: a lone empty field would be written as ""
+        quoted[text] = buffer.getvalue()[:-3]  # without ",\r\n"
+    return [quoted[text] for text in column]
 
 
 def read_provenance(outdir: Path) -> list[dict[str, str]]:

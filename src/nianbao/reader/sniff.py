@@ -316,6 +316,9 @@ _MAX_ERROR_TEXT = 32
 _FIRST_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c\s+r\s*=\s*["']([A-Za-z]{1,8})([0-9]{1,12})["']""")
 _P = rb"(?:[A-Za-z_][\w.-]*:)?"
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
+# What every `_ERROR_TYPE` match contains, found in one pass that starts at a literal "=" (faster than
+# `_ERROR_TYPE`, whose leading whitespace class is tried everywhere, and than two substring searches).
+_MAYBE_ERROR_TYPE = re.compile(rb"""=\s*["']e["']""")
 _ERROR_CELL = re.compile(rb"<" + _P + rb"""c\s+r\s*=\s*["']([A-Za-z]+[0-9]+)["'][^>]*?\st\s*=\s*["']e["'][^>]*>"""
                          rb"(?:(?!</" + _P + rb"c>).)*?<" + _P + rb"v>([^<]*)<", re.DOTALL)
 # A formula with no (or an empty) saved value, up to the end of its cell; the cell's tag is the one before it.
@@ -410,7 +413,7 @@ def _quick_scan_any_prefix(xml: bytes, max_rows: int, max_cols: int) -> SheetSca
 
 def _errors_and_formulas(xml: bytes, uncached: re.Pattern[bytes]) -> SheetScan:
     scan = SheetScan()
-    if (b'"e"' in xml or b"'e'" in xml) and _ERROR_TYPE.search(xml):
+    if _MAYBE_ERROR_TYPE.search(xml) and _ERROR_TYPE.search(xml):
         scan.errors = {ref.upper().decode(): text.strip()[:_MAX_ERROR_TEXT].decode("utf-8", "replace")
                        for ref, text in _ERROR_CELL.findall(xml) if text.strip()}
     for formula in uncached.finditer(xml):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -27,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import NianbaoError
-from .fileio import atomic_path, write_bytes_atomic, write_text_atomic
+from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding, finding_order
 from .form import FORM, SEVERITY_LABELS, GridCell, Table, layout
 from .numbers import jsonable, plain
@@ -136,9 +137,14 @@ def write_provenance(result: MergeResult, path: Path) -> None:
                                                for c in ("department", "key", "file", "sheet", "cell"))
     header = io.StringIO(newline="")
     csv.writer(header).writerow(PROVENANCE_HEADERS)
-    lines = [f"{d},{k},{v},{f},{s},{c},{i}\r\n"
-             for d, k, v, f, s, c, i in zip(departments, keys, values, files, sheets, cells, inputs, strict=True)]
-    write_bytes_atomic(path, ("\ufeff" + header.getvalue() + "".join(lines)).encode("utf-8"))
+    rows = zip(departments, keys, values, files, sheets, cells, inputs, strict=True)
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        handle.write(("\ufeff" + header.getvalue()).encode("utf-8"))
+        while block := list(itertools.islice(rows, _ROWS_PER_WRITE)):  # bounded memory, whatever the size
+            handle.write("".join(f"{d},{k},{v},{f},{s},{c},{i}\r\n" for d, k, v, f, s, c, i in block).encode("utf-8"))
+
+
+_ROWS_PER_WRITE = 10_000
 
 
 def _csv_quoted(column: list[Any]) -> list[str]:

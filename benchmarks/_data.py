@@ -278,3 +278,96 @@ def ensure_reports(r: int, regenerate: bool = False) -> Path:
             json.dumps(report_data(i, name), ensure_ascii=False), encoding="utf-8")
     _publish(tmp, out)
     return out
+
+
+# -- published reports (import and audit) ------------------------------------------------------------
+# Every third report stays a .docx, one in three becomes a PDF and one in three a web page, all converted
+# by LibreOffice from nianbao's own rendering. Layouts vary: every fourth report is a draft (草稿 on every
+# page), and every other web page is wrapped in a portal page (navigation, breadcrumb, footer) as a
+# government site publishes it, the rest are LibreOffice's plain export.
+PUBLISHED_FORMATS = ("docx", "pdf", "html")
+_PORTAL_HEAD = ('<div class="site-header"><a href="/">首页</a> | <a href="/zwgk/">政务公开</a> | '
+                '<a href="/zwgk/ndbg/">政府信息公开年报</a></div>\n<div class="crumb">当前位置：首页 &gt; 政务公开 &gt; '
+                '政府信息公开年报</div>\n<div class="article">')
+_PORTAL_FOOT = ('</div>\n<div class="site-footer">主办单位：{body}　网站标识码：3301000000　'
+                '<a href="/sitemap/">网站地图</a></div>')
+
+
+def published_dir(p: int) -> Path:
+    return CACHE / f"published-{FORM.template_version}-g{GENERATOR_VERSION}-p{p}"
+
+
+def published_format(index: int) -> str:
+    return PUBLISHED_FORMATS[index % len(PUBLISHED_FORMATS)]
+
+
+def _render_published(args: tuple[Path, int, str]) -> None:
+    from nianbao.report.render import render_report
+
+    path, index, dept = args
+    data = report_data(index, dept)
+    result = render_report(data, path, draft=index % 4 == 0)
+    if result.output is None:
+        raise RuntimeError(f"report {index} was not rendered: {[f.message for f in result.findings]}")
+
+
+def _soffice_convert(documents: list[Path], outdir: Path, target: str) -> None:
+    """LibreOffice converts a batch to `target` (pdf or html), with its own profile and the report's fonts."""
+    import subprocess
+
+    from nianbao.report.fonts import write_fontconfig
+    from nianbao.report.pdf import find_soffice
+
+    soffice = find_soffice()
+    if soffice is None:
+        raise RuntimeError("LibreOffice (soffice) is needed to make the PDF and HTML reports")
+    with tempfile.TemporaryDirectory(prefix="bench-lo-") as profile:
+        env = {**os.environ, "HOME": profile, "FONTCONFIG_FILE": str(write_fontconfig(Path(profile)))}
+        subprocess.run([soffice, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+                        f"-env:UserInstallation={Path(profile).as_uri()}", "--convert-to", target,
+                        "--outdir", str(outdir), *map(str, documents)],
+                       check=True, capture_output=True, env=env, timeout=3600)
+
+
+def _portal_page(path: Path, body: str) -> None:
+    html = path.read_text(encoding="utf-8", errors="replace")
+    start = html.lower().find("<body")
+    start = html.find(">", start) + 1
+    end = html.lower().rfind("</body>")
+    html = html[:start] + _PORTAL_HEAD + html[start:end] + _PORTAL_FOOT.format(body=body) + html[end:]
+    path.write_text(html, encoding="utf-8")
+
+
+def ensure_published(p: int, workers: int | None = None, regenerate: bool = False) -> Path:
+    """p published reports (report_0001.docx, report_0002.pdf, report_0003.html …), generated once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = published_dir(p)
+    tmp = _start(out, regenerate)
+    if tmp is None:
+        return out
+    names = department_names(p)
+    src = tmp / "src"
+    src.mkdir()
+    jobs = [(src / f"report_{i:04d}.docx", i, name) for i, name in enumerate(names, start=1)]
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        list(pool.map(_render_published, jobs, chunksize=max(1, p // 40)))
+    batches: list[tuple[list[Path], str]] = []
+    for target in ("pdf", "html"):
+        docs = [path for path, i, _n in jobs if published_format(i) == target]
+        half = len(docs) // 2
+        batches += [(docs[:half], target), (docs[half:], target)]
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        list(pool.map(lambda b: _soffice_convert(b[0], tmp, b[1]), [b for b in batches if b[0]]))
+    for path, i, name in jobs:
+        kind = published_format(i)
+        if kind == "docx":
+            path.rename(tmp / path.name)
+        elif kind == "html" and i % 2 == 0:
+            _portal_page(tmp / f"{path.stem}.html", name)
+    missing = [path.stem for path, i, _n in jobs if not (tmp / f"{path.stem}.{published_format(i)}").is_file()]
+    if missing:
+        raise RuntimeError(f"LibreOffice did not convert {len(missing)} reports, e.g. {missing[:3]}")
+    shutil.rmtree(src)
+    _publish(tmp, out)
+    return out

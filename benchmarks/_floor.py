@@ -1,55 +1,42 @@
-"""The floor: a bare python-calamine read of the cells nianbao reads, from every workbook of a folder.
+"""The floor: the least work that gets the numbers out of every workbook of a folder.
 
-    python benchmarks/_floor.py DIR
+    python benchmarks/_floor.py PLAN.json DIR
 
-No checks, no merge, no output file: only opening each workbook, reading the sheets that hold fields
-and picking the cells `nianbao.form.layout` declares, into one long DataFrame (file, key, value).
-Nothing can read these files faster with the usual Python tools, so it is what nianbao is measured against.
+python-calamine only: no nianbao, no pandas, no check, no output file. The benchmark writes PLAN.json
+beforehand (sheet → [key, 1-based row, 1-based column] of every cell nianbao reads, from
+`nianbao.form.layout`), so this process imports nothing but calamine and json. For every workbook it
+opens the file, reads each sheet that holds fields down to its last field row (`to_python`), and picks
+the cells into one list of (file, key, value).
 """
 
 from __future__ import annotations
 
+import json
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from nianbao.form.layout import location, locations, version_location
 
-
-def cells_by_sheet() -> dict[str, list[tuple[str, int, int]]]:
-    """sheet → [(key, 0-based row, 0-based col)], the template version cell included."""
-    out: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-    places = {**{key: location(key) for key in locations()}, "version": version_location()}
-    for key, loc in places.items():
-        out[loc.sheet].append((key, loc.row - 1, loc.col - 1))
-    return dict(out)
-
-
-def read_folder(folder: Path) -> pd.DataFrame:
-    plan = cells_by_sheet()
-    files: list[str] = []
-    keys: list[str] = []
-    values: list[Any] = []
+def read_folder(plan: dict[str, list[list[Any]]], folder: Path) -> list[tuple[str, str, Any]]:
+    sheets = [(sheet, cells, max(row for _key, row, _col in cells)) for sheet, cells in plan.items()]
+    out: list[tuple[str, str, Any]] = []
     for path in sorted(folder.glob("*.xlsx")):
         wb = CalamineWorkbook.from_path(str(path))
-        for sheet, cells in plan.items():
-            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        for sheet, cells, nrows in sheets:
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
             for key, r, c in cells:
-                row = rows[r] if r < len(rows) else ()
-                files.append(path.name)
-                keys.append(key)
-                values.append(row[c] if c < len(row) else None)
+                row = rows[r - 1] if r <= len(rows) else ()
+                out.append((path.name, key, row[c - 1] if c <= len(row) else None))
         wb.close()
-    return pd.DataFrame({"file": files, "key": keys, "value": values})
+    return out
 
 
 def main(argv: list[str]) -> int:
-    frame = read_folder(Path(argv[0]))
-    print(f"floor: {frame['file'].nunique()} files, {len(frame)} cells")
+    plan = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    cells = read_folder(plan, Path(argv[1]))
+    print(f"floor: {len({f for f, _k, _v in cells})} files, {len(cells)} cells")
     return 0
 
 

@@ -1,15 +1,19 @@
-"""Speed and memory of nianbao, measured against the floor and the usual script (issue 6).
+"""Speed and memory of nianbao, measured against the floor and the usual script (issues 6, 12 and 14).
 
-    python benchmarks/bench.py [--n 1000] [--renders 200] [--runs 3] [--quick]
+    python benchmarks/bench.py [--n 1000] [--renders 200] [--published 1000] [--runs 3] [--quick]
 
-Generates (once, cached) N filled department workbooks and R report inputs, then measures every step
-as a whole process, several runs, interleaved so that machine noise hits every step alike:
+Generates (once, cached) N filled department workbooks, R report inputs and P published reports (.docx,
+PDF and HTML), then measures every step as a whole process, several runs, interleaved so that machine
+noise hits every step alike:
 
     merge     nianbao merge DIR --roster departments.csv --out OUT --quiet
-    floor     a bare python-calamine read of the same cells           (_floor.py)
+    floor     the least work that gets the numbers: python-calamine only (_floor.py)
+    frame     the same read with nianbao's and pandas' imports, into a DataFrame (_floor_frame.py)
     usual     pandas.read_excel(engine="openpyxl"), pick cells, sum   (_usual.py)
     render    nianbao rendering R reports in one process              (_render_nianbao.py)
     pydocx    python-docx building R equivalent reports in one process (_pydocx.py)
+    import    nianbao reading the P published reports back, each timed (_import.py)
+    audit     nianbao audit PUBLISHED_DIR --out 审核结果.xlsx
 
 Prints a table and the ratios; exits 1 when a goal is missed (not in --quick mode, where start-up costs
 dominate and the figures are only indicative), 2 when a step fails.
@@ -29,17 +33,20 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import _data  # noqa: E402
 
-# Goals of issue 6.
-MAX_MERGE_OVER_FLOOR = 2.0
-MIN_USUAL_OVER_MERGE = 10.0
+# Goals of issues 6, 12 (item 14) and 14.
+MAX_IMPORT_MS = {"pdf": 60.0, "docx": 20.0, "html": 20.0}  # median per report, by format
+MAX_AUDIT_S = 60.0  # the whole folder of published reports, into one spreadsheet
+MAX_MERGE_OVER_FLOOR = 1.5
+MIN_USUAL_OVER_MERGE = 15.0
 MAX_PEAK_MB = 300.0
-MAX_RENDER_OVER_PYDOCX = 1.0
+MAX_RENDER_OVER_PYDOCX = 0.3
 # "Both cores used": CPU time ÷ wall time of a step over many files or reports. 1.0 is one core busy;
 # start-up (imports) is serial, so a step that parallelises its real work well lands around 1.5–1.9.
 MIN_PARALLEL_UTILISATION = 1.3
@@ -51,7 +58,7 @@ class Step:
     label: str
     items: int  # workbooks or reports handled, for per-item figures
     unit: str
-    runs: list[dict[str, float]] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def walls(self) -> list[float]:
@@ -107,17 +114,44 @@ class StepFailed(RuntimeError):
     pass
 
 
-def step_commands(work: Path, wb_dir: Path, rep_dir: Path) -> dict[str, list[str]]:
+def write_floor_plan(path: Path) -> Path:
+    """sheet → [key, row, column] of every cell nianbao reads, so that the floor imports neither nianbao nor pandas."""
+    from nianbao.form.layout import location, locations, version_location
+
+    plan: dict[str, list[list[object]]] = {}
+    for key, loc in {**{k: location(k) for k in locations()}, "version": version_location()}.items():
+        plan.setdefault(loc.sheet, []).append([key, loc.row, loc.col])
+    path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def step_commands(work: Path, wb_dir: Path, rep_dir: Path, pub_dir: Path) -> dict[str, list[str]]:
     py = sys.executable
     returned = wb_dir / "returned"
+    plan = write_floor_plan(work / "floor-plan.json")
     return {
         "merge": [*nianbao_command(), "merge", str(returned), "--roster", str(wb_dir / "departments.csv"),
                   "--out", str(work / "merge-out"), "--quiet"],
-        "floor": [py, str(HERE / "_floor.py"), str(returned)],
+        "floor": [py, str(HERE / "_floor.py"), str(plan), str(returned)],
+        "frame": [py, str(HERE / "_floor_frame.py"), str(returned)],
         "usual": [py, str(HERE / "_usual.py"), str(returned), str(work / "usual.csv")],
         "render": [py, str(HERE / "_render_nianbao.py"), str(rep_dir), str(work / "render-out")],
         "pydocx": [py, str(HERE / "_pydocx.py"), str(rep_dir), str(work / "pydocx-out")],
+        "import": [py, str(HERE / "_import.py"), str(pub_dir), str(work / IMPORT_TIMES)],
+        "audit": [*nianbao_command(), "audit", str(pub_dir), "--out", str(work / "审核结果.xlsx")],
     }
+
+
+IMPORT_TIMES = "import-times.json"
+
+
+def import_medians_ms(step: Step) -> dict[str, float]:
+    """Median milliseconds per report, by format: the median over the runs of each run's median."""
+    per_run: dict[str, list[float]] = {}
+    for run in step.runs:
+        for kind, seconds in run.get("import_seconds", {}).items():  # type: ignore[union-attr]
+            per_run.setdefault(kind, []).append(statistics.median(seconds) * 1000)
+    return {kind: statistics.median(values) for kind, values in sorted(per_run.items())}
 
 
 def available(commands: dict[str, list[str]]) -> dict[str, bool]:
@@ -125,7 +159,9 @@ def available(commands: dict[str, list[str]]) -> dict[str, bool]:
     merge = subprocess.run([*nianbao_command(), "merge", "--help"], capture_output=True, check=False).returncode == 0
     render = subprocess.run([sys.executable, "-c", "import nianbao.report.render"], capture_output=True,
                             check=False).returncode == 0
-    return {"merge": merge, "floor": True, "usual": True, "render": render, "pydocx": True}
+    audit = subprocess.run([*nianbao_command(), "audit", "--help"], capture_output=True, check=False).returncode == 0
+    return {"merge": merge, "floor": True, "frame": True, "usual": True, "render": render, "pydocx": True,
+            "import": audit, "audit": audit}
 
 
 def run_all(steps: dict[str, Step], commands: dict[str, list[str]], runs: dict[str, int], work: Path) -> None:
@@ -147,6 +183,8 @@ def run_all(steps: dict[str, Step], commands: dict[str, list[str]], runs: dict[s
             print(f" {result['wall_s']:.2f} s")
             if name == "merge" and run == 1:
                 check_merge_output(out / "merged.json", step.items)
+            if name == "import":
+                result["import_seconds"] = json.loads((work / IMPORT_TIMES).read_text(encoding="utf-8"))["seconds"]
 
 
 def check_merge_output(path: Path, expected: int) -> None:
@@ -203,6 +241,20 @@ def _cores_goal(step: Step) -> Goal:
     return Goal(text, f"{step.utilisation:.2f}", step.utilisation >= MIN_PARALLEL_UTILISATION)
 
 
+def _import_goals(step: Step) -> list[Goal]:
+    medians = import_medians_ms(step)
+    return [Goal(f"import median per .{kind} ≤ {limit:g} ms",
+                 f"{medians[kind]:.1f} ms" if kind in medians else "not measured", medians.get(kind, 1e9) <= limit)
+            for kind, limit in MAX_IMPORT_MS.items()]
+
+
+def _audit_goal(step: Step) -> Goal:
+    text = f"audit of {step.items} reports ≤ {MAX_AUDIT_S:g} s"
+    if not step.runs:
+        return Goal(text, "not measured", False)
+    return Goal(text, f"{step.median:.1f} s", step.median <= MAX_AUDIT_S)
+
+
 def evaluate(steps: dict[str, Step]) -> list[Goal]:
     merge, floor, usual = steps["merge"], steps["floor"], steps["usual"]
     render, pydocx = steps["render"], steps["pydocx"]
@@ -215,13 +267,16 @@ def evaluate(steps: dict[str, Step]) -> list[Goal]:
         _peak_goal(render),
         _cores_goal(merge),
         _cores_goal(render),
+        *_import_goals(steps["import"]),
+        _audit_goal(steps["audit"]),
+        _cores_goal(steps["audit"]),
     ]
 
 
 def markdown(steps: dict[str, Step], goals: list[Goal], args: argparse.Namespace, runs: dict[str, int]) -> str:
     """The figures as Markdown, for benchmarks/README.md."""
     lines = [
-        f"N = {args.n} workbooks, R = {args.renders} reports, {args.runs} runs "
+        f"N = {args.n} workbooks, R = {args.renders} reports, P = {args.published} published reports, {args.runs} runs "
         f"({runs['usual']} of the usual script); {time.strftime('%Y-%m-%d')}.",
         "",
         "| step | median s | min–max s | per item | CPU/wall | peak MB | procs |",
@@ -232,6 +287,9 @@ def markdown(steps: dict[str, Step], goals: list[Goal], args: argparse.Namespace
             lines.append(f"| {step.label} | {step.median:.2f} | {min(step.walls):.2f}–{max(step.walls):.2f} | "
                          f"{step.median / step.items * 1000:.2f} ms/{step.unit} | {step.utilisation:.2f} | "
                          f"{step.peak_mb:.0f} | {step.procs} |")
+    if steps["import"].runs:
+        medians = import_medians_ms(steps["import"])
+        lines += ["", "Import, median ms per report: " + ", ".join(f".{k} {v:.1f}" for k, v in medians.items())]
     lines += ["", "| goal | measured | met |", "| --- | ---: | :---: |"]
     lines += [f"| {g.text} | {g.value} | {'yes' if g.met else '**no**'} |" for g in goals]
     return "\n".join(lines)
@@ -292,6 +350,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="department workbooks to merge (default 1000)")
     parser.add_argument("--renders", type=int, default=200, help="reports to render (default 200)")
+    parser.add_argument("--published", type=int, default=1000,
+                        help="published reports to import and audit (default 1000: .docx, PDF and HTML)")
     parser.add_argument("--runs", type=int, default=3, help="runs of every step (default 3)")
     parser.add_argument("--usual-runs", type=int, default=2,
                         help="runs of the slow pandas + openpyxl script (default 2, at most --runs)")
@@ -301,7 +361,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", action="store_true", help="also print the figures as Markdown (for the README)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.n, args.renders, args.runs = 50, 20, 1
+        args.n, args.renders, args.published, args.runs = 50, 20, 30, 1
     return args
 
 
@@ -311,33 +371,40 @@ def main(argv: list[str] | None = None) -> int:
     print("machine: " + ", ".join(f"{k} {v}" for k, v in machine().items()))
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
     t0 = time.perf_counter()
-    print(f"preparing {args.n} workbooks and {args.renders} report inputs (cached under benchmarks/.cache) …")
+    print(f"preparing {args.n} workbooks, {args.renders} report inputs and {args.published} published reports "
+          "(cached under benchmarks/.cache) …")
     wb_dir = _data.ensure_workbooks(args.n, regenerate=args.regenerate)
     rep_dir = _data.ensure_reports(args.renders, regenerate=args.regenerate)
-    print(f"  ready in {time.perf_counter() - t0:.1f} s: {wb_dir.name}, {rep_dir.name}")
-    for folder in (wb_dir, rep_dir):
+    pub_dir = _data.ensure_published(args.published, regenerate=args.regenerate)
+    print(f"  ready in {time.perf_counter() - t0:.1f} s: {wb_dir.name}, {rep_dir.name}, {pub_dir.name}")
+    for folder in (wb_dir, rep_dir, pub_dir):
         if note := _data.stale_note(folder):
             print(f"  note: {note}")
     # A private working folder, so that two benchmark runs at once do not clear each other's outputs.
     work = Path(tempfile.mkdtemp(prefix="run-", dir=_data.CACHE))
     try:
-        return measure_and_report(args, info, wb_dir, rep_dir, work, t0)
+        return measure_and_report(args, info, (wb_dir, rep_dir, pub_dir), work, t0)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def measure_and_report(args: argparse.Namespace, info: dict[str, str], wb_dir: Path, rep_dir: Path,
+def measure_and_report(args: argparse.Namespace, info: dict[str, str], inputs: tuple[Path, Path, Path],
                        work: Path, t0: float) -> int:
     steps = {
         "merge": Step("merge", "nianbao merge", args.n, "wb"),
         "floor": Step("floor", "floor: python-calamine read", args.n, "wb"),
+        "frame": Step("frame", "floor + imports + DataFrame", args.n, "wb"),
         "usual": Step("usual", "usual: pandas + openpyxl", args.n, "wb"),
         "render": Step("render", "nianbao render", args.renders, "r"),
         "pydocx": Step("pydocx", "python-docx build", args.renders, "r"),
+        "import": Step("import", "nianbao import (each report)", args.published, "r"),
+        "audit": Step("audit", "nianbao audit (folder)", args.published, "r"),
     }
-    commands = step_commands(work, wb_dir, rep_dir)
+    commands = step_commands(work, *inputs)
     # Warm the page cache so the first measured run does not pay for the disk.
     subprocess.run(commands["floor"], capture_output=True, check=False)
+    for path in inputs[2].iterdir():
+        path.read_bytes()
     runs = {name: args.runs for name in steps}
     runs["usual"] = min(args.runs, args.usual_runs)  # ~10x slower than the rest; fewer runs keep it under 10 min
     try:
@@ -346,6 +413,9 @@ def measure_and_report(args: argparse.Namespace, info: dict[str, str], wb_dir: P
         print(f"\nFAILED: {exc}", file=sys.stderr)
         return 2
     print_table(steps)
+    if steps["import"].runs:
+        medians = import_medians_ms(steps["import"])
+        print("\nimport, median ms per report: " + ", ".join(f".{k} {v:.1f}" for k, v in medians.items()))
     print_cpu_ratios(steps)
     goals = evaluate(steps)
     print_goals(goals, args.quick)

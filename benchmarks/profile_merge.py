@@ -53,6 +53,7 @@ def stages(n: int) -> None:
     from rich.console import Console
 
     from nianbao import merge, outputs
+    from nianbao.cli.printing import status_table
 
     print(f"  {'imports':<40} {time.perf_counter() - start:8.2f} s  {'':>24}{_rss_mb():6.0f} MB now")
     roster = merge._load_roster(folder / "departments.csv")
@@ -65,7 +66,7 @@ def stages(n: int) -> None:
         timed("汇总.xlsx (write_summary_xlsx)", n, lambda: outputs.write_summary_xlsx(result, out / "s.xlsx"))
         timed("provenance.csv (write_provenance)", n, lambda: outputs.write_provenance(result, out / "p.csv"))
     console = Console(file=io.StringIO(), width=120)
-    timed("console status table (status_table)", n, lambda: console.print(outputs.status_table(result)))
+    timed("console status table (status_table)", n, lambda: console.print(status_table(result)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of the whole run: {peak:.0f} MB")
 

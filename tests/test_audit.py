@@ -260,3 +260,18 @@ def test_last_year_in_the_2019_format_says_why_table2_is_not_compared(tmp_path: 
     assert last is not None and not any(k.startswith("t2.") for k in last.values)
     assert [p.code for p in problems] == ["C-LAST"] and "表二" in problems[0].message
     assert "2019年试行格式" in problems[0].message
+
+
+def test_a_folder_audited_on_two_processes_gives_the_same_reports(tmp_path: Path) -> None:
+    from nianbao.audit import audit_paths
+
+    values = clean_values(3)
+    mangle = Mangle(cells={"t3.new.natural_person": str(values["t3.new.natural_person"] + 1)})
+    paths = [make_html(tmp_path / f"r{i}.html", _clean(seed=i, **({"mangle": mangle} if i % 3 == 0 else {})))
+             for i in range(1, 10)]
+    one = audit_paths(paths, jobs=1)
+    two = audit_paths(paths, jobs=2)
+    assert [r.file for r in two] == [p.name for p in paths]
+    assert [r.findings for r in two] == [r.findings for r in one]
+    assert [r.imported.values for r in two] == [r.imported.values for r in one]
+    assert any(r.has_errors for r in two) and not all(r.has_errors for r in two)

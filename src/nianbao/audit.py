@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import parallel
 from .crossyear import CROSSYEAR_CODES, compare, load_last_year
 from .data import ReportData
 from .errors import UsageError
@@ -287,13 +288,26 @@ def collect_files(target: Path, findings: list[Finding] | None = None) -> list[P
     return [p for p in files if p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$"))]
 
 
+# Below this many reports a second process costs more (start-up) than it saves; a chunk is a few reports.
+PARALLEL_MIN_REPORTS = 8
+_CHUNK_REPORTS = 4
+
+
 def audit_paths(paths: Sequence[Path], last: ReportData | None = None,
-                on_done: Callable[[AuditReport], None] | None = None,
-                last_problems: Sequence[Finding] = ()) -> list[AuditReport]:
-    reports = []
-    for path in paths:
-        report = audit_file(path, last, last_problems)
-        reports.append(report)
-        if on_done:
+                on_done: Callable[[AuditReport], None] | None = None, *, last_problems: Sequence[Finding] = (),
+                jobs: int | None = None, progress: parallel.Progress | None = None) -> list[AuditReport]:
+    """Audit every file, in order. Many files are spread over every core (`jobs` processes; by default one
+    per core from PARALLEL_MIN_REPORTS files on), with `progress(done, total)` counting them; `on_done(report)`
+    is called for each report in order."""
+    items = [(Path(path), last, tuple(last_problems)) for path in paths]
+    if jobs is None:
+        jobs = parallel.default_jobs(len(items), minimum=PARALLEL_MIN_REPORTS, chunk_size=_CHUNK_REPORTS)
+    reports = parallel.run_chunked(_audit_chunk, items, jobs=jobs, chunk_size=_CHUNK_REPORTS, progress=progress)
+    if on_done:
+        for report in reports:
             on_done(report)
     return reports
+
+
+def _audit_chunk(chunk: Sequence[tuple[Path, ReportData | None, tuple[Finding, ...]]]) -> list[AuditReport]:
+    return [audit_file(path, last, problems) for path, last, problems in chunk]

@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from . import parallel
 from .checks import check_workbook, check_workbook_bytes
@@ -32,6 +31,9 @@ from .naming import name_key
 from .numbers import Number
 from .reader.xlsx import WorkbookRead, crashed_bytes, crashed_read
 from .rules import RuleInput, Scope, run
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DEPARTMENT_STATUS",
@@ -316,6 +318,8 @@ def _duplicate_findings(reads: list[WorkbookRead],
 
 def build_frame(reads: Sequence[tuple[WorkbookRead, str]]) -> pd.DataFrame:
     """One long frame for all merged files, built once at the end column by column (not a frame per file)."""
+    import pandas as pd  # here, not at start-up: ~0.4 s that reading every workbook does not need
+
     fields = FORM.numeric_fields
     locations = [layout.location(f.key) for f in fields]
     n = len(reads)
@@ -526,11 +530,21 @@ def default_jobs(files: int) -> int:
 
 
 def read_items(items: Sequence[WorkbookItem], progress: parallel.Progress | None = None,
-               jobs: int | None = None) -> list[WorkbookRead]:
-    """Read and check every file (each opened, read and closed on its own), in order."""
+               jobs: int | None = None, meanwhile: Callable[[], object] | None = None) -> list[WorkbookRead]:
+    """Read and check every file (each opened, read and closed on its own), in order.
+
+    While worker processes read, this process imports pandas for the merge, and runs `meanwhile` if given.
+    """
     jobs = default_jobs(len(items)) if jobs is None else max(1, jobs)
     return parallel.run_chunked(_read_chunk, items, jobs=jobs, chunk_size=_CHUNK_FILES, progress=progress,
-                                on_crash=_crashed_item)
+                                on_crash=_crashed_item, meanwhile=functools.partial(_prepare, meanwhile))
+
+
+def _prepare(then: Callable[[], object] | None) -> None:
+    import pandas  # noqa: F401 - build_frame's import, done while the workers read (~0.4 s)
+
+    if then is not None:
+        then()
 
 
 def read_all(paths: Sequence[Path], directory: Path, progress: parallel.Progress | None = None,
@@ -549,7 +563,7 @@ def _crashed_item(item: WorkbookItem, reason: str) -> WorkbookRead:
 def run_merge(directory: Path, roster: Path | Sequence[str] | None = None, *, progress: parallel.Progress | None = None,
               body: str | None = None, year: int | None = None, exclude: Sequence[Path] = (),
               jobs: int | None = None, last_year: Path | None = None,
-              allowed_missing: Sequence[str] = ()) -> MergeResult:
+              allowed_missing: Sequence[str] = (), meanwhile: Callable[[], object] | None = None) -> MergeResult:
     """Read every workbook under `directory`, check each, and merge those without errors.
 
     `body`/`year` fix what the files must say; by default the value most files agree on is used.
@@ -557,6 +571,7 @@ def run_merge(directory: Path, roster: Path | Sequence[str] | None = None, *, pr
     reading processes (default: one per core when there are many files). `last_year` (last year's
     merged.json, workbook or published report) adds the cross-year findings C1, C2, T2-3 and swings.
     `allowed_missing` names roster departments knowingly left out (checked against the roster first).
+    `meanwhile` runs in this process while worker processes read (e.g. importing what writing needs).
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -570,7 +585,8 @@ def run_merge(directory: Path, roster: Path | Sequence[str] | None = None, *, pr
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
     items: list[WorkbookItem] = [(p, p.relative_to(directory).as_posix()) for p in paths]
-    result = merge_items(items, names, progress=progress, body=body, year=year, jobs=jobs, allowed_missing=allowed_missing,
+    result = merge_items(items, names, progress=progress, body=body, year=year, jobs=jobs,
+                         allowed_missing=allowed_missing, meanwhile=meanwhile,
                          ignored=[p.relative_to(directory).as_posix() for p in ignored])
     result.findings.extend(link_findings)
     if last is not None and last_year is not None:
@@ -580,11 +596,11 @@ def run_merge(directory: Path, roster: Path | Sequence[str] | None = None, *, pr
 
 def merge_items(items: Sequence[WorkbookItem], roster: list[str] | None = None, *,
                 progress: parallel.Progress | None = None, body: str | None = None, year: int | None = None,
-                jobs: int | None = None, allowed_missing: Sequence[str] = (),
-                ignored: Sequence[str] = ()) -> MergeResult:
+                jobs: int | None = None, allowed_missing: Sequence[str] = (), ignored: Sequence[str] = (),
+                meanwhile: Callable[[], object] | None = None) -> MergeResult:
     """Read, check and merge the given files (paths or uploads), each under the name given with it."""
     allowed_roster_names(allowed_missing, roster)
-    reads = read_items(items, progress, jobs)
+    reads = read_items(items, progress, jobs, meanwhile)
     return merge_reads(reads, roster, body=body, year=year, allowed_missing=allowed_missing, ignored=ignored)
 
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import multiprocessing
 import os
 import sys
+import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape as xml_escape
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
@@ -124,17 +127,37 @@ def _fork(target: Any, *args: Any) -> Any:
 
 
 def write_provenance(result: MergeResult, path: Path) -> None:
-    """UTF-8 with BOM so that Excel/WPS open it with Chinese intact."""
+    """UTF-8 with BOM so that Excel/WPS open it with Chinese intact.
+
+    The bytes csv.writer would write, ~3x faster: each distinct text is quoted once by csv itself (200,000
+    rows hold a few thousand distinct texts), numbers never need quoting.
+    """
     frame = result.frame
     flags = {True: "是", False: "自动计算"}
-    values = [v if type(v) is int else plain(v) for v in frame["value"].tolist()]
+    values = [str(v) if type(v) is int else plain(v) for v in frame["value"].tolist()]
     inputs = [flags[bool(x)] for x in frame["input"].tolist()]
-    rows = zip(frame["department"].tolist(), frame["key"].tolist(), values, frame["file"].tolist(),
-               frame["sheet"].tolist(), frame["cell"].tolist(), inputs, strict=True)
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(PROVENANCE_HEADERS)
-        writer.writerows(rows)
+    departments, keys, files, sheets, cells = (_csv_quoted(frame[c].tolist())
+                                               for c in ("department", "key", "file", "sheet", "cell"))
+    header = io.StringIO(newline="")
+    csv.writer(header).writerow(PROVENANCE_HEADERS)
+    rows = zip(departments, keys, values, files, sheets, cells, inputs, strict=True)
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        handle.write(("\ufeff" + header.getvalue()).encode("utf-8"))
+        while block := list(itertools.islice(rows, _ROWS_PER_WRITE)):  # bounded memory, whatever the size
+            handle.write("".join(f"{d},{k},{v},{f},{s},{c},{i}\r\n" for d, k, v, f, s, c, i in block).encode("utf-8"))
+
+
+_ROWS_PER_WRITE = 10_000
+
+
+def _csv_quoted(column: list[Any]) -> list[str]:
+    """Each value as csv.writer writes it within a row (quoted only when it must be)."""
+    quoted = {}
+    for text in set(column):
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerow([text, ""])  # a second field: a lone empty field would be written as ""
+        quoted[text] = buffer.getvalue()[:-3]  # without ",\r\n"
+    return [quoted[text] for text in column]
 
 
 def read_provenance(outdir: Path) -> list[dict[str, str]]:
@@ -158,17 +181,20 @@ def _excel_number(value: Any) -> Any:
 
 
 def write_summary_xlsx(result: MergeResult, path: Path) -> None:
-    """Written in openpyxl's write-only mode: the breakdown of 1,000 departments is 200,000 cells."""
+    """Written in openpyxl's write-only mode, but for the data rows of the breakdown (200,000 cells for 1,000
+    departments), which are written as XML directly."""
     wb = Workbook(write_only=True)
     for table in FORM.tables:
         _merged_table_sheet(wb.create_sheet(layout.TABLE_SHEETS[table.key]), table, result)
     if result.bodies:
         _comparison_sheet(wb.create_sheet(SHEET_COMPARISON), result)
-    _breakdown_sheet(wb.create_sheet(SHEET_BREAKDOWN), result)
+    breakdown = wb.create_sheet(SHEET_BREAKDOWN)
+    _breakdown_sheet(breakdown, result)
     _findings_sheet(wb.create_sheet(SHEET_FINDINGS), result.findings)
     _returns_sheet(wb.create_sheet(SHEET_RETURNS), result)
     with atomic_path(path) as tmp:
         wb.save(tmp)
+        _splice_rows(tmp, breakdown.path.lstrip("/"), _breakdown_rows_xml(result))
 
 
 def _title(result: MergeResult) -> str:
@@ -309,22 +335,60 @@ def body_finding_counts(findings: Sequence[Finding]) -> dict[tuple[str, str], in
 
 
 def _breakdown_sheet(ws: Any, result: MergeResult) -> None:
-    """Every number by department: one row per field, one column per merged department."""
+    """Every number by department: one row per field, one column per merged department.
+
+    openpyxl writes the styled header; the 200 data rows (200,000 cells for 1,000 departments, ~1.3 s through
+    openpyxl's cell objects) are spliced in as XML after saving (`_breakdown_rows_xml`, `_splice_rows`).
+    """
     departments = result.departments
     headers = ("键", "所属", "行", "列", "模板位置", "汇总", *departments)
     _header_row(ws, headers, (34, 10, 40, 24, 26, 10), freeze="G2")
+    _autofilter(ws, len(headers), 1 + len(FORM.numeric_fields))
+
+
+def _breakdown_rows_xml(result: MergeResult) -> bytes:
+    """The data rows of 分部门明细 as sheet XML: labels as inline strings, numbers as openpyxl formats them."""
+    departments = result.departments
     by_key: dict[str, dict[str, Any]] = {}
     frame = result.frame
     # Plain lists: iterating pandas columns element by element costs ~0.2 s for 1,000 departments.
     for department, key, value in zip(frame["department"].tolist(), frame["key"].tolist(),
                                       frame["value"].tolist(), strict=True):
         by_key.setdefault(key, {})[department] = value
-    for f in FORM.numeric_fields:
+    letters = [get_column_letter(c) for c in range(1, 7 + len(departments))]
+    rows = []
+    for r, f in enumerate(FORM.numeric_fields, start=2):
         row = by_key.get(f.key, {})
-        ws.append([f.key, f.part, " / ".join(f.row), " / ".join(f.column), layout.location(f.key).ref(),
-                   _excel_number(result.values.get(f.key, 0)),
-                   *(_excel_number(row.get(d, 0)) for d in departments)])
-    _autofilter(ws, len(headers), 1 + len(FORM.numeric_fields))
+        labels = (f.key, f.part, " / ".join(f.row), " / ".join(f.column), layout.location(f.key).ref())
+        numbers = (result.values.get(f.key, 0), *(row.get(d, 0) for d in departments))
+        cells = [_inline_string(f"{letters[i]}{r}", text) for i, text in enumerate(labels)]
+        cells += [f'<c r="{letters[i]}{r}" t="n"><v>{_number_text(v)}</v></c>'
+                  for i, v in enumerate(numbers, start=len(labels))]
+        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+    return "".join(rows).encode("utf-8")
+
+
+def _inline_string(ref: str, text: str) -> str:
+    if not text:
+        return f'<c r="{ref}" t="inlineStr"/>'  # openpyxl writes an empty string as an empty cell
+    space = ' xml:space="preserve"' if text != text.strip() else ""  # as openpyxl marks it
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{xml_escape(text)}</t></is></c>'
+
+
+def _number_text(value: Any) -> str:
+    """What openpyxl writes for a number (`safe_string`): 16 significant digits."""
+    return "%.16g" % _excel_number(value)  # noqa: UP031 - the exact format openpyxl uses
+
+
+def _splice_rows(path: Path, part: str, rows: bytes) -> None:
+    """Put `rows` at the end of the sheet data of `part` in the saved workbook at `path`."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w") as out:
+        for info, data in entries:
+            if info.filename == part:
+                data = data.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+            out.writestr(info, data)
 
 
 _ERROR_FONT = Font(color="9C0006", bold=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -38,15 +39,21 @@ def default_jobs(items: int, *, minimum: int, chunk_size: int) -> int:
 
 
 def run_chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, jobs: int, chunk_size: int,
-                progress: Progress | None = None, on_crash: OnCrash | None = None) -> list[R]:
+                progress: Progress | None = None, on_crash: OnCrash | None = None,
+                meanwhile: Callable[[], object] | None = None) -> list[R]:
     """`func` over `items` in chunks, on `jobs` processes; results flattened in the original order.
 
     `func` must be a module-level function (it is sent to the workers) returning one result per item.
     `on_crash(item, reason)` gives the result of an item whose worker died while reading it alone.
+    `meanwhile()` runs in this process while the workers work (when there are workers; else first), for
+    work the caller needs next, such as importing a module: done before this returns, its errors ignored.
     """
     chunks = [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)]
     slots: list[list[Any]] = [[_MISSING] * len(chunk) for chunk in chunks]
     pool = _Pool.start(func, min(jobs, len(chunks))) if jobs > 1 and len(chunks) > 1 else None
+    side = _Meanwhile(meanwhile, background=pool is not None)  # started after the fork: see _Meanwhile
+    if pool:
+        pool.before_spawn = side.join
     try:
         # Workers are forked before the first report, so a caller's display thread never runs in a fork.
         advance = _counter(progress, len(items)) if progress else None
@@ -55,9 +62,40 @@ def run_chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, j
         for chunk, slot in zip(chunks, slots, strict=True):
             _run_here(func, chunk, slot, advance)
     finally:
+        side.join()
         if pool:
             pool.close()
     return [result for slot in slots for result in slot]
+
+
+class _Meanwhile:
+    """A task run on a thread of this process while workers work: on two cores, an import that would
+    otherwise run alone before or after the reading shares the cores with it instead.
+
+    The thread starts only after the workers are forked, and any later fork (a worker replacing one that
+    died) waits for it first: a process forked while another thread is importing could inherit that import's
+    lock, held by a thread that does not exist in the child.
+    """
+
+    def __init__(self, task: Callable[[], object] | None, *, background: bool) -> None:
+        self.thread: threading.Thread | None = None
+        if task is None:
+            return
+        if background:
+            self.thread = threading.Thread(target=_ignoring_errors, args=(task,), daemon=True)
+            self.thread.start()
+        else:
+            _ignoring_errors(task)
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+
+
+def _ignoring_errors(task: Callable[[], object]) -> None:
+    with suppress(Exception):  # the caller does the work again where it needs it, and meets the error there
+        task()
 
 
 _MISSING: Any = object()
@@ -87,6 +125,10 @@ def _counter(progress: Progress, total: int) -> Advance:
         progress(done, total)
 
     return advance
+
+
+def _nothing() -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -125,6 +167,7 @@ class _Pool(Generic[T, R]):
     def __init__(self, func: Callable[[Sequence[T]], list[R]], context: Any) -> None:
         self.func, self.context = func, context
         self.workers: list[_Worker] = []
+        self.before_spawn: Callable[[], None] = _nothing
 
     @classmethod
     def start(cls, func: Callable[[Sequence[T]], list[R]], jobs: int) -> _Pool[T, R] | None:
@@ -138,6 +181,7 @@ class _Pool(Generic[T, R]):
         return pool
 
     def _spawn(self) -> _Worker | None:
+        self.before_spawn()
         try:
             parent, child = self.context.Pipe()
             process = self.context.Process(target=_serve, args=(child, self.func), daemon=True)

@@ -166,7 +166,8 @@ def merge(source: Path | Sequence[WorkbookItem | Path | Upload], *, roster: Path
                 return _rollup(source, inputs, roster=roster, body=body, year=year, jobs=jobs, last_year=last_year,
                                allowed_missing=allowed_missing, progress=progress)
         return run_merge(source, roster, progress=_stage(progress, READING), body=body, year=year,
-                         exclude=exclude, jobs=jobs, last_year=last_year, allowed_missing=allowed_missing)
+                         exclude=exclude, jobs=jobs, last_year=last_year, allowed_missing=allowed_missing,
+                         meanwhile=_import_outputs)
     names = _roster_names(roster)
     allowed_roster_names(allowed_missing, names)
     last = load_last_year(last_year) if last_year else None
@@ -174,7 +175,7 @@ def merge(source: Path | Sequence[WorkbookItem | Path | Upload], *, roster: Path
     if not items:
         raise UsageError("没有要汇总的工作簿。")
     result = merge_items(items, names, progress=_stage(progress, READING), body=body, year=year, jobs=jobs,
-                         allowed_missing=allowed_missing)
+                         allowed_missing=allowed_missing, meanwhile=_import_outputs)
     if last is not None and last_year is not None:
         result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
@@ -194,6 +195,11 @@ def _rollup(directory: Path, inputs: AreaInputs, *, roster: Path | Sequence[str]
     if last is not None and last_year is not None:
         result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
+
+
+def _import_outputs() -> None:
+    """The output writers (openpyxl, ~0.2 s), imported while worker processes read the workbooks."""
+    from . import outputs  # noqa: F401
 
 
 def write_merge_outputs(result: MergeResult, outdir: Path) -> list[Path]:
@@ -415,17 +421,6 @@ def audit(sources: Sequence[Path | Upload], *, last_year: Path | None = None,
     from .audit import audit_paths, load_last_for_audit
 
     last, last_problems = load_last_for_audit(last_year) if last_year else (None, [])
-    report = _stage(progress, AUDITING)
     with tempfile.TemporaryDirectory() as tmp:
         paths = [_as_path(s, Path(tmp)) for s in sources]
-        done = 0
-        if report:
-            report(0, len(paths))
-
-        def advance(_report: Any) -> None:
-            nonlocal done
-            done += 1
-            if report:
-                report(done, len(paths))
-
-        return audit_paths(paths, last, on_done=advance, last_problems=last_problems)
+        return audit_paths(paths, last, last_problems=last_problems, progress=_stage(progress, AUDITING))

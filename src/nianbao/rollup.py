@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from .data import ReportData, typed_value
 from .errors import NianbaoError, UsageError
 from .fileio import read_json, skipped_link_findings, walk_files
@@ -362,6 +360,8 @@ def run_rollup(directory: Path, inputs: AreaInputs, roster: Sequence[str] | None
     status = _status(bodies, roster_names, allowed)
     accepted = [b for b in bodies if b.data is not None and not b.has_errors]
     own = next((b for b in accepted if name_key(b.body) == name_key(area)), None)
+    import pandas as pd  # only an area's merge needs it here; a body's merge imports it while its workers read
+
     frame = pd.DataFrame([row for b in accepted for row in b.rows], columns=list(FRAME_COLUMNS))
     result = MergeResult(
         body=area, year=year, values=_area_values(accepted),  # type: ignore[arg-type]

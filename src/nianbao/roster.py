@@ -11,7 +11,6 @@ from .errors import UsageError
 from .naming import clean_name
 
 ROSTER_COLUMN = "部门"
-BODY_COLUMN = "单位"  # an area's roster (区域汇总) lists the bodies expected to report
 
 # Excel on Chinese Windows saves "CSV" as GBK; gb18030 is its superset and decodes both.
 _CSV_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -54,12 +53,10 @@ def _header_index(rows: list[list[object]], path: Path) -> tuple[int, int]:
         cells = [clean_name(c) for c in row]
         if not any(cells):
             continue
-        for column in (ROSTER_COLUMN, BODY_COLUMN):
-            if column in cells:
-                return i, cells.index(column)
+        if ROSTER_COLUMN in cells:
+            return i, cells.index(ROSTER_COLUMN)
         break
-    raise UsageError(f"部门名单 {path.name} 的第一行没有“{ROSTER_COLUMN}”列，请在第一行写上列名“{ROSTER_COLUMN}”"
-                     f"（区域汇总的单位名单写“{BODY_COLUMN}”）。")
+    raise UsageError(f"部门名单 {path.name} 的第一行没有“{ROSTER_COLUMN}”列，请在第一行写上列名“{ROSTER_COLUMN}”。")
 
 
 def read_roster(path: str | os.PathLike[str]) -> list[str]:

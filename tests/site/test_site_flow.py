@@ -307,7 +307,7 @@ def test_a_file_for_another_body_or_year_is_refused_on_the_page(client: TestClie
 
     data = pipeline.check([Upload("x.xlsx", example_bytes(DEPT))]).files[0].read.to_data()
     path = tmp_path / "其他.xlsx"
-    write_filled(path, Identity(body, year, DEPT), data["values"], texts=data["texts"],
+    write_filled(path, Identity(body, year, DEPT), data.values, texts=data.texts,
                  meta={"meta.preparer": "张三", "meta.phone": "0574-86761234", "meta.date": "2025-01-06"})
     page = upload(client, link_of(store, cid, DEPT), path.read_bytes(), path.name)
     assert "有错误" in page.text and code in page.text  # type: ignore[attr-defined]

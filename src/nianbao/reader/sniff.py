@@ -316,6 +316,9 @@ _MAX_ERROR_TEXT = 32
 _FIRST_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c\s+r\s*=\s*["']([A-Za-z]{1,8})([0-9]{1,12})["']""")
 _P = rb"(?:[A-Za-z_][\w.-]*:)?"
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
+# What every `_ERROR_TYPE` match contains, found in one pass that starts at a literal "=" (faster than
+# `_ERROR_TYPE`, whose leading whitespace class is tried everywhere, and than two substring searches).
+_MAYBE_ERROR_TYPE = re.compile(rb"""=\s*["']e["']""")
 _ERROR_CELL = re.compile(rb"<" + _P + rb"""c\s+r\s*=\s*["']([A-Za-z]+[0-9]+)["'][^>]*?\st\s*=\s*["']e["'][^>]*>"""
                          rb"(?:(?!</" + _P + rb"c>).)*?<" + _P + rb"v>([^<]*)<", re.DOTALL)
 # A formula with no (or an empty) saved value, up to the end of its cell; the cell's tag is the one before it.
@@ -356,14 +359,34 @@ def _greater(bound: str, alphabet: str) -> str:
     return "|".join([longer, *same])
 
 
-@functools.lru_cache(maxsize=16)
-def _far_cell_pattern(max_rows: int, max_cols: int) -> re.Pattern[bytes]:
-    """A cell start tag whose leading reference lies beyond the bounds (letters in either case)."""
+def _far_ref(max_rows: int, max_cols: int) -> bytes:
+    """A pattern for a cell reference beyond the bounds (letters in either case, inside `(?i:…)`)."""
     letters, digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
     far_col = _greater(column_letters(max_cols), letters)
     far_row = _greater(str(max_rows), digits)
-    ref = f"(?:(?:{far_col})[0-9]+|[A-Z]+(?:{far_row}))"
-    return re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s+r\s*=\s*[\"'](?i:" + ref.encode() + rb")[\"']")
+    return f"(?:(?:{far_col})[0-9]+|[A-Z]+(?:{far_row}))".encode()
+
+
+@functools.lru_cache(maxsize=16)
+def _far_cell_pattern(max_rows: int, max_cols: int) -> re.Pattern[bytes]:
+    """A cell start tag whose leading reference lies beyond the bounds (letters in either case)."""
+    return re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s+r\s*=\s*[\"'](?i:" + _far_ref(max_rows, max_cols) + rb")[\"']")
+
+
+# Without namespace prefixes on any tag (as Excel, WPS, LibreOffice and openpyxl write sheets), the optional
+# prefix of the patterns above can only match empty: the same searches then run on patterns that start with
+# a literal `<c` or `<f`, which the regex engine finds much faster (~2x on a sheet of the form).
+_PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.-]*:")
+
+
+@functools.lru_cache(maxsize=16)
+def _odd_cell_pattern(max_rows: int, max_cols: int) -> re.Pattern[bytes]:
+    """Without prefixes: `_CELL_WITHOUT_REF` or `_far_cell_pattern`, in one pass."""
+    return re.compile(rb"""<c(?:(?!\s+r\s*=\s*["'][A-Za-z]{1,8}[0-9]{1,12}["'])[\s/>]|\s+r\s*=\s*["'](?i:"""
+                      + _far_ref(max_rows, max_cols) + rb""")["'])""")
+
+
+_UNCACHED_FORMULA_UNPREFIXED = re.compile(rb"<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 
 
 # A cell start tag that does not begin with a plain reference (no `r`, or an odd one): the precise pass decides.
@@ -374,13 +397,26 @@ def _quick_scan(xml: bytes, max_rows: int, max_cols: int) -> SheetScan | None:
     """Two searches over the part, no Python loop per cell; None when a cell lacks a leading `r` or one lies
     beyond the bounds (it may be formatting only): the precise pass decides.
     """
+    if _PREFIXED_TAG.search(xml):
+        return _quick_scan_any_prefix(xml, max_rows, max_cols)
+    if _odd_cell_pattern(max_rows, max_cols).search(xml):
+        return None
+    return _errors_and_formulas(xml, _UNCACHED_FORMULA_UNPREFIXED)
+
+
+def _quick_scan_any_prefix(xml: bytes, max_rows: int, max_cols: int) -> SheetScan | None:
+    """`_quick_scan` for tags of any namespace prefix (the slower, general patterns)."""
     if _CELL_WITHOUT_REF.search(xml) or _far_cell_pattern(max_rows, max_cols).search(xml):
         return None
+    return _errors_and_formulas(xml, _UNCACHED_FORMULA)
+
+
+def _errors_and_formulas(xml: bytes, uncached: re.Pattern[bytes]) -> SheetScan:
     scan = SheetScan()
-    if (b'"e"' in xml or b"'e'" in xml) and _ERROR_TYPE.search(xml):
+    if _MAYBE_ERROR_TYPE.search(xml) and _ERROR_TYPE.search(xml):
         scan.errors = {ref.upper().decode(): text.strip()[:_MAX_ERROR_TEXT].decode("utf-8", "replace")
                        for ref, text in _ERROR_CELL.findall(xml) if text.strip()}
-    for formula in _UNCACHED_FORMULA.finditer(xml):
+    for formula in uncached.finditer(xml):
         cell = _FIRST_REF.match(xml, xml.rfind(b"<", 0, formula.start()))
         if cell:
             scan.uncached_formulas.add((cell.group(1) + cell.group(2)).upper().decode())

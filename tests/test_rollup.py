@@ -19,6 +19,9 @@ from nianbao.errors import UsageError
 from nianbao.form import FORM
 from nianbao.form.indicators import INDICATORS
 from nianbao.outputs import MERGED_JSON, SHEET_COMPARISON, SUMMARY_XLSX
+from nianbao.report.context import read_report_data, signature_date
+from nianbao.report.html import render_html
+from nianbao.report.render import load_data
 from nianbao.rollup import AREA_BODY_TYPE
 
 AREA = "某某区人民政府"
@@ -56,15 +59,19 @@ def _folder(root: Path, name: str, pick: str) -> Path:
         out = root / "输出" / body
         if pick == "merged":
             shutil.copytree(out, folder / body)
+        elif pick == "html":
+            report = read_report_data(load_data(out / MERGED_JSON))
+            render_html(report, folder / f"{body}.html", signature_date(report))
         else:
             report = next(out.glob("*.docx"))
             shutil.copy(report, folder / report.name)
     return folder
 
 
-def test_rollup_from_reports_equals_rollup_from_merged_data(bodies: Path) -> None:
+@pytest.mark.parametrize("form", ["report", "html"])
+def test_rollup_from_reports_equals_rollup_from_merged_data(bodies: Path, form: str) -> None:
     from_data = pipeline.merge(_folder(bodies, "数据", "merged"), body=AREA, roster=BODIES)
-    from_reports = pipeline.merge(_folder(bodies, "报告", "report"), body=AREA, roster=BODIES)
+    from_reports = pipeline.merge(_folder(bodies, f"报告-{form}", form), body=AREA, roster=BODIES)
     assert not from_data.has_errors and not from_reports.has_errors, [f.message for f in from_reports.findings]
     table_keys = [f.key for f in FORM.table_fields]
     assert {k: from_reports.values[k] for k in table_keys} == {k: from_data.values[k] for k in table_keys}
@@ -146,3 +153,16 @@ def test_build_of_an_area_writes_its_report(bodies: Path, tmp_path: Path) -> Non
     assert {k: imported["values"][k] for k in built.merge.values if k.startswith("t3.")} == \
         {k: v for k, v in built.merge.values.items() if k.startswith("t3.")}
     assert REPORT_DATE  # the area signs with its own office's latest 填报日期 (2025-01-07)
+
+
+def test_demo_region_ends_with_the_area_report_its_page_and_charts(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "区域演示"
+    result = CliRunner().invoke(main, ["demo", "--region", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / MERGED_JSON).read_text(encoding="utf-8"))
+    assert data["body_type"] == AREA_BODY_TYPE and len(data["departments"]) == 4 and data["report"] == "final"
+    assert "大榭街道" in data["departments"] and data["values"]["t2.penalty.decisions"] >= 252
+    page = next(out.glob("*.html")).read_text(encoding="utf-8")
+    assert ("各单位情况对比" in page and "<svg" in page) or "image/svg+xml" in page
+    assert SHEET_COMPARISON in load_workbook(out / SUMMARY_XLSX).sheetnames

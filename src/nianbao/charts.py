@@ -302,9 +302,15 @@ def chart_png(chart: Chart, dpi: int = PNG_DPI, titled: bool = True) -> bytes:
     return _drawn(chart, "png", titled, dpi)
 
 
-def department_values(frame_rows: Sequence[tuple[str, str, Any]]) -> dict[str, dict[str, Any]]:
-    """{department: {key: value}} from (department, key, value) rows of the merge's long frame."""
+def department_values(frame_rows: Sequence[tuple[str, str, Any]], *,
+                      by_body: bool = False) -> dict[str, dict[str, Any]]:
+    """{department: {key: value}} from (department, key, value) rows of the merge's long frame.
+
+    With `by_body` (an area's roll-up, whose rows name "body / department"), each body's departments are summed.
+    """
     out: dict[str, dict[str, Any]] = {}
     for department, key, value in frame_rows:
-        out.setdefault(department, {})[key] = value
+        who = department.split(" / ")[0] if by_body else department
+        values = out.setdefault(who, {})
+        values[key] = _num(values, key) + _num({key: value}, key)
     return out

@@ -18,6 +18,7 @@ from .form import FORM, FieldType
 from .numbers import NotANumber, Number, to_decimal, to_json
 
 __all__ = [
+    "AREA_BODY_TYPE",
     "BODY_TYPES",
     "DATA_FORMAT",
     "DATA_FORMAT_VERSION",
@@ -34,7 +35,8 @@ DATA_FORMAT = "nianbao.report-data"
 DATA_FORMAT_VERSION = 2
 
 # What kind of body a report is of ("" = not said); "区域汇总" is an area's report compiled from other bodies'.
-BODY_TYPES = ("", "街道", "乡镇", "县级", "其他", "区域汇总")
+AREA_BODY_TYPE = "区域汇总"
+BODY_TYPES = ("", "街道", "乡镇", "县级", "其他", AREA_BODY_TYPE)
 
 
 def guess_body_type(name: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import ReportData, typed_value
+from .data import AREA_BODY_TYPE, ReportData, typed_value
 from .errors import NianbaoError, UsageError
 from .fileio import read_json, skipped_link_findings, walk_files
 from .findings import Finding, Severity
@@ -42,7 +42,6 @@ from .rules.tables import TABLES
 
 __all__ = ["AREA_BODY_TYPE", "AreaInputs", "BodyResult", "find_inputs", "run_rollup"]
 
-AREA_BODY_TYPE = "区域汇总"
 DATA_SUFFIXES = (".json",)
 MERGED_JSON = "merged.json"  # the name `nianbao merge` gives its data (outputs.MERGED_JSON)
 PROVENANCE_NAME = "provenance.csv"  # and its provenance (outputs.PROVENANCE_CSV)

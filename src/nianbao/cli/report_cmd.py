@@ -22,6 +22,11 @@ DEMO_EXAMPLE = Path("data") / "examples" / "大榭街道-2024"
 DEMO_ROSTER = "departments.csv"
 DEMO_DATE = dt.date(2025, 1, 8)  # the date of the published report the example reproduces
 DEMO_OUT = Path("nianbao-demo")
+# The area example (区域汇总), beside the demo's own: its bodies, its roster and the area's name and signing date.
+REGION_EXAMPLE = "示例区-2024"
+REGION_ROSTER = "units.csv"
+REGION_AREA = "示例区人民政府"
+REGION_DATE = dt.date(2025, 2, 10)
 _MAX_LISTED = 20
 
 
@@ -244,17 +249,25 @@ def build(directory: Path, roster: Path | None, outdir: Path, template: Path | N
 
     例：nianbao build 收到的报表 --roster 部门名单.csv --out 汇总结果
     """
-    report = build_report(directory, roster, outdir, template=template, report_date=report_date, draft=draft,
-                          pdf=pdf and not charts, last_year=last_year, allowed_missing=split_names(allow_missing),
-                          body=body)
-    if report is None:
+    if _build_editions(directory, roster, outdir, template=template, report_date=report_date, draft=draft, pdf=pdf,
+                       last_year=last_year, allowed_missing=split_names(allow_missing), body=body, html=html,
+                       charts=charts) is None:
         sys.exit(EXIT_FINDINGS)
-    if html or charts:
+
+
+def _build_editions(directory: Path, roster: Path | None, outdir: Path, *, html: bool, charts: bool, pdf: bool,
+                    draft: bool = False, report_date: dt.date | None = None, last_year: Path | None = None,
+                    **options: Any) -> Path | None:
+    """`build_report`, then the web page and the charts when asked; the report path, or None if blocked."""
+    report = build_report(directory, roster, outdir, report_date=report_date, draft=draft, pdf=pdf and not charts,
+                          last_year=last_year, **options)
+    if report is not None and (html or charts):
         from ..report.editions import build_editions
 
         _print_editions(build_editions(outdir, report, html=html, charts=charts, draft=draft,
                                        report_date=report_date, last_year=last_year))
         _charts_pdf(report, pdf and charts)
+    return report
 
 
 # -- demo -------------------------------------------------------------------------------------------
@@ -268,17 +281,43 @@ def find_example() -> Path | None:
 @click.option("--out", "outdir", type=OutputPath("folder", lock=True), default=DEMO_OUT,
               show_default=True, help="输出文件夹。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
+@click.option("--region", is_flag=True,
+              help="演示区域汇总：示例区的 4 个单位（大榭街道的科室报表、示例镇的报表、区教育局发布的网页、"
+                   "区政府办公室的报表）汇成全区的报告，并生成网页版和图解。")
 @handle_errors
-def demo(outdir: Path, pdf: bool) -> None:
-    """用自带的示例（大榭街道 2024 年，6 个科室的报表）演示汇总并生成报告。"""
+def demo(outdir: Path, pdf: bool, region: bool) -> None:
+    """用自带的示例（大榭街道 2024 年，6 个科室的报表）演示汇总并生成报告；加 --region 演示区域汇总。"""
     example = find_example()
     if example is None:
         raise UsageError(f"找不到自带的示例文件夹 nianbao/{DEMO_EXAMPLE.as_posix()}：安装可能不完整，请重新安装 nianbao。")
+    if region:
+        _demo_region(example, outdir, pdf)
+        return
     console.print(f"示例：{escape(str(example))}（{len(list(example.glob('*.xlsx')))} 个部门的报表）")
     report = build_report(example, example / DEMO_ROSTER, outdir, report_date=DEMO_DATE, pdf=pdf)
     if report is None:
         sys.exit(EXIT_FINDINGS)
     console.print(f"[bold green]完成。[/]报告在：[bold]{escape(str(report.resolve()))}[/]")
+
+
+def _demo_region(example: Path, outdir: Path, pdf: bool) -> None:
+    """The area example's bodies, with 大榭街道's workbooks taken from the demo's own example, in one inbox."""
+    import shutil
+    import tempfile
+
+    region = example.parent / REGION_EXAMPLE
+    if not (region / REGION_ROSTER).is_file():
+        raise UsageError("找不到自带的区域汇总示例：安装可能不完整，请重新安装 nianbao。")
+    with tempfile.TemporaryDirectory() as tmp:
+        inbox = Path(tmp) / "各单位报送"
+        shutil.copytree(region, inbox)
+        shutil.copytree(example, inbox / "大榭街道", ignore=shutil.ignore_patterns("*.csv"))
+        console.print(f"示例：{REGION_AREA} 的 4 个单位（{escape(str(region))}，大榭街道的报表取自 {escape(str(example))}）")
+        report = _build_editions(inbox, inbox / REGION_ROSTER, outdir, report_date=REGION_DATE, pdf=pdf, html=True,
+                                 charts=True, body=REGION_AREA)
+    if report is None:
+        sys.exit(EXIT_FINDINGS)
+    console.print(f"[bold green]完成。[/]全区的报告在：[bold]{escape(str(report.resolve()))}[/]（网页版和图解在同一文件夹）")
 
 
 # -- import -----------------------------------------------------------------------------------------

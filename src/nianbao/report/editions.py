@@ -116,16 +116,19 @@ def build_editions(outdir: Path, docx_path: Path, *, html: bool, charts: bool, d
     with `charts` the 图解 sheet of 汇总.xlsx; the departments are the bodies shown side by side."""
     from ..charts import department_values
     from ..crossyear import load_last_year
+    from ..data import AREA_BODY_TYPE
     from ..outputs import MERGED_JSON, SUMMARY_XLSX, add_charts_sheet, read_provenance
     from .context import read_report_data, signature_date
     from .render import load_data
 
-    report = read_report_data(load_data(outdir / MERGED_JSON))
+    data = load_data(outdir / MERGED_JSON)
+    report = read_report_data(data)
     day = signature_date(report, report_date)
     rows = [(r["department"], r["key"], r["value"]) for r in read_provenance(outdir)]
     last = load_last_year(last_year) if last_year is not None else None
+    area = data.get("body_type") == AREA_BODY_TYPE  # an area's bodies side by side, not their departments
     editions = write_editions(report, day, docx_path, html=html, charts=charts, draft=draft, last=last,
-                              bodies=department_values(rows))
+                              bodies=department_values(rows, by_body=area))
     if charts:
         add_charts_sheet(outdir / SUMMARY_XLSX, editions.charts)
     return editions

@@ -164,5 +164,5 @@ def test_demo_region_ends_with_the_area_report_its_page_and_charts(tmp_path: Pat
     assert data["body_type"] == AREA_BODY_TYPE and len(data["departments"]) == 4 and data["report"] == "final"
     assert "大榭街道" in data["departments"] and data["values"]["t2.penalty.decisions"] >= 252
     page = next(out.glob("*.html")).read_text(encoding="utf-8")
-    assert ("各单位情况对比" in page and "<svg" in page) or "image/svg+xml" in page
+    assert "各单位情况对比" in page and ("<svg" in page or "image/svg+xml" in page)
     assert SHEET_COMPARISON in load_workbook(out / SUMMARY_XLSX).sheetnames

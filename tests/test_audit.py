@@ -75,8 +75,10 @@ def test_narrative_contradicting_the_table_is_x3(tmp_path: Path) -> None:
 
 def test_narrative_matching_the_table_is_fine(tmp_path: Path) -> None:
     values = clean_values(1)
-    overview = (f"本年共受理政府信息公开申请{values['t3.new.total']}件（另有上年结转{values['t3.carried_over.total']}件），"
-                f"行政复议{values['t4.review.total']}件。")
+    overview = (
+        f"本年共受理政府信息公开申请{values['t3.new.total']}件（另有上年结转{values['t3.carried_over.total']}件），"
+        f"行政复议{values['t4.review.total']}件。"
+    )
     assert audit_file(make_html(tmp_path / "r.html", _clean(overview=overview))).findings == []
 
 
@@ -94,7 +96,9 @@ def test_missing_fee_statement_is_x5(tmp_path: Path) -> None:
 
 
 def test_headings_missing_renamed_or_out_of_order_are_x1(tmp_path: Path) -> None:
-    mangle = Mangle(headings={official.HEADINGS[4]: "五、存在的问题和改进措施", official.HEADINGS[5]: "其他需要报告的事项"})
+    mangle = Mangle(
+        headings={official.HEADINGS[4]: "五、存在的问题和改进措施", official.HEADINGS[5]: "其他需要报告的事项"}
+    )
     findings = audit_file(make_html(tmp_path / "r.html", _clean(mangle=mangle))).findings
     assert sorted((f.code, f.sheet) for f in findings) == [("X1", official.HEADINGS[4]), ("X1", official.HEADINGS[5])]
 
@@ -113,7 +117,11 @@ def test_edited_labels_are_x2(tmp_path: Path) -> None:
     mangle = Mangle(labels={stock: "现行有效件", row: row.replace("内部", "内容"), "1.属于国家秘密": "1、属于国家秘密"})
     findings = audit_file(make_html(tmp_path / "r.html", _clean(mangle=mangle))).findings
     got = sorted((f.code, f.severity, f.value) for f in findings)
-    assert got == [("X2", "error", "5.属于三类内容事务信息"), ("X2", "error", "现行有效件"), ("X2", "warning", "1、属于国家秘密")]
+    assert got == [
+        ("X2", "error", "5.属于三类内容事务信息"),
+        ("X2", "error", "现行有效件"),
+        ("X2", "warning", "1、属于国家秘密"),
+    ]
 
 
 def test_2019_layout_is_x6_and_the_town_fixture() -> None:
@@ -132,19 +140,33 @@ def test_rules_for_a_town(tmp_path: Path) -> None:
     assert all(f.severity == "warning" for f in findings)
 
 
-@pytest.mark.parametrize(("name", "kind"), [
-    ("衡东县杨林镇人民政府", "乡镇"), ("宁波市北仑区人民政府大榭街道办事处", "街道"), ("大榭街道", "街道"),
-    ("西宁市城中区人民政府", "县级"), ("宁波市北仑区市场监督管理局", "县级"), ("宁波市人民政府", "其他"),
-    ("浙江省人民政府", "其他"), ("广西壮族自治区人民政府", "其他"),
-])
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("衡东县杨林镇人民政府", "乡镇"),
+        ("宁波市北仑区人民政府大榭街道办事处", "街道"),
+        ("大榭街道", "街道"),
+        ("西宁市城中区人民政府", "县级"),
+        ("宁波市北仑区市场监督管理局", "县级"),
+        ("宁波市人民政府", "其他"),
+        ("浙江省人民政府", "其他"),
+        ("广西壮族自治区人民政府", "其他"),
+    ],
+)
 def test_body_type(name: str, kind: str) -> None:
     assert guess_body_type(name) == kind
 
 
 def test_t4_warnings(tmp_path: Path) -> None:
     inputs = {k: 0 for k in FORM.input_numeric_keys}
-    inputs.update({"t3.new.natural_person": 2, "t3.disclosed.natural_person": 2,
-                   "t4.suit_after_review.upheld": 1, "t4.suit_direct.upheld": 30})
+    inputs.update(
+        {
+            "t3.new.natural_person": 2,
+            "t3.disclosed.natural_person": 2,
+            "t4.suit_after_review.upheld": 1,
+            "t4.suit_direct.upheld": 30,
+        }
+    )
     values = FORM.compute_derived(inputs)
     findings = audit_file(make_html(tmp_path / "r.html", _clean(values=values))).findings
     assert sorted(f.code for f in findings) == ["T4-3", "T4-4"]
@@ -183,8 +205,15 @@ def _folder(tmp_path: Path) -> Path:
     folder.mkdir()
     make_html(folder / "a_ok.html", _clean())
     values = clean_values(2)
-    make_html(folder / "b_bad.html", _clean(seed=2, body="某某区教育局", overview="本年工作平稳。", mangle=Mangle(
-        cells={"t4.review.total": str(values["t4.review.total"] + 1)})))
+    make_html(
+        folder / "b_bad.html",
+        _clean(
+            seed=2,
+            body="某某区教育局",
+            overview="本年工作平稳。",
+            mangle=Mangle(cells={"t4.review.total": str(values["t4.review.total"] + 1)}),
+        ),
+    )
     (folder / "c_seed.txt").write_bytes((FIXTURES / "seed_daxie_2024.txt").read_bytes())
     (folder / "d_broken.docx").write_bytes(b"PK\x03\x04 broken")
     (folder / "notes.odt").write_text("not a report", encoding="utf-8")
@@ -267,8 +296,10 @@ def test_a_folder_audited_on_two_processes_gives_the_same_reports(tmp_path: Path
 
     values = clean_values(3)
     mangle = Mangle(cells={"t3.new.natural_person": str(values["t3.new.natural_person"] + 1)})
-    paths = [make_html(tmp_path / f"r{i}.html", _clean(seed=i, **({"mangle": mangle} if i % 3 == 0 else {})))
-             for i in range(1, 10)]
+    paths = [
+        make_html(tmp_path / f"r{i}.html", _clean(seed=i, **({"mangle": mangle} if i % 3 == 0 else {})))
+        for i in range(1, 10)
+    ]
     one = audit_paths(paths, jobs=1)
     two = audit_paths(paths, jobs=2)
     assert [r.file for r in two] == [p.name for p in paths]

@@ -79,9 +79,11 @@ def make_zip_bomb(good: Path, dst: Path) -> None:
 
 def make_billion_laughs(good: Path, dst: Path) -> None:
     entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    xml = (f'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY l0 "ha">{entities}]>'
-           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-           '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row></sheetData></worksheet>')
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY l0 "ha">{entities}]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row></sheetData></worksheet>'
+    )
     rewrite_zip(good, dst, replace={sheet_part(good, layout.SHEET_INSTRUCTIONS): xml.encode()})
 
 
@@ -102,8 +104,10 @@ def make_million_rows(good: Path, dst: Path) -> None:
 
 def make_million_strings(good: Path, dst: Path) -> None:
     strings = b"".join(b"<si><t>%d</t></si>" % i for i in range(1_000_000))
-    xml = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1000000" '
-           b'uniqueCount="1000000">' + strings + b"</sst>")
+    xml = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1000000" '
+        b'uniqueCount="1000000">' + strings + b"</sst>"
+    )
     rewrite_zip(good, dst, replace={"xl/sharedStrings.xml": xml})
 
 

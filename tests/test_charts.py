@@ -29,8 +29,14 @@ def _values(seed: int, high: int = 30) -> dict[str, int | Decimal]:
 
 def test_result_groups_are_the_forms_six_results() -> None:
     groups = result_groups()
-    assert [label for label, _keys in groups] == ["（一）予以公开", "（二）部分公开", "（三）不予公开", "（四）无法提供",
-                                                 "（五）不予处理", "（六）其他处理"]
+    assert [label for label, _keys in groups] == [
+        "（一）予以公开",
+        "（二）部分公开",
+        "（三）不予公开",
+        "（四）无法提供",
+        "（五）不予处理",
+        "（六）其他处理",
+    ]
     keys = [k for _label, ks in groups for k in ks]
     assert keys == [f"t3.{r}.total" for r in official.T3_RESULT_ROWS]
 
@@ -76,7 +82,9 @@ def test_report_charts_choose_by_what_is_given() -> None:
     values = _values(3)
     assert [c.key for c in report_charts(values)] == ["results"]
     assert [c.key for c in report_charts(values, year=2024, last={"year": 2023, "values": _values(4)})] == [
-        "results", "year"]
+        "results",
+        "year",
+    ]
     assert [c.key for c in report_charts(values, bodies={"甲": values, "乙": _values(5)})] == ["results", "bodies"]
 
 

@@ -13,11 +13,36 @@ from nianbao.cli import main
 from nianbao.cli.zh import display_width, wrap
 
 # click's own English: headings, its help option, markers, error words, metavars derived from types.
-CLICK_ENGLISH = ("Usage", "Options", "Commands", "Show this message", "Show the version", "[required]", "required]",
-                 "Error:", "Missing argument", "Missing option", "No such option", "No such command", "for help",
-                 "[default:", "default:", "[OPTIONS]", "COMMAND [ARGS]", "PATH", "TEXT", "INTEGER", "FILE",
-                 "DIRECTORY", "Invalid value", "is not a valid", "requires an argument", "Did you mean",
-                 "Got unexpected extra", ", version")
+CLICK_ENGLISH = (
+    "Usage",
+    "Options",
+    "Commands",
+    "Show this message",
+    "Show the version",
+    "[required]",
+    "required]",
+    "Error:",
+    "Missing argument",
+    "Missing option",
+    "No such option",
+    "No such command",
+    "for help",
+    "[default:",
+    "default:",
+    "[OPTIONS]",
+    "COMMAND [ARGS]",
+    "PATH",
+    "TEXT",
+    "INTEGER",
+    "FILE",
+    "DIRECTORY",
+    "Invalid value",
+    "is not a valid",
+    "requires an argument",
+    "Did you mean",
+    "Got unexpected extra",
+    ", version",
+)
 
 
 def english_left(text: str) -> list[str]:
@@ -39,17 +64,20 @@ def test_help_of_every_command_is_chinese(command: str | None) -> None:
     assert "选项：" in out and "显示本帮助并退出。" in out
 
 
-@pytest.mark.parametrize("args", [
-    ["render"],  # a missing argument
-    ["render", "x.json", "--bogus"],  # an unknown option
-    ["render", "x.json", "--jobs", "0"],  # out of range
-    ["render", "x.json", "--jobs", "two"],  # not an integer
-    ["check", "--last-year"],  # an option without its value
-    ["nosuch"],  # an unknown command
-    ["explain", "a", "b", "c"],  # an extra argument
-    ["template"],  # a missing required option
-    ["merge", "no-such-folder"],  # a path that does not exist
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render"],  # a missing argument
+        ["render", "x.json", "--bogus"],  # an unknown option
+        ["render", "x.json", "--jobs", "0"],  # out of range
+        ["render", "x.json", "--jobs", "two"],  # not an integer
+        ["check", "--last-year"],  # an option without its value
+        ["nosuch"],  # an unknown command
+        ["explain", "a", "b", "c"],  # an extra argument
+        ["template"],  # a missing required option
+        ["merge", "no-such-folder"],  # a path that does not exist
+    ],
+)
 def test_usage_errors_are_chinese(args: list[str]) -> None:
     code, out = _run(*args)
     assert code == 2, out

@@ -66,11 +66,14 @@ def _workbook_folder(folder: Path, *departments: str) -> Path:
 
 
 # -- 1. JSON that is not what nianbao can read ------------------------------------------------------
-@pytest.mark.parametrize(("content", "says"), [
-    (json.dumps(zero_data(), ensure_ascii=False).encode("gbk"), "不是 UTF-8 编码（可能是 GBK），请另存为 UTF-8"),
-    (b"[" * 200_000 + b"]" * 200_000, "嵌套"),
-    (b"{ not json", "不是有效的 JSON"),
-])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (json.dumps(zero_data(), ensure_ascii=False).encode("gbk"), "不是 UTF-8 编码（可能是 GBK），请另存为 UTF-8"),
+        (b"[" * 200_000 + b"]" * 200_000, "嵌套"),
+        (b"{ not json", "不是有效的 JSON"),
+    ],
+)
 def test_render_refuses_unreadable_json_with_one_line(tmp_path: Path, content: bytes, says: str) -> None:
     src = tmp_path / "汇总数据.json"
     src.write_bytes(content)
@@ -182,8 +185,11 @@ def read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     folder.chmod(0o555)
     if os.access(folder, os.W_OK):
         real_access = os.access
-        monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == folder and mode & os.W_OK
-                            else real_access(p, mode, **kw))
+        monkeypatch.setattr(
+            os,
+            "access",
+            lambda p, mode, **kw: False if Path(p) == folder and mode & os.W_OK else real_access(p, mode, **kw),
+        )
     yield folder
     folder.chmod(0o755)
 
@@ -195,9 +201,11 @@ def test_out_in_a_read_only_folder(tmp_path: Path, read_only: Path, command: str
     assert list(read_only.iterdir()) == []
 
 
-def test_a_write_that_fails_mid_run_is_named_not_an_internal_error(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_write_that_fails_mid_run_is_named_not_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A disk that fills (or a folder made read-only) after the checks: still one Chinese line, exit 1."""
+
     def full(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
@@ -218,16 +226,22 @@ with lock_folder(sys.argv[1]):
 
 
 def _nianbao(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from nianbao.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "300"})
+    return subprocess.run(
+        [sys.executable, "-c", "from nianbao.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "300"},
+    )
 
 
 @pytest.fixture
 def holder(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
     """Another process holding tmp_path/汇总结果, as a merge in progress does."""
     out = tmp_path / "汇总结果"
-    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
     yield out, proc
     if proc.poll() is None:
@@ -235,8 +249,9 @@ def holder(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
     proc.wait(timeout=30)
 
 
-def test_a_second_merge_into_a_held_folder_stops_at_once(tmp_path: Path,
-                                                        holder: tuple[Path, subprocess.Popen[str]]) -> None:
+def test_a_second_merge_into_a_held_folder_stops_at_once(
+    tmp_path: Path, holder: tuple[Path, subprocess.Popen[str]]
+) -> None:
     out, proc = holder
     folder = _workbook_folder(tmp_path / "in", "甲科")
     busy = _nianbao("merge", str(folder), "--out", str(out), "--quiet")
@@ -268,16 +283,25 @@ def test_build_demo_and_batch_render_hold_their_folder(tmp_path: Path, command: 
 
 def test_a_single_render_to_a_file_takes_no_lock(tmp_path: Path) -> None:
     with lock_folder(tmp_path / "elsewhere"):
-        result = _run("render", str(_data_file(tmp_path / "m.json")), "--out", str(tmp_path / "r.docx"),
-                      "--date", "2025-01-08")
+        result = _run(
+            "render", str(_data_file(tmp_path / "m.json")), "--out", str(tmp_path / "r.docx"), "--date", "2025-01-08"
+        )
     assert "另一个 nianbao" not in result.output
 
 
 def test_two_real_merges_at_once_never_interleave(tmp_path: Path) -> None:
     folder = _workbook_folder(tmp_path / "in", "甲科", "乙科")
     out = tmp_path / "汇总结果"
-    cmd = [sys.executable, "-c", "from nianbao.cli import main; main()", "merge", str(folder), "--out", str(out),
-           "--quiet"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from nianbao.cli import main; main()",
+        "merge",
+        str(folder),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
     for code, stderr in outcomes:
@@ -323,8 +347,23 @@ def test_the_number_parser_keeps_every_finite_value_below_the_bound(value: Decim
             to_decimal(value)
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), Decimal("NaN"), Decimal("-Infinity"),
-                                   Decimal("1e400"), "Infinity", "nan", "1e15", True, None, [1]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        float("nan"),
+        float("inf"),
+        -float("inf"),
+        Decimal("NaN"),
+        Decimal("-Infinity"),
+        Decimal("1e400"),
+        "Infinity",
+        "nan",
+        "1e15",
+        True,
+        None,
+        [1],
+    ],
+)
 def test_the_number_parser_refuses_what_is_not_a_finite_figure(value: object) -> None:
     with pytest.raises(NotANumber):
         to_decimal(value)

@@ -41,8 +41,12 @@ def _json(data: dict) -> dict:
 def merged(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("core")
     for i, name in enumerate(("甲科", "乙科")):
-        write_department(folder / f"{name}.xlsx", name, consistent_values(random.Random(i)),
-                         texts={"text.overview.active": f"{name}主动公开。"})
+        write_department(
+            folder / f"{name}.xlsx",
+            name,
+            consistent_values(random.Random(i)),
+            texts={"text.overview.active": f"{name}主动公开。"},
+        )
     return run_merge(folder, ["甲科", "乙科", "丙科"])
 
 
@@ -71,8 +75,14 @@ def test_the_schema_refuses_what_the_form_does_not_allow(merged) -> None:
 @given(seed=st.integers(0, 10**6), year=st.integers(2021, 2030), body=st.text(min_size=1, max_size=20))
 def test_to_json_and_back_is_the_identity(seed: int, year: int, body: str) -> None:
     values = FORM.compute_derived(consistent_values(random.Random(seed), high=999))
-    data = ReportData(body, year, {**values, "fee.collected": consistent_values(random.Random(seed))["fee.collected"]},
-                      {"text.problems": "问题。"}, body_type="街道", date="2025-01-06")
+    data = ReportData(
+        body,
+        year,
+        {**values, "fee.collected": consistent_values(random.Random(seed))["fee.collected"]},
+        {"text.problems": "问题。"},
+        body_type="街道",
+        date="2025-01-06",
+    )
     document = _json(data.to_json())
     VALIDATOR.validate(document)
     assert ReportData.from_json(document) == data
@@ -117,14 +127,23 @@ def test_render_and_audit_of_one_report_agree_on_x3(tmp_path: Path) -> None:
     rendered = render_report(data, tmp_path / "r.docx", draft=True)
     assert rendered.output is not None
     at_render = sorted((f.code, f.severity, f.key, f.value, f.expected) for f in rendered.findings if f.code == "X3")
-    at_audit = sorted((f.code, f.severity, f.key, f.value, f.expected)
-                      for f in audit_file(tmp_path / "r.docx").findings if f.code == "X3")
-    assert at_render == at_audit == [("X3", "warning", "t3.new.total", 3, 0), ("X3", "warning", "t4.review.total", 2, 0)]
+    at_audit = sorted(
+        (f.code, f.severity, f.key, f.value, f.expected)
+        for f in audit_file(tmp_path / "r.docx").findings
+        if f.code == "X3"
+    )
+    assert (
+        at_render == at_audit == [("X3", "warning", "t3.new.total", 3, 0), ("X3", "warning", "t4.review.total", 2, 0)]
+    )
 
 
 def test_x3_leaves_claims_about_a_wider_area_alone(tmp_path: Path) -> None:
-    data = ReportData("某区人民政府办公室", 2024, FORM.compute_derived({}),
-                      {"text.overview.on_request": "全区各部门共收到政府信息公开申请95件。本单位未收到政府信息公开申请。"})
+    data = ReportData(
+        "某区人民政府办公室",
+        2024,
+        FORM.compute_derived({}),
+        {"text.overview.on_request": "全区各部门共收到政府信息公开申请95件。本单位未收到政府信息公开申请。"},
+    )
     assert run(Scope.RENDER, RuleInput(data), only=["X3"]) == []
     own = dataclasses.replace(data, texts={"text.overview.on_request": "本单位收到政府信息公开申请95件。"})
     assert [f.value for f in run(Scope.RENDER, RuleInput(own), only=["X3"])] == [95]

@@ -23,6 +23,7 @@ COLUMNS = [c.key for c in official.T3_COLUMNS]
 
 def compare(this: dict | ReportData, last: dict | ReportData) -> list:
     """The cross-year rules on data written here in the merged.json form."""
+
     def typed(data: dict | ReportData) -> ReportData:
         return data if isinstance(data, ReportData) else ReportData.from_json(data)
 
@@ -39,9 +40,12 @@ def _pair(seed: int = 1) -> tuple[dict, dict]:
         inputs[f"t3.carried_over.{col}"] += delta
         inputs[f"t3.carried_forward.{col}"] += delta
     for row in ("rules", "normative_docs"):
-        inputs[f"t2.{row}.repealed"] = min(inputs[f"t2.{row}.repealed"], last[f"t2.{row}.in_force"] + inputs[f"t2.{row}.issued"])
-        inputs[f"t2.{row}.in_force"] = (last[f"t2.{row}.in_force"] + inputs[f"t2.{row}.issued"]
-                                        - inputs[f"t2.{row}.repealed"])
+        inputs[f"t2.{row}.repealed"] = min(
+            inputs[f"t2.{row}.repealed"], last[f"t2.{row}.in_force"] + inputs[f"t2.{row}.issued"]
+        )
+        inputs[f"t2.{row}.in_force"] = (
+            last[f"t2.{row}.in_force"] + inputs[f"t2.{row}.issued"] - inputs[f"t2.{row}.repealed"]
+        )
     this = FORM.compute_derived(inputs)
     return {"year": 2024, "values": dict(this)}, {"year": 2023, "values": last}
 
@@ -57,7 +61,9 @@ def test_c1_per_column() -> None:
     last["values"]["t3.carried_forward.total"] += 2
     findings = [f for f in compare(this, last) if f.code == "C1"]
     assert [(f.severity, f.cell) for f in findings] == [
-        ("error", f"{official.T3_ROWS[1].label} / 商业企业"), ("error", f"{official.T3_ROWS[1].label} / 总计")]
+        ("error", f"{official.T3_ROWS[1].label} / 商业企业"),
+        ("error", f"{official.T3_ROWS[1].label} / 总计"),
+    ]
     assert "2023年报告" in findings[0].message
 
 
@@ -96,9 +102,18 @@ def test_missing_values_are_not_guessed() -> None:
 def test_load_last_year_from_merged_json_and_from_a_report(tmp_path: Path) -> None:
     this, last = _pair()
     merged = tmp_path / "merged.json"
-    merged.write_text(json.dumps({"body": "某局", "year": 2023, "values": {k: float(v) if isinstance(v, Decimal) else v
-                                                                          for k, v in last["values"].items()}, "texts": {}},
-                                 ensure_ascii=False), encoding="utf-8")
+    merged.write_text(
+        json.dumps(
+            {
+                "body": "某局",
+                "year": 2023,
+                "values": {k: float(v) if isinstance(v, Decimal) else v for k, v in last["values"].items()},
+                "texts": {},
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     from_json = load_last_year(merged)
     page = make_html(tmp_path / "2023.html", Report("某局", 2023, {k: v for k, v in clean_values(1).items()}))
     from_page = load_last_year(page)
@@ -140,12 +155,15 @@ def test_audit_with_last_year(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize(("sentence", "flagged"), [
-    ("本年共收到政府信息公开申请47件，较上年增加42件。", True),  # implies 5 last year
-    ("本年共收到政府信息公开申请47件，较上年增加7件。", False),
-    ("本年共收到政府信息公开申请36件，同比下降10%。", False),
-    ("本年共收到政府信息公开申请36件，同比增长10%。", True),
-])
+@pytest.mark.parametrize(
+    ("sentence", "flagged"),
+    [
+        ("本年共收到政府信息公开申请47件，较上年增加42件。", True),  # implies 5 last year
+        ("本年共收到政府信息公开申请47件，较上年增加7件。", False),
+        ("本年共收到政府信息公开申请36件，同比下降10%。", False),
+        ("本年共收到政府信息公开申请36件，同比增长10%。", True),
+    ],
+)
 def test_c3_year_on_year_claims(sentence: str, flagged: bool) -> None:
     this = {"values": {}, "texts": {"text.overview.on_request": sentence}}
     last = {"year": 2023, "values": {"t3.new.total": 40}}

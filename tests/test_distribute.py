@@ -31,8 +31,20 @@ def _identity_of(path: Path) -> tuple[object, ...]:
 def test_distribute_writes_one_personalized_copy_per_department(tmp_path: Path) -> None:
     names = ["党建综合办", "城市管理办", "社会事务办"]
     out = tmp_path / "下发"
-    result = CliRunner().invoke(main, ["distribute", "--roster", str(_roster(tmp_path, names)), "--body", "大榭街道",
-                                       "--year", "2024", "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "distribute",
+            "--roster",
+            str(_roster(tmp_path, names)),
+            "--body",
+            "大榭街道",
+            "--year",
+            "2024",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == sorted(f"大榭街道-2024-{n}.xlsx" for n in names)
     for name in names:
@@ -58,11 +70,35 @@ def test_distribute_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 
 def test_distribute_bad_inputs_give_one_chinese_line(tmp_path: Path) -> None:
     runner = CliRunner()
-    missing = runner.invoke(main, ["distribute", "--roster", str(tmp_path / "none.csv"), "--body", "某镇",
-                                   "--year", "2024", "--out", str(tmp_path / "o")])
+    missing = runner.invoke(
+        main,
+        [
+            "distribute",
+            "--roster",
+            str(tmp_path / "none.csv"),
+            "--body",
+            "某镇",
+            "--year",
+            "2024",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert missing.exit_code == 2 and "找不到" in missing.output
-    old = runner.invoke(main, ["distribute", "--roster", str(_roster(tmp_path, ["甲"])), "--body", "某镇",
-                               "--year", "2019", "--out", str(tmp_path / "o")])
+    old = runner.invoke(
+        main,
+        [
+            "distribute",
+            "--roster",
+            str(_roster(tmp_path, ["甲"])),
+            "--body",
+            "某镇",
+            "--year",
+            "2019",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert old.exit_code == 2 and "2019" in old.output
     assert not (tmp_path / "o").exists()
 
@@ -72,16 +108,18 @@ def test_unsafe_department_names_make_safe_distinct_files(tmp_path: Path) -> Non
     assert copy_filename(Identity("某镇", 2024, "CON")) == "某镇-2024-CON.xlsx"
     assert copy_filename(Identity()) == "填报表.xlsx"
     roster = _roster(tmp_path, ["综合/办", "综合:办"])
-    result = CliRunner().invoke(main, ["distribute", "--roster", str(roster), "--body", "某镇", "--year", "2024",
-                                       "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        main, ["distribute", "--roster", str(roster), "--body", "某镇", "--year", "2024", "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2 and "文件名相同" in result.output
 
 
 def test_template_command(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "模板.xlsx"
-    result = runner.invoke(main, ["template", "--out", str(out), "--body", "大榭街道", "--year", "2024",
-                                  "--department", "党建综合办"])
+    result = runner.invoke(
+        main, ["template", "--out", str(out), "--body", "大榭街道", "--year", "2024", "--department", "党建综合办"]
+    )
     assert result.exit_code == 0, result.output
     assert _identity_of(out) == (("大榭街道", 2024, "党建综合办"), ("大榭街道", "2024", "党建综合办"))
     again = runner.invoke(main, ["template", "--out", str(out)])

@@ -22,6 +22,7 @@ README = ROOT / "README.md"
 
 # -- docs/codes.md ---------------------------------------------------------------------------------
 
+
 def test_codes_md_is_what_the_generator_writes() -> None:
     written = (ROOT / docs.CODES_PATH).read_text(encoding="utf-8")
     assert written == docs.codes_markdown(), f"docs/codes.md 已过时：请运行 `{docs.REGENERATE}` 重新生成"
@@ -79,13 +80,14 @@ def test_main_writes_the_file_atomically(tmp_path: Path) -> None:
 
 # -- README command table --------------------------------------------------------------------------
 
+
 def _table_rows() -> list[str]:
     text = README.read_text(encoding="utf-8")
     section = text.split("\n## 命令\n", 1)[1].split("\n## ", 1)[0]
     lines = section.split("\n")
     start = lines.index("| 命令 | 作用 |")
     rows: list[str] = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append(line)

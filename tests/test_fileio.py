@@ -81,7 +81,7 @@ def test_read_json_refuses_other_encodings_naming_the_file(tmp_path: Path, encod
 
 def test_read_json_keeps_amounts_exact_and_never_makes_floats(tmp_path: Path) -> None:
     path = tmp_path / "d.json"
-    path.write_text('[96171.6, 1e400, NaN, Infinity, -Infinity, 7, ' + "9" * 5000 + "]", encoding="utf-8")
+    path.write_text("[96171.6, 1e400, NaN, Infinity, -Infinity, 7, " + "9" * 5000 + "]", encoding="utf-8")
     data = read_json(path)
     assert not any(isinstance(v, float) for v in data)
     assert data[0] == Decimal("96171.6") and data[1] == Decimal("1e400") and data[5] == 7
@@ -161,8 +161,13 @@ def test_walk_skips_links_out_of_the_folder_and_never_loops(tmp_path: Path) -> N
     files, skipped = walk_files(root)
     assert files == [root / "a.xlsx"]
     assert {(s.path.name, s.reason) for s in skipped} == {
-        ("out.xlsx", "outside"), ("outdir", "outside"), ("up", "loop"), ("x", "broken"), ("y", "broken"),
-        ("gone.xlsx", "broken")}
+        ("out.xlsx", "outside"),
+        ("outdir", "outside"),
+        ("up", "loop"),
+        ("x", "broken"),
+        ("y", "broken"),
+        ("gone.xlsx", "broken"),
+    }
     (finding, *_rest) = skipped_link_findings(skipped, root)
     assert finding.code in CODES and finding.severity == "warning" and finding.file in finding.message
 

@@ -48,8 +48,7 @@ def one_missing(example: Path) -> Path:
 
 
 def _build(folder: Path, out: Path, *extra: str):
-    return CliRunner().invoke(main, ["build", str(folder), "--roster", str(folder / ROSTER), "--out", str(out),
-                                     *extra])
+    return CliRunner().invoke(main, ["build", str(folder), "--roster", str(folder / ROSTER), "--out", str(out), *extra])
 
 
 def _merged(out: Path) -> dict:
@@ -62,8 +61,10 @@ def _header_texts(report: Path) -> list[str]:
 
 # -- item 8: a department not returned ---------------------------------------------------------------
 
-def test_build_with_a_missing_department_writes_no_report_and_says_what_to_do(one_missing: Path,
-                                                                              tmp_path: Path) -> None:
+
+def test_build_with_a_missing_department_writes_no_report_and_says_what_to_do(
+    one_missing: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     result = _build(one_missing, out)
     assert result.exit_code == 1, result.output
@@ -126,10 +127,15 @@ def test_merge_with_a_missing_department_exits_1_naming_it(one_missing: Path, tm
 
 # -- item 10: empty mandatory sections ---------------------------------------------------------------
 
+
 def test_build_with_an_empty_mandatory_section_writes_no_final_report(tmp_path: Path) -> None:
     folder = tmp_path / "in"
-    write_department(folder / "甲科.xlsx", "甲科", consistent_values(random.Random(1)),
-                     texts={"text.overview.active": "本年主动公开政府信息10条。"})  # 五 left empty
+    write_department(
+        folder / "甲科.xlsx",
+        "甲科",
+        consistent_values(random.Random(1)),
+        texts={"text.overview.active": "本年主动公开政府信息10条。"},
+    )  # 五 left empty
     roster = tmp_path / "名单.csv"
     roster.write_text("部门\n甲科\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -148,8 +154,9 @@ def test_render_of_a_final_report_needs_every_mandatory_section(tmp_path: Path) 
     result = render_report(data, tmp_path / "r.docx")
     assert result.output is None and not (tmp_path / "r.docx").exists()
     empty = [f.sheet for f in result.findings if f.code == "X8" and f.is_error]
-    generated = [s.heading for s in FORM.sections if s.mandatory and any(f.numeric for f in FORM.texts
-                                                                         if f.part == s.heading)]
+    generated = [
+        s.heading for s in FORM.sections if s.mandatory and any(f.numeric for f in FORM.texts if f.part == s.heading)
+    ]
     assert empty == [h for h in MANDATORY if h not in generated], "one error per section, naming it"
     assert render_report(data, tmp_path / "d.docx", draft=True).output is not None
     assert render_report(zero_data(), tmp_path / "ok.docx").output is not None
@@ -179,6 +186,7 @@ def test_audit_flags_each_section_that_is_only_a_heading(tmp_path: Path) -> None
 
 # -- item 12: spellings ------------------------------------------------------------------------------
 
+
 def test_different_spellings_are_a_warning_naming_each_and_the_one_used(tmp_path: Path) -> None:
     issuer = "text.report.issuer"
     values = consistent_values(random.Random(2))
@@ -192,7 +200,11 @@ def test_different_spellings_are_a_warning_naming_each_and_the_one_used(tmp_path
     spellings = {f.key: f for f in result.findings if f.code == "F-SPELLING"}
     assert set(spellings) == {"meta.body", issuer} and all(f.severity == "warning" for f in spellings.values())
     body = spellings["meta.body"].message
-    assert "「大榭街道」（甲科、乙科）" in body and "「大榭　街道」（丙科）" in body and "本次使用「大榭街道」（多数" in body
+    assert (
+        "「大榭街道」（甲科、乙科）" in body
+        and "「大榭　街道」（丙科）" in body
+        and "本次使用「大榭街道」（多数" in body
+    )
     assert "「大榭街道办」（丙科）" in spellings[issuer].message
     assert result.texts[issuer] == "大榭街道办事处" and result.body == "大榭街道"
     given_body = merge_reads([check_workbook(p, p.name) for p in paths], body="大榭街道办事处")
@@ -202,6 +214,7 @@ def test_different_spellings_are_a_warning_naming_each_and_the_one_used(tmp_path
 
 
 # -- item 13: identical copies -----------------------------------------------------------------------
+
 
 def test_byte_identical_copies_count_once_with_a_warning(tmp_path: Path) -> None:
     values = consistent_values(random.Random(3))
@@ -223,9 +236,16 @@ def test_byte_identical_copies_count_once_with_a_warning(tmp_path: Path) -> None
 
 # -- item 14: the signature date ---------------------------------------------------------------------
 
+
 def test_signature_date_defaults_to_the_latest_collection_date(example: Path, tmp_path: Path) -> None:
-    write_department(example / "经济发展办.xlsx", "经济发展办", consistent_values(random.Random(5)), body="大榭街道",
-                     year=2024, meta={"meta.date": "2025-01-09"})
+    write_department(
+        example / "经济发展办.xlsx",
+        "经济发展办",
+        consistent_values(random.Random(5)),
+        body="大榭街道",
+        year=2024,
+        meta={"meta.date": "2025-01-09"},
+    )
     out = tmp_path / "out"
     result = _build(example, out)
     assert result.exit_code == 0, result.output
@@ -258,5 +278,6 @@ def test_date_window_warning_exactly_outside_january_to_march_of_the_next_year(y
 
 def test_mandatory_texts_helper_fills_every_mandatory_section() -> None:
     filled = {s.heading for s in FORM.sections for k in s.text_keys if k in MANDATORY_TEXTS}
-    assert set(MANDATORY) - filled <= {s.heading for s in FORM.sections
-                                        if any(f.numeric for f in FORM.texts if f.part == s.heading)}
+    assert set(MANDATORY) - filled <= {
+        s.heading for s in FORM.sections if any(f.numeric for f in FORM.texts if f.part == s.heading)
+    }

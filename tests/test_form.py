@@ -29,7 +29,15 @@ def test_labels_verbatim() -> None:
     assert [r.label for r in t3.rows][6] == "3.危及“三安全一稳定”"
     assert t3.rows[3].label == "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
     assert t3.rows[-1].label == "四、结转下年度继续办理"
-    assert [c.label for c in t3.columns] == ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    assert [c.label for c in t3.columns] == [
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "总计",
+    ]
     t2_labels = [c.text for c in FORM.table("t2").grid if c.kind in ("header", "label")]
     assert "本年收费金额（单位：万元）" in t2_labels
     assert official.HEADINGS[3] == "四、政府信息公开行政复议、行政诉讼情况"

@@ -31,7 +31,7 @@ def seed_numbers() -> dict[str, int]:
         if not section.table:
             continue
         i = official.HEADINGS.index(section.heading)
-        found = [int(x) for x in lines[starts[i] + 1:starts[i + 1]] if _NUMBER.match(x)]
+        found = [int(x) for x in lines[starts[i] + 1 : starts[i + 1]] if _NUMBER.match(x)]
         keys = [f.key for f in FORM.table(section.table).fields]
         assert len(found) == len(keys), f"{section.heading}: {len(found)} numbers in the seed, {len(keys)} cells"
         numbers.update(zip(keys, found, strict=True))

@@ -36,10 +36,12 @@ WORKERS = 2  # the machine has two cores
 _TMPDIR = ".tmpdir"  # the child's TMPDIR inside the case folder (an error log lands there, not in the shared one)
 
 # The child caps its own address space before importing anything, then runs the real command line.
-_CAP = ("import resource, sys\n"
-        "limit = int(sys.argv.pop(1))\n"
-        "if limit:\n"
-        "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n")
+_CAP = (
+    "import resource, sys\n"
+    "limit = int(sys.argv.pop(1))\n"
+    "if limit:\n"
+    "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+)
 _BOOT = _CAP + "from nianbao.cli import main\nmain(prog_name='nianbao')\n"
 
 Snapshot = dict[str, tuple[object, ...]]
@@ -110,15 +112,22 @@ def run_case(kind: str, base: Path) -> Outcome:
         return Outcome(case, command, None, "", {}, {}, set(), skipped="以 root 运行时文件权限不起作用")
     (tmp / _TMPDIR).mkdir()
     before, existing = snapshot(case.inputs), files_under(tmp)
-    env = {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1", "TERM": "dumb", "PYTHONIOENCODING": "utf-8",
-           "TMPDIR": str(tmp / _TMPDIR)}
+    env = {
+        **os.environ,
+        "COLUMNS": "1000",
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+        "PYTHONIOENCODING": "utf-8",
+        "TMPDIR": str(tmp / _TMPDIR),
+    }
     limit = BOMB_MEMORY_BYTES if case.bomb else 0
     with held(case.held_lock):
         exit_code, raw = _run(case, env, limit)
     output = raw.decode("utf-8", errors="replace")
     seconds = (made - start, time.perf_counter() - made)
-    return Outcome(case, command, exit_code, output, before, snapshot(case.inputs), files_under(tmp) - existing,
-                   seconds=seconds)
+    return Outcome(
+        case, command, exit_code, output, before, snapshot(case.inputs), files_under(tmp) - existing, seconds=seconds
+    )
 
 
 @contextlib.contextmanager
@@ -138,8 +147,9 @@ def held(lock: Path | None) -> Iterator[None]:
 def _run(case: Case, env: dict[str, str], limit: int, program: str = _BOOT) -> tuple[int | None, bytes]:
     """The exit code (None on timeout) and stdout + stderr; on timeout the whole process group is killed."""
     args = [sys.executable, "-c", program, str(limit), *case.args]
-    with subprocess.Popen(args, cwd=case.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          start_new_session=True) as proc:
+    with subprocess.Popen(
+        args, cwd=case.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    ) as proc:
         try:
             out, err = proc.communicate(timeout=case.timeout)
         except subprocess.TimeoutExpired:
@@ -230,8 +240,11 @@ def test_corpus_covers_every_command_with_sixty_kinds() -> None:
 _PLAIN = st.characters(codec="utf-8", exclude_characters="压缩损坏")
 
 
-@given(name=st.text(_PLAIN, min_size=1, max_size=20), before=st.text(_PLAIN, max_size=20),
-       after=st.text(_PLAIN, max_size=20))
+@given(
+    name=st.text(_PLAIN, min_size=1, max_size=20),
+    before=st.text(_PLAIN, max_size=20),
+    after=st.text(_PLAIN, max_size=20),
+)
 def test_pattern_needs_the_name_and_a_word(name: str, before: str, after: str) -> None:
     """`says` matches wherever the name and the word stand (across lines), and never without either."""
     pattern = says(name, "压缩", "损坏")
@@ -275,4 +288,3 @@ def test_leftover_detection(tmp_path: Path) -> None:
     case = KINDS["check_empty_file"](tmp_path / "case")
     outcome = Outcome(case, "", 1, "", {}, {}, files_under(tmp_path) - existing)
     assert _leftovers(outcome) == [str(tmp_path / "out" / ".报告.docx.abc.tmp")]
-

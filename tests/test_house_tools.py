@@ -51,12 +51,15 @@ def test_ci_lints_and_type_checks_before_the_readme_test_command() -> None:
     lines = _ci_lines()
     assert lines[-1] == _readme_test_command()
     assert "ruff check src tests" in lines[:-1]
+    assert "ruff format --check src tests" in lines[:-1]
     assert "mypy src" in lines[:-1]
 
 
 def test_every_type_ignore_in_the_package_names_its_error_code() -> None:
-    bare = [f"{path.relative_to(ROOT)}:{number}"
-            for path in sorted((ROOT / "src").rglob("*.py"))
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-            if re.search(r"#\s*type:\s*ignore(?!\[)", line)]
+    bare = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "src").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"#\s*type:\s*ignore(?!\[)", line)
+    ]
     assert bare == []

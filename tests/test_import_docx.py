@@ -41,24 +41,33 @@ def _number(key: str) -> st.SearchStrategy[Any]:
 _paragraph = st.text(_ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool)
 _text = st.lists(_paragraph, min_size=1, max_size=3).map("\n".join)
 
-report_data = st.fixed_dictionaries({
-    "values": st.fixed_dictionaries({k: _number(k) for k in FORM.input_numeric_keys if k not in FEE_KEYS}),
-    "fees": st.tuples(st.integers(0, 500), _amount(2, 10**6), _amount(2, 10**6)),
-    "texts": st.fixed_dictionaries({}, optional={k: _text for k in NARRATIVE_KEYS}),
-})
+report_data = st.fixed_dictionaries(
+    {
+        "values": st.fixed_dictionaries({k: _number(k) for k in FORM.input_numeric_keys if k not in FEE_KEYS}),
+        "fees": st.tuples(st.integers(0, 500), _amount(2, 10**6), _amount(2, 10**6)),
+        "texts": st.fixed_dictionaries({}, optional={k: _text for k in NARRATIVE_KEYS}),
+    }
+)
 
 
 def _expected_values(values: dict[str, Any]) -> dict[str, Any]:
     return {k: Decimal(v) if isinstance(v, Decimal) else v for k, v in FORM.compute_derived(values).items()}
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(report_data)
 def test_round_trip_render_import(tmp_path: Path, sample: dict[str, Any]) -> None:
     values = dict(sample["values"])
     values.update(zip(FEE_KEYS, sample["fees"], strict=True))
-    data = {"body": "某某区人民政府办公室", "year": 2023, "values": values, "texts": sample["texts"], "date": "2024-01-20"}
+    data = {
+        "body": "某某区人民政府办公室",
+        "year": 2023,
+        "values": values,
+        "texts": sample["texts"],
+        "date": "2024-01-20",
+    }
     out = tmp_path / "r.docx"
     result = render_report(data, out, draft=True)  # random data need not satisfy T3-1: render regardless
     assert result.output == out
@@ -135,8 +144,9 @@ def test_random_split_survives_workbooks_merge_render_import(tmp_path: Path) -> 
     departments = ("甲科", "乙科")
     per_department = [_valid_values(rng) for _ in departments]
     for name, values in zip(departments, per_department, strict=True):
-        write_filled(tmp_path / "in" / f"{name}.xlsx", Identity("某某镇", 2024, name), values, MANDATORY_TEXTS,
-                     meta=CONTACT)
+        write_filled(
+            tmp_path / "in" / f"{name}.xlsx", Identity("某某镇", 2024, name), values, MANDATORY_TEXTS, meta=CONTACT
+        )
     merged = run_merge(tmp_path / "in")
     assert not merged.has_errors, [f.message for f in merged.findings if f.is_error]
     out = tmp_path / "r.docx"
@@ -164,7 +174,9 @@ def _valid_values(rng: random.Random) -> dict[str, Any]:
         values[f"t3.new.{col}"] = concluded + forward - carried
     for f in FORM.table_fields:
         if f.input and f.key not in values:
-            values[f.key] = Decimal(rng.randint(1, 10**7)) / 10000 if f.type is FieldType.DECIMAL else rng.randint(1, 10**6)
+            values[f.key] = (
+                Decimal(rng.randint(1, 10**7)) / 10000 if f.type is FieldType.DECIMAL else rng.randint(1, 10**6)
+            )
     values["fee.notices"] = rng.randint(1, 9)
     values["fee.notice_amount"] = Decimal("1234.5")
     values["fee.collected"] = Decimal("1000")

@@ -75,7 +75,7 @@ def test_a_preface_quoting_the_format_is_not_the_title() -> None:
 
 def test_a_title_without_the_body_is_a_warning() -> None:
     report = Report(BODY, 2024, random_values(1))
-    text = make_layout_text(report, Layout(style="flat")).replace(report.title(), report.title()[len(BODY):], 1)
+    text = make_layout_text(report, Layout(style="flat")).replace(report.title(), report.title()[len(BODY) :], 1)
     result = import_document(parse_text(text), "r.txt")
     assert result.body == "" and result.year == 2024
     assert [(p.code, p.severity) for p in result.problems] == [("IM-7", "warning")]
@@ -123,7 +123,9 @@ def test_cells_run_together_are_split_by_the_rules() -> None:
 
 def test_a_row_that_cannot_be_split_is_not_imported() -> None:
     values = random_values(1)
-    text = make_layout_text(Report(BODY, 2024, values), Layout(style="flat", run_together=frozenset({"t3.carried_over"})))
+    text = make_layout_text(
+        Report(BODY, 2024, values), Layout(style="flat", run_together=frozenset({"t3.carried_over"}))
+    )
     text = text.replace("\t082140051\n", "\t082140052\n")
     result = import_document(parse_text(text), "r.txt")
     assert [(p.code, p.key) for p in result.problems] == [("IM-12", "t3.carried_over")]
@@ -161,8 +163,9 @@ def test_mixed_cuts_with_a_missing_row_are_reported_not_shifted() -> None:
 def layouts(draw: st.DrawFn) -> tuple[dict, Layout]:
     values = dict(random_values(draw(st.integers(min_value=0, max_value=10_000))))
     run_together = draw(st.frozensets(st.sampled_from(ALL_ROWS), max_size=2))
-    zeros = sorted(k for k, v in values.items() if v == 0 and k.rsplit(".", 1)[0] not in run_together
-                   and not k.startswith("t4."))
+    zeros = sorted(
+        k for k, v in values.items() if v == 0 and k.rsplit(".", 1)[0] not in run_together and not k.startswith("t4.")
+    )
     layout = Layout(
         style=draw(st.sampled_from(STYLES)),
         title_lines=draw(st.sampled_from((1, 2))),
@@ -197,15 +200,25 @@ def test_2019_format_is_an_explicit_old_format_result() -> None:
     assert t3_2019 == {f"t3_2019.other.{c.key}": result.values[f"t3.other_other.{c.key}"] for c in official.T3_COLUMNS}
     assert t3_2019["t3_2019.other.natural_person"] == 1
     assert {k: v for k, v in result.values_2019.items() if k.startswith("t2_2019.")} == {
-        "t2_2019.rules.made": 1, "t2_2019.rules.published": 1, "t2_2019.rules.total_published": 1,
-        "t2_2019.normative_docs.made": 0, "t2_2019.normative_docs.published": 0, "t2_2019.normative_docs.total_published": 6,
-        "t2_2019.licensing.last_year_items": 0, "t2_2019.licensing.change": 0, "t2_2019.licensing.decisions": 12,
-        "t2_2019.procurement.items": 3, "t2_2019.procurement.amount": Decimal("45.6"),
+        "t2_2019.rules.made": 1,
+        "t2_2019.rules.published": 1,
+        "t2_2019.rules.total_published": 1,
+        "t2_2019.normative_docs.made": 0,
+        "t2_2019.normative_docs.published": 0,
+        "t2_2019.normative_docs.total_published": 6,
+        "t2_2019.licensing.last_year_items": 0,
+        "t2_2019.licensing.change": 0,
+        "t2_2019.licensing.decisions": 12,
+        "t2_2019.procurement.items": 3,
+        "t2_2019.procurement.amount": Decimal("45.6"),
     }
     assert not any(k.startswith("t2.") for k in result.values)  # never mixed with 2021 keys
     data = result.to_json_dict()
     assert data["report_format"] == "2019" and data["old_format"]["name"] == official.FORMAT_2019_NAME
-    assert data["old_format"]["labels"]["t2_2019.procurement.amount"] == "表二 / 第二十条第（九）项 / 政府集中采购 / 采购总金额"
+    assert (
+        data["old_format"]["labels"]["t2_2019.procurement.amount"]
+        == "表二 / 第二十条第（九）项 / 政府集中采购 / 采购总金额"
+    )
     assert data["old_format"]["labels"]["t3_2019.other.total"] == "表三 / 三、本年度办理结果 / （六）其他处理 / 总计"
     (im2,) = [p for p in result.problems if p.code == "IM-2"]
     assert im2.severity == "warning" and im2.value == 11  # the 11 numbers of the 2019 表二
@@ -232,7 +245,12 @@ def test_audit_2019_format_is_x6_error_from_2021_and_a_note_before(tmp_path: Pat
 
     x6 = [f for f in audit_file(FIXTURES / "town_2019_layout_2023.html").findings if f.code == "X6"]
     assert [f.severity for f in x6] == ["error"]
-    page = (FIXTURES / "town_2019_layout_2023.html").read_text(encoding="utf-8").replace("2023", "2020").replace("2022", "2020")
+    page = (
+        (FIXTURES / "town_2019_layout_2023.html")
+        .read_text(encoding="utf-8")
+        .replace("2023", "2020")
+        .replace("2022", "2020")
+    )
     (tmp_path / "r.html").write_text(page, encoding="utf-8")
     report = audit_file(tmp_path / "r.html")
     assert report.year == 2020
@@ -265,9 +283,24 @@ def test_real_pdf_with_a_two_line_title_and_centred_cells(tmp_path: Path) -> Non
     values = random_values(5)
     docx = make_docx(tmp_path / "r.docx", Report(BODY, 2024, values), title_lines=2, centred_cells=True)
     profile = tmp_path / "profile"
-    subprocess.run(["soffice", "--headless", "--norestore", "--nologo", f"-env:UserInstallation={profile.as_uri()}",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
-                   check=True, capture_output=True, timeout=240, env={**os.environ, "HOME": str(profile)})
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            "--nologo",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+        env={**os.environ, "HOME": str(profile)},
+    )
     result = import_published(tmp_path / "r.pdf")
     assert (result.body, result.year) == (BODY, 2024)
     _never_shifted(result, dict(values))
@@ -288,7 +321,7 @@ def test_page_heading_without_the_body_takes_it_from_the_page_title(tmp_path: Pa
     report = Report(BODY, 2024, random_values(2))
     page = make_html(tmp_path / "r.html", report)
     text = page.read_text(encoding="utf-8")
-    page.write_text(text.replace(f">{report.title()}</h1>", f">{report.title()[len(BODY):]}</h1>"), encoding="utf-8")
+    page.write_text(text.replace(f">{report.title()}</h1>", f">{report.title()[len(BODY) :]}</h1>"), encoding="utf-8")
     result = import_published(page)
     assert (result.body, result.year) == (BODY, 2024) and not result.problems
 

@@ -63,7 +63,9 @@ def test_pdftotext_layout_text_imports_exactly() -> None:
 def test_html_with_nbsp_notes_and_split_headers(tmp_path: Path) -> None:
     values = random_values(2)
     key = "t2.normative_docs.issued"
-    mangle = Mangle(cells={key: f"{values[key]}（其中修订1件）", "t3.new.total": f"&nbsp;{values['t3.new.total']}&nbsp;"})
+    mangle = Mangle(
+        cells={key: f"{values[key]}（其中修订1件）", "t3.new.total": f"&nbsp;{values['t3.new.total']}&nbsp;"}
+    )
     path = make_html(tmp_path / "r.html", Report("某某区人民政府办公室", 2023, values, mangle=mangle))
     path.write_text(path.read_text(encoding="utf-8").replace("&amp;nbsp;", "&nbsp;"), encoding="utf-8")
     result = import_published(path)
@@ -95,7 +97,10 @@ def test_blank_and_slash_cells_are_zeros_with_one_warning_per_table(tmp_path: Pa
     result = import_published(make_html(tmp_path / "r.html", _report(mangle=mangle)))
     assert result.table_values == dict(values)
     warnings = [p for p in result.problems if p.code == "IM-8"]
-    assert [(p.sheet, p.severity, p.extra["value"]) for p in warnings] == [("表二", "warning", 1), ("表三", "warning", 4)]
+    assert [(p.sheet, p.severity, p.extra["value"]) for p in warnings] == [
+        ("表二", "warning", 1),
+        ("表三", "warning", 4),
+    ]
     assert warnings[1].extra["keys"] == zeros
 
 
@@ -174,8 +179,10 @@ def test_sniffing_and_unreadable_files(tmp_path: Path) -> None:
 def test_scanned_pdf_without_text_is_reported(tmp_path: Path) -> None:
     pdf = tmp_path / "scan.pdf"
     # a minimal valid PDF with one empty page
-    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
-                    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF")
+    pdf.write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+    )
     with pytest.raises(UsageError, match=r"文字层|PDF"):
         import_published(pdf)
 
@@ -222,7 +229,7 @@ def test_missing_title_is_a_problem(tmp_path: Path) -> None:
     report = _report()
     page = make_html(tmp_path / "r.html", report)
     text = page.read_text(encoding="utf-8")
-    text = text.replace(f"<h1 style=\"text-align:center\">{report.title()}</h1>", "").replace(report.title(), "年报")
+    text = text.replace(f'<h1 style="text-align:center">{report.title()}</h1>', "").replace(report.title(), "年报")
     text = text.replace(report.preamble(), "本报告根据《条例》编制。")
     page.write_text(text, encoding="utf-8")
     result = import_published(page)

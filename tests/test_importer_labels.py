@@ -16,7 +16,14 @@ CARRIED_OVER = official.T3_ROWS[1].label
 CARRIED_FORWARD = official.T3_ROWS[-1].label
 
 
-@pytest.mark.parametrize("found", ["二、上年 结转政府信息\n公开申请数量", "二、上年结转政府信息公开申请数量 ", "二、上年\u00a0结转政府信息公开申请数量"])
+@pytest.mark.parametrize(
+    "found",
+    [
+        "二、上年 结转政府信息\n公开申请数量",
+        "二、上年结转政府信息公开申请数量 ",
+        "二、上年\u00a0结转政府信息公开申请数量",
+    ],
+)
 def test_stray_spaces_and_line_breaks_are_layout_not_edits(found: str) -> None:
     assert lb.similarity(found, CARRIED_OVER) == 1.0
     assert lb.classify(found, CARRIED_OVER) is None
@@ -41,11 +48,14 @@ def test_chinese_comma_numbering_is_matched_and_flagged() -> None:
     assert lb.classify(found, canonical) is lb.Deviation.NUMBERING
 
 
-@pytest.mark.parametrize(("found", "canonical"), [
-    (CARRIED_OVER.replace("结转", "转结"), CARRIED_OVER),
-    (CARRIED_FORWARD.replace("结转", "转结"), CARRIED_FORWARD),
-    ("规范性文件", official.T2_BLOCKS[0][2][1].label),
-])
+@pytest.mark.parametrize(
+    ("found", "canonical"),
+    [
+        (CARRIED_OVER.replace("结转", "转结"), CARRIED_OVER),
+        (CARRIED_FORWARD.replace("结转", "转结"), CARRIED_FORWARD),
+        ("规范性文件", official.T2_BLOCKS[0][2][1].label),
+    ],
+)
 def test_known_misspellings_match_as_synonyms(found: str, canonical: str) -> None:
     assert lb.similarity(found, canonical) == 1.0
     assert lb.classify(found, canonical) is lb.Deviation.SYNONYM
@@ -70,11 +80,21 @@ def test_distinct_rows_do_not_match_each_other() -> None:
                 assert lb.similarity(a, b) < 0.8, (a, b)
 
 
-@pytest.mark.parametrize(("cell", "number"), [
-    ("0", Decimal(0)), ("252", Decimal(252)), ("\u00a0252\u00a0", Decimal(252)), ("2&nbsp;".replace("&nbsp;", "\u00a0"), Decimal(2)),
-    ("２５", Decimal(25)), ("22（其中修订16件）", Decimal(22)), ("22(其中修订16件)", Decimal(22)), ("1,234", Decimal(1234)),
-    ("96171.6", Decimal("96171.6")), ("3件", Decimal(3)),
-])
+@pytest.mark.parametrize(
+    ("cell", "number"),
+    [
+        ("0", Decimal(0)),
+        ("252", Decimal(252)),
+        ("\u00a0252\u00a0", Decimal(252)),
+        ("2&nbsp;".replace("&nbsp;", "\u00a0"), Decimal(2)),
+        ("２５", Decimal(25)),
+        ("22（其中修订16件）", Decimal(22)),
+        ("22(其中修订16件)", Decimal(22)),
+        ("1,234", Decimal(1234)),
+        ("96171.6", Decimal("96171.6")),
+        ("3件", Decimal(3)),
+    ],
+)
 def test_number_cells(cell: str, number: Decimal) -> None:
     assert lb.parse_number(cell) == number
 
@@ -97,8 +117,12 @@ def test_blank_markers(cell: str) -> None:
 _FULL_TO_HALF = {"（": "(", "）": ")", "，": ",", "：": ":"}
 
 
-@given(st.sampled_from(ROW_LABELS), st.lists(st.integers(min_value=0, max_value=60), max_size=4),
-       st.sampled_from([" ", "\n", "\u00a0", "\u3000", "\t"]), st.booleans())
+@given(
+    st.sampled_from(ROW_LABELS),
+    st.lists(st.integers(min_value=0, max_value=60), max_size=4),
+    st.sampled_from([" ", "\n", "\u00a0", "\u3000", "\t"]),
+    st.booleans(),
+)
 def test_match_key_ignores_layout_and_punctuation_width(label: str, cuts: list[int], space: str, half: bool) -> None:
     mangled = label
     for cut in sorted({c % (len(label) + 1) for c in cuts}, reverse=True):

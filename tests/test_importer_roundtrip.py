@@ -26,7 +26,8 @@ FORMATS = ("docx", "html", "pdf")
 def _data(i: int) -> dict:
     values = random_values(10 + i)
     return {
-        "body": BODIES[i], "year": 2024,
+        "body": BODIES[i],
+        "year": 2024,
         "values": {k: float(v) if isinstance(v, Decimal) else v for k, v in values.items()}
         | {"fee.notices": 0, "fee.notice_amount": 0, "fee.collected": 0},
         "texts": {"text.overview.active": f"本年主动公开政府信息{100 + i}条。", "text.problems": "一是解读形式单一。"},
@@ -52,9 +53,23 @@ def _convert(files: list[Path], target: str, outdir: Path) -> None:
     """One LibreOffice run converts every file (own profile: parallel runs must not share one)."""
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         subprocess.run(
-            ["soffice", "--headless", "--norestore", "--nologo", f"-env:UserInstallation={Path(profile).as_uri()}",
-             "--convert-to", target, "--outdir", str(outdir), *map(str, files)],
-            check=True, capture_output=True, timeout=240, env={**os.environ, "HOME": profile})
+            [
+                "soffice",
+                "--headless",
+                "--norestore",
+                "--nologo",
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(outdir),
+                *map(str, files),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=240,
+            env={**os.environ, "HOME": profile},
+        )
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +102,9 @@ def test_converted_reports_import_exactly(converted, fmt: str) -> None:
     for data, path in converted[fmt]:
         result = import_published(path)
         expected = {k: v for k, v in data["values"].items() if not k.startswith("fee.")}
-        got = {k: float(v) if isinstance(v, Decimal) else v for k, v in result.values.items() if not k.startswith("fee.")}
+        got = {
+            k: float(v) if isinstance(v, Decimal) else v for k, v in result.values.items() if not k.startswith("fee.")
+        }
         assert got == expected, (path.name, {k for k in expected if got.get(k) != expected[k]})
         assert result.body == data["body"] and result.year == data["year"]
         assert not [p for p in result.problems if p.severity == "error"], [p.message for p in result.problems]

@@ -62,8 +62,11 @@ def test_seed_json_has_the_merged_json_shape(seed) -> None:
 
 def test_seed_in_gbk_and_with_bom(tmp_path: Path) -> None:
     text = SEED.read_text(encoding="utf-8")
-    for name, data in (("gbk.txt", text.encode("gb18030")), ("bom.txt", b"\xef\xbb\xbf" + text.encode("utf-8")),
-                       ("crlf.txt", text.replace("\n", "\r\n").encode("utf-8"))):
+    for name, data in (
+        ("gbk.txt", text.encode("gb18030")),
+        ("bom.txt", b"\xef\xbb\xbf" + text.encode("utf-8")),
+        ("crlf.txt", text.replace("\n", "\r\n").encode("utf-8")),
+    ):
         path = tmp_path / name
         path.write_bytes(data)
         result = import_published(path)

@@ -32,8 +32,10 @@ def _last_year_json(path: Path, carried_forward: int) -> Path:
 def test_merge_flags_carry_over_mismatch_and_exits_1(tmp_path: Path) -> None:
     this = _this_year(tmp_path / "in")
     last = _last_year_json(tmp_path / "last.json", int(this[CARRIED]) + 4)
-    result = CliRunner().invoke(main, ["merge", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--quiet",
-                                       "--last-year", str(last), "--json"])
+    result = CliRunner().invoke(
+        main,
+        ["merge", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--quiet", "--last-year", str(last), "--json"],
+    )
     assert result.exit_code == 1, result.output
     findings = json.loads(result.stdout)
     (c1,) = [f for f in findings if f["code"] == "C1" and f["key"] == CARRIED]
@@ -48,8 +50,10 @@ def test_merge_with_matching_last_year_is_clean(tmp_path: Path) -> None:
     for col in FORM.table("t3").columns:
         data["values"][f"t3.carried_forward.{col.key}"] = this[f"t3.carried_over.{col.key}"]
     last.write_text(json.dumps(data), encoding="utf-8")
-    result = CliRunner().invoke(main, ["merge", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--quiet",
-                                       "--last-year", str(last), "--json"])
+    result = CliRunner().invoke(
+        main,
+        ["merge", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--quiet", "--last-year", str(last), "--json"],
+    )
     assert not [f for f in json.loads(result.stdout) if f["code"] == "C1"]
 
 
@@ -71,8 +75,9 @@ def test_check_takes_last_years_workbook_and_points_at_the_cell(tmp_path: Path) 
 def test_build_refuses_to_render_when_last_year_disagrees(tmp_path: Path) -> None:
     this = _this_year(tmp_path / "in")
     last = _last_year_json(tmp_path / "last.json", int(this[CARRIED]) + 1)
-    result = CliRunner().invoke(main, ["build", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
-                                       "--last-year", str(last)])
+    result = CliRunner().invoke(
+        main, ["build", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--last-year", str(last)]
+    )
     assert result.exit_code == 1
     assert not list((tmp_path / "out").glob("*.docx"))
 
@@ -81,8 +86,9 @@ def test_unreadable_last_year_is_a_usage_error(tmp_path: Path) -> None:
     _this_year(tmp_path / "in")
     bad = tmp_path / "last.json"
     bad.write_text("{not json", encoding="utf-8")
-    result = CliRunner().invoke(main, ["merge", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--quiet",
-                                       "--last-year", str(bad)])
+    result = CliRunner().invoke(
+        main, ["merge", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--quiet", "--last-year", str(bad)]
+    )
     assert result.exit_code == 2
     assert "不是有效的 JSON" in result.output
     assert not (tmp_path / "out").exists()

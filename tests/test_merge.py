@@ -33,7 +33,18 @@ from nianbao.merge import merge_reads, run_merge
 from nianbao.outputs import MERGED_JSON, PROVENANCE_CSV, SUMMARY_XLSX, read_provenance, write_outputs
 
 VALID = ["区财政局", "区教育局", "区民政局", "区卫健委", "区司法局"]
-ROSTER = [*VALID, "区公安局", "区水利局", "区商务局", "区文旅局", "区统计局", "区应急局", "区审计局", "区人社局", "区林业局"]
+ROSTER = [
+    *VALID,
+    "区公安局",
+    "区水利局",
+    "区商务局",
+    "区文旅局",
+    "区统计局",
+    "区应急局",
+    "区审计局",
+    "区人社局",
+    "区林业局",
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +58,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[d
         values = consistent_values(rng)
         valid_values.append(values)
         sub = inbox / ("第一批" if i % 2 else "第二批")
-        write_department(sub / f"{department}.xlsx", department, values,
-                         texts={"text.problems": f"{department}的问题。\n第二段。"})
+        write_department(
+            sub / f"{department}.xlsx", department, values, texts={"text.problems": f"{department}的问题。\n第二段。"}
+        )
     # One of each bad kind, each for its own department.
     write_department(inbox / "区公安局.xlsx", "区公安局", zero_values(), year=YEAR - 1)  # wrong year
     write_department(inbox / "区水利局.xlsx", "区水利局", zero_values(), body="另一个区人民政府")  # wrong body
@@ -58,8 +70,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[d
     rows = write_department(inbox / "区文旅局.xlsx", "区文旅局", zero_values())  # rows inserted
     edit_workbook(rows, lambda wb: wb[layout.TABLE_SHEETS["t3"]].insert_rows(9, 2))
     first = write_department(inbox / "区统计局.xlsx", "区统计局", zero_values(), meta={"meta.date": "2025-01-05"})
-    second = write_department(inbox / "统计局修改版.xlsx", "区统计局", consistent_values(rng),
-                              meta={"meta.date": "2025-01-08"})
+    second = write_department(
+        inbox / "统计局修改版.xlsx", "区统计局", consistent_values(rng), meta={"meta.date": "2025-01-08"}
+    )
     os.utime(first, (1_735_000_000, 1_735_000_000))
     os.utime(second, (1_736_000_000, 1_736_000_000))
     make_xls(first, inbox / "区应急局.xls")
@@ -111,7 +124,10 @@ def test_every_bad_file_has_an_error_naming_it(merged) -> None:
         "": {"F-MISSING"},  # 区林业局 sent nothing: an error of the merge, not of a file
     }
     typo = next(f for f in result.findings if f.code == "V-INVALID")
-    assert (typo.sheet, typo.cell) == (layout.location("t3.new.business").sheet, layout.location("t3.new.business").cell)
+    assert (typo.sheet, typo.cell) == (
+        layout.location("t3.new.business").sheet,
+        layout.location("t3.new.business").cell,
+    )
     assert not any(f.file.startswith("第") for f in result.findings if f.is_error)
 
 
@@ -185,8 +201,9 @@ def test_explain_lists_departments_files_and_cells(merged) -> None:
     assert cli.exit_code == 0, cli.output
     for department in VALID:
         assert department in cli.output
-    by_address = CliRunner().invoke(main, ["explain", "--json", str(out),
-                                           f"{layout.location(key).sheet}!{layout.location(key).cell}"])
+    by_address = CliRunner().invoke(
+        main, ["explain", "--json", str(out), f"{layout.location(key).sheet}!{layout.location(key).cell}"]
+    )
     assert json.loads(by_address.stdout)["key"] == key
     unknown = CliRunner().invoke(main, ["explain", str(out), "t3.disclosed.naturalperson"])
     assert unknown.exit_code == 2 and "t3.disclosed.natural_person" in unknown.output.replace("\n", "")
@@ -218,6 +235,7 @@ def test_clean_folder_exits_zero_and_out_inside_folder_is_not_read_back(tmp_path
 
 # -- properties --------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def property_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("prop")
@@ -242,11 +260,14 @@ BAD_VALUES = st.sampled_from(["abc", -1, 2.5, "１.５", "-3件", "见附件"])
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10**6),
-       key=st.sampled_from([f.key for f in FORM.table_fields if f.input and f.type is FieldType.INT]),
-       bad=BAD_VALUES)
-def test_one_bad_cell_gives_exactly_one_error_at_its_address(property_dir: Path, seed: int, key: str,
-                                                               bad: object) -> None:
+@given(
+    seed=st.integers(0, 10**6),
+    key=st.sampled_from([f.key for f in FORM.table_fields if f.input and f.type is FieldType.INT]),
+    bad=BAD_VALUES,
+)
+def test_one_bad_cell_gives_exactly_one_error_at_its_address(
+    property_dir: Path, seed: int, key: str, bad: object
+) -> None:
     path = write_department(property_dir / "one.xlsx", "区财政局", consistent_values(random.Random(seed)))
     set_cell(path, key, bad)
     result = merge_reads([check_workbook(path)])
@@ -288,8 +309,9 @@ def test_reading_in_worker_processes_gives_the_same_result(folder, monkeypatch: 
     assert two.frame.equals(one.frame)
 
 
-def test_summary_workbook_written_by_a_second_process_is_complete(folder, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_summary_workbook_written_by_a_second_process_is_complete(
+    folder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import nianbao.outputs as outputs_module
 
     inbox, roster, _values = folder
@@ -311,10 +333,28 @@ def test_console_lists_only_departments_needing_attention_in_large_merges(tmp_pa
     names = [f"部门{i}" for i in range(MAX_DEPARTMENTS_LISTED + 5)]
     status = {name: "merged" for name in names}
     status["部门3"] = "not_returned"
-    result = MergeResult(body=BODY, year=YEAR, values={}, texts={}, departments=names, sources=[], findings=[],
-                         frame=None, department_status=status)  # type: ignore[arg-type]
+    result = MergeResult(
+        body=BODY,
+        year=YEAR,
+        values={},
+        texts={},
+        departments=names,
+        sources=[],
+        findings=[],
+        frame=None,
+        department_status=status,
+    )  # type: ignore[arg-type]
     table = status_table(result)
     assert table.row_count == 1
-    small = MergeResult(body=BODY, year=YEAR, values={}, texts={}, departments=names[:3], sources=[], findings=[],
-                        frame=None, department_status={n: "merged" for n in names[:3]})  # type: ignore[arg-type]
+    small = MergeResult(
+        body=BODY,
+        year=YEAR,
+        values={},
+        texts={},
+        departments=names[:3],
+        sources=[],
+        findings=[],
+        frame=None,
+        department_status={n: "merged" for n in names[:3]},
+    )  # type: ignore[arg-type]
     assert status_table(small).row_count == 3

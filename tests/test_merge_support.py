@@ -27,8 +27,7 @@ T3_APPLICANT_COLUMNS = tuple(c.key for c in FORM.table("t3").columns if c.key !=
 
 # Cells that a district's department plausibly leaves at 0: 规章 (no rule-making power, T2-2) and 逾期未缴费
 # (which needs a 收费通知 stated in 六, T3-7). Random data elsewhere is plausible.
-IMPLAUSIBLE_IF_SET = tuple(k for k in FORM.input_numeric_keys
-                           if k.startswith(("t2.rules.", "t3.other_unpaid_fee.")))
+IMPLAUSIBLE_IF_SET = tuple(k for k in FORM.input_numeric_keys if k.startswith(("t2.rules.", "t3.other_unpaid_fee.")))
 
 
 def consistent_values(rng: random.Random, high: int = 9) -> dict[str, int | Decimal]:
@@ -54,13 +53,25 @@ def zero_values() -> dict[str, int]:
 CONTACT = {"meta.preparer": "张三", "meta.phone": "0574-86761234", "meta.date": "2025-01-06"}
 
 
-def write_department(path: Path, department: str, values: Mapping[str, object], *, body: str = BODY,
-                     year: int | None = YEAR, texts: Mapping[str, str] | None = None,
-                     meta: Mapping[str, str] | None = None) -> Path:
+def write_department(
+    path: Path,
+    department: str,
+    values: Mapping[str, object],
+    *,
+    body: str = BODY,
+    year: int | None = YEAR,
+    texts: Mapping[str, str] | None = None,
+    meta: Mapping[str, str] | None = None,
+) -> Path:
     """A returned workbook; the cover's contact fields are filled unless `meta` overrides them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_filled(path, Identity(body, year, department), values, texts=texts,  # type: ignore[arg-type]
-                 meta={**CONTACT, **(meta or {})})
+    write_filled(
+        path,
+        Identity(body, year, department),
+        values,
+        texts=texts,  # type: ignore[arg-type]
+        meta={**CONTACT, **(meta or {})},
+    )
     return path
 
 
@@ -80,8 +91,9 @@ def set_cell(path: Path, key: str, value: object) -> None:
     edit_workbook(path, change)
 
 
-def rewrite_zip(src: Path, dst: Path, replace: Mapping[str, bytes] | None = None,
-                add: Mapping[str, bytes] | None = None) -> Path:
+def rewrite_zip(
+    src: Path, dst: Path, replace: Mapping[str, bytes] | None = None, add: Mapping[str, bytes] | None = None
+) -> Path:
     """Copy an xlsx part by part, replacing or adding parts."""
     replace, add = dict(replace or {}), dict(add or {})
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -99,8 +111,11 @@ def sheet_part(path: Path, sheet: str) -> str:
 
 def digest(folder: Path) -> dict[str, str]:
     """sha256 of every file under `folder`, to prove inputs were not modified."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def expected_sum(value_sets: list[Mapping[str, object]]) -> dict[str, object]:

@@ -15,8 +15,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _build_wheel(outdir: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q",
-                    "-w", str(outdir)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(outdir)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return next(outdir.glob("nianbao-*.whl"))
 
 
@@ -30,19 +34,36 @@ def test_demo_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     # Dependencies come from the test environment's site-packages, which holds no nianbao of its own
     # (the editable install is a .pth file, not read from PYTHONPATH).
     env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    where = subprocess.run([str(python), "-c", "import nianbao; print(nianbao.__file__)"], cwd=elsewhere, env=env,
-                           capture_output=True, text=True, check=True, timeout=60).stdout
+    where = subprocess.run(
+        [str(python), "-c", "import nianbao; print(nianbao.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     assert str(venv) in where
 
-    done = subprocess.run([str(venv / "bin" / "nianbao"), "demo", "--out", "演示"], cwd=elsewhere, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(venv / "bin" / "nianbao"), "demo", "--out", "演示"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "找不到" not in done.stdout + done.stderr
     assert list((elsewhere / "演示").glob("*.docx"))

@@ -24,9 +24,13 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pipeline") / "回收"
     rng = random.Random(7)
     for name in DEPARTMENTS:
-        write_department(folder / f"{name}.xlsx", name, consistent_values(rng),
-                         texts={"text.overview.active": f"{name}的主动公开。", "text.problems": "问题。",
-                                "text.other": "其他。"}, meta={"meta.date": "2025-01-06"})
+        write_department(
+            folder / f"{name}.xlsx",
+            name,
+            consistent_values(rng),
+            texts={"text.overview.active": f"{name}的主动公开。", "text.problems": "问题。", "text.other": "其他。"},
+            meta={"meta.date": "2025-01-06"},
+        )
     return folder
 
 
@@ -62,8 +66,9 @@ def test_merge_of_uploads_equals_merge_of_the_folder(inbox: Path) -> None:
     assert digest(inbox) == before
 
 
-def test_progress_is_reported_through_the_callback_and_nothing_is_printed(inbox: Path,
-                                                                          capfd: pytest.CaptureFixture[str]) -> None:
+def test_progress_is_reported_through_the_callback_and_nothing_is_printed(
+    inbox: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     seen: list[tuple[str, int, int]] = []
     pipeline.merge(inbox, progress=lambda what, done, total: seen.append((what, done, total)))
     assert seen[0] == (pipeline.READING, 0, 3) and seen[-1] == (pipeline.READING, 3, 3)

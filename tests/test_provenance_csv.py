@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from nianbao.outputs import _csv_quoted
 
-_texts = st.text(alphabet=st.sampled_from(['a', '甲', ',', '"', "'", '\n', '\r', ' ', '，', '\t']), max_size=6)
+_texts = st.text(alphabet=st.sampled_from(["a", "甲", ",", '"', "'", "\n", "\r", " ", "，", "\t"]), max_size=6)
 
 
 @given(st.lists(st.tuples(_texts, _texts), min_size=1, max_size=5))

@@ -27,8 +27,9 @@ from nianbao.reader import read_workbook
 def test_values_texts_and_identity_read_back(tmp_path: Path) -> None:
     values = consistent_values(random.Random(1))
     texts = {"text.problems": "一是……\n二是……", "text.report.phone": "0574-12345678"}
-    path = write_department(tmp_path / "a.xlsx", "区财政局", values, texts=texts,
-                            meta={"meta.date": "2025-01-06", "meta.preparer": "张三"})
+    path = write_department(
+        tmp_path / "a.xlsx", "区财政局", values, texts=texts, meta={"meta.date": "2025-01-06", "meta.preparer": "张三"}
+    )
     read = check_workbook(path)
     assert read.readable and read.findings == []
     assert read.values == expected_sum([values])
@@ -53,15 +54,19 @@ def test_blank_cells_count_as_zero_with_one_warning_each(tmp_path: Path) -> None
     assert all(read.values[k] == 0 for k in blanks)
 
 
-@pytest.mark.parametrize(("typed", "code", "severity", "value"), [
-    ("无", "V-INVALID", "error", 0),  # a word is not a number, as the sheet's validation says
-    ("—", "V-INVALID", "error", 0),
-    ("/", "V-INVALID", "error", 0),
-    ("３件", "V-NORMALIZED", "warning", 3),
-    (" 3 ", "V-NORMALIZED", "warning", 3),
-])
-def test_spellings_get_the_severity_the_form_declares(tmp_path: Path, typed: str, code: str, severity: str,
-                                                       value: int) -> None:
+@pytest.mark.parametrize(
+    ("typed", "code", "severity", "value"),
+    [
+        ("无", "V-INVALID", "error", 0),  # a word is not a number, as the sheet's validation says
+        ("—", "V-INVALID", "error", 0),
+        ("/", "V-INVALID", "error", 0),
+        ("３件", "V-NORMALIZED", "warning", 3),
+        (" 3 ", "V-NORMALIZED", "warning", 3),
+    ],
+)
+def test_spellings_get_the_severity_the_form_declares(
+    tmp_path: Path, typed: str, code: str, severity: str, value: int
+) -> None:
     key = "t4.suit_direct.pending"
     path = write_department(tmp_path / "a.xlsx", "区财政局", zero_values())
     set_cell(path, key, typed)
@@ -80,7 +85,8 @@ def test_invalid_value_is_one_error_at_its_cell(tmp_path: Path, bad: object) -> 
     read = check_workbook(path)
     errors = [f for f in read.findings if f.is_error]
     assert [(f.code, f.sheet, f.cell, f.key) for f in errors] == [
-        ("V-INVALID", layout.location(key).sheet, layout.location(key).cell, key)]
+        ("V-INVALID", layout.location(key).sheet, layout.location(key).cell, key)
+    ]
     assert errors[0].department == "区财政局" and errors[0].file == "a.xlsx"
 
 
@@ -99,7 +105,8 @@ def test_typed_total_over_the_formula_is_caught(tmp_path: Path) -> None:
     set_cell(path, "t3.concluded_total.natural_person", 6)
     read = check_workbook(path)
     assert [(f.code, f.cell) for f in read.findings] == [
-        ("V-CACHED-TOTAL", layout.location("t3.concluded_total.natural_person").cell)]
+        ("V-CACHED-TOTAL", layout.location("t3.concluded_total.natural_person").cell)
+    ]
     assert read.values["t3.concluded_total.natural_person"] == 4, "the recomputed total is used, never the typed one"
 
 
@@ -158,7 +165,8 @@ def test_edited_cover_disagreeing_with_hidden_properties_is_reported(tmp_path: P
     set_cell(path, "meta.department", "区教育局")
     findings = check_workbook(path).findings
     assert [(f.code, f.cell, f.value, f.expected) for f in findings] == [
-        ("F-DEPARTMENT", layout.location("meta.department").cell, "区教育局", "区财政局")]
+        ("F-DEPARTMENT", layout.location("meta.department").cell, "区教育局", "区财政局")
+    ]
 
 
 def test_reading_never_modifies_the_file(tmp_path: Path) -> None:

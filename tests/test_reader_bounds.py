@@ -43,7 +43,7 @@ from nianbao.reader.values import EXCEL_ERRORS, Outcome, parse_value
 from nianbao.reader.xlsx import ROW_MARGIN, _sheet_bounds
 
 T2 = layout.TABLE_SHEETS["t2"]
-MEMORY_LIMIT = 1024 ** 3  # 1 GiB of address space: the far cell alone would ask for 512 GiB
+MEMORY_LIMIT = 1024**3  # 1 GiB of address space: the far cell alone would ask for 512 GiB
 TESTS = Path(__file__).parent
 
 
@@ -89,11 +89,19 @@ def _limit_memory() -> None:
 def run_limited(args: Sequence[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`nianbao ARGS` in a child process limited to 1 GiB of address space."""
     code = "import sys; from nianbao.cli import main; sys.exit(main())"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
-                          preexec_fn=_limit_memory, cwd=cwd, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limit_memory,
+        cwd=cwd,
+        check=False,
+    )
 
 
 # -- the used range of a sheet -----------------------------------------------------------------------
+
 
 def test_one_far_cell_is_refused_in_bounded_memory(good: Path, tmp_path: Path) -> None:
     far = far_workbook(good, tmp_path / "远处.xlsx")
@@ -102,7 +110,8 @@ def test_one_far_cell_is_refused_in_bounded_memory(good: Path, tmp_path: Path) -
     assert done.returncode == 1, done.stderr[-2000:]
     findings = json.loads(done.stdout)
     assert [(f["code"], f["severity"], f["sheet"], f["cell"]) for f in findings] == [
-        ("F-TOO-LARGE", "error", T2, "XFD1048576")]
+        ("F-TOO-LARGE", "error", T2, "XFD1048576")
+    ]
     assert "XFD1048576" in findings[0]["message"] and findings[0]["file"] == str(far)
     assert digest(tmp_path) == before
 
@@ -137,8 +146,9 @@ def test_formatting_far_away_is_not_content(good: Path, tmp_path: Path) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(row=st.integers(1, 1200), col=st.integers(1, 120))
-def test_a_cell_is_refused_exactly_when_it_lies_beyond_the_bounds(good: Path, tmp_path: Path, row: int,
-                                                                   col: int) -> None:
+def test_a_cell_is_refused_exactly_when_it_lies_beyond_the_bounds(
+    good: Path, tmp_path: Path, row: int, col: int
+) -> None:
     max_rows, max_cols = _sheet_bounds(T2)
     ref = f"{column_letters(col)}{row}".encode()
     if row <= 21:  # inside the table: keep the template's own rows intact
@@ -157,11 +167,14 @@ def test_a_far_address_behind_another_attribute_is_found(good: Path, tmp_path: P
     assert [(f.code, f.cell) for f in read.findings if f.is_error] == [("F-TOO-LARGE", "XFD30")]
 
 
-_CELLS = st.lists(st.tuples(
-    st.one_of(st.none(), st.tuples(st.integers(1, 60), st.integers(1, 400))),  # (col, row), or no address
-    st.sampled_from(['<v>1</v>', '<f>A1</f>', '<f>A1</f><v></v>', '<f>A1</f><v>2</v>', '<v>#N/A</v>', '']),
-    st.sampled_from(['', ' t="e"', ' s="2"']),
-), max_size=30)
+_CELLS = st.lists(
+    st.tuples(
+        st.one_of(st.none(), st.tuples(st.integers(1, 60), st.integers(1, 400))),  # (col, row), or no address
+        st.sampled_from(["<v>1</v>", "<f>A1</f>", "<f>A1</f><v></v>", "<f>A1</f><v>2</v>", "<v>#N/A</v>", ""]),
+        st.sampled_from(["", ' t="e"', ' s="2"']),
+    ),
+    max_size=30,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -171,7 +184,9 @@ def test_the_quick_pass_agrees_with_the_precise_one(cells: list) -> None:
 
     xml = "".join(
         f'<row r="{i + 1}"><c{f" r={chr(34)}{column_letters(ref[0])}{ref[1]}{chr(34)}" if ref else ""}{attr}>'
-        f"{content}</c></row>" for i, (ref, content, attr) in enumerate(cells)).encode()
+        f"{content}</c></row>"
+        for i, (ref, content, attr) in enumerate(cells)
+    ).encode()
     quick = sniff._quick_scan(xml, 300, 50)
     if quick is not None:
         assert quick == sniff._scan_cells(xml, 300, 50)
@@ -189,21 +204,33 @@ def test_the_bounds_come_from_the_layout_with_a_margin() -> None:
 def test_a_lying_shared_string_count_is_refused_before_calamine_reserves_it(good: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(good) as zf:
         types, rels = zf.read("[Content_Types].xml"), zf.read("xl/_rels/workbook.xml.rels")
-    types = types.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                          b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-    rels = rels.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
-                        b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
-    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-           b'uniqueCount="4000000000"><si><t>a</t></si></sst>')
-    path = rewrite_zip(good, tmp_path / "字符串.xlsx", replace={"[Content_Types].xml": types,
-                                                              "xl/_rels/workbook.xml.rels": rels},
-                       add={"xl/sharedStrings.xml": sst})
+    types = types.replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    rels = rels.replace(
+        b"</Relationships>",
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+        b'uniqueCount="4000000000"><si><t>a</t></si></sst>'
+    )
+    path = rewrite_zip(
+        good,
+        tmp_path / "字符串.xlsx",
+        replace={"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels},
+        add={"xl/sharedStrings.xml": sst},
+    )
     done = run_limited(["check", "--json", str(path)])
     assert done.returncode == 1, done.stderr[-2000:]
     assert [f["code"] for f in json.loads(done.stdout)] == ["F-TOO-LARGE"]
 
 
 # -- what calamine does not say -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("error", ["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"])
 def test_excel_error_values_are_their_own_error(good: Path, tmp_path: Path, error: str) -> None:
@@ -212,10 +239,12 @@ def test_excel_error_values_are_their_own_error(good: Path, tmp_path: Path, erro
     read = check_workbook(path)
     found = errors_of(read, "V-EXCEL-ERROR")
     assert [(f.severity, f.sheet, f.cell, f.key, f.value) for f in found] == [
-        ("error", layout.location(key).sheet, layout.location(key).cell, key, error)]
+        ("error", layout.location(key).sheet, layout.location(key).cell, key, error)
+    ]
     assert error in found[0].message and layout.location(key).cell in found[0].message
-    assert not errors_of(read, "V-BLANK") or all(key not in (f.extra.get("cells") or [f.cell]) for f in
-                                                  errors_of(read, "V-BLANK")), "not reported as blank"
+    assert not errors_of(read, "V-BLANK") or all(
+        key not in (f.extra.get("cells") or [f.cell]) for f in errors_of(read, "V-BLANK")
+    ), "not reported as blank"
 
 
 def test_an_error_saved_as_a_string_result_is_an_excel_error(good: Path, tmp_path: Path) -> None:
@@ -238,6 +267,7 @@ def test_a_formula_without_a_saved_result_is_still_found_by_the_scan(good: Path,
 
 
 # -- said out loud: extra sheets, macros, DOCTYPE ----------------------------------------------------
+
 
 def test_an_extra_sheet_is_a_warning_naming_it_and_the_file_still_merges(good: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
@@ -267,11 +297,15 @@ def _macro_content_type(good: Path, dst: Path) -> Path:
     return rewrite_zip(good, dst, replace={"[Content_Types].xml": types})
 
 
-@pytest.mark.parametrize("make", [
-    lambda good, tmp: Path(shutil.copy(good, tmp / "宏.xlsm")),
-    lambda good, tmp: _with_vba(good, tmp / "宏.xlsx"),
-    lambda good, tmp: _macro_content_type(good, tmp / "宏类型.xlsx"),
-], ids=["xlsm", "vbaProject", "content-type"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda good, tmp: Path(shutil.copy(good, tmp / "宏.xlsm")),
+        lambda good, tmp: _with_vba(good, tmp / "宏.xlsx"),
+        lambda good, tmp: _macro_content_type(good, tmp / "宏类型.xlsx"),
+    ],
+    ids=["xlsm", "vbaProject", "content-type"],
+)
 def test_macros_are_refused_with_how_to_save_again(good: Path, tmp_path: Path, make) -> None:
     read = check_workbook(make(good, tmp_path))
     assert [(f.code, f.severity) for f in read.findings] == [("F-MACRO", "error")]
@@ -296,6 +330,7 @@ def test_new_codes_are_registered() -> None:
 
 
 # -- a reader that dies --------------------------------------------------------------------------------
+
 
 def _folder(good: Path, folder: Path, n: int) -> list[str]:
     names = [f"部门{i}.xlsx" for i in range(n)]
@@ -322,15 +357,24 @@ def crash_scenario(folder: str, victim: str, how: str, jobs: int) -> None:
     merge._CHUNK_FILES = 2
     paths = sorted(Path(folder).glob("*.xlsx"))
     reads = merge.read_all(paths, Path(folder), jobs=jobs)
-    print(json.dumps([[r.file, r.readable, [f.code for f in r.findings if f.is_error]] for r in reads],
-                     ensure_ascii=False))
+    print(
+        json.dumps(
+            [[r.file, r.readable, [f.code for f in r.findings if f.is_error]] for r in reads], ensure_ascii=False
+        )
+    )
 
 
 def _run_scenario(folder: Path, victim: str, how: str, jobs: int) -> list[list]:
     code = f"import test_reader_bounds as t; t.crash_scenario({str(folder)!r}, {victim!r}, {how!r}, {jobs})"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=TESTS,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])},
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=TESTS,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])},
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -353,17 +397,26 @@ def test_an_exception_in_process_is_that_files_finding(good: Path, tmp_path: Pat
     names = _folder(good, tmp_path, 3)
     reads = _run_scenario(tmp_path, names[1], "raise", jobs=1)
     assert [(file, codes) for file, _readable, codes in reads] == [
-        (names[0], []), (names[1], ["F-READER-CRASH"]), (names[2], [])]
+        (names[0], []),
+        (names[1], ["F-READER-CRASH"]),
+        (names[2], []),
+    ]
 
 
-def test_merge_reports_a_failing_reader_with_exit_1_not_3(good: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_merge_reports_a_failing_reader_with_exit_1_not_3(
+    good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "收到"
     folder.mkdir()
     _folder(good, folder, 2)
     real = merge.check_workbook
-    monkeypatch.setattr(merge, "check_workbook", lambda path, name=None: (
-        (_ for _ in ()).throw(MemoryError()) if Path(path).name == "部门0.xlsx" else real(path, name)))
+    monkeypatch.setattr(
+        merge,
+        "check_workbook",
+        lambda path, name=None: (
+            (_ for _ in ()).throw(MemoryError()) if Path(path).name == "部门0.xlsx" else real(path, name)
+        ),
+    )
     result = CliRunner().invoke(main, ["merge", str(folder), "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 1, result.output
     crash = [f for f in json.loads(result.stdout) if f["code"] == "F-READER-CRASH"]
@@ -391,6 +444,7 @@ def test_run_chunked_isolates_the_item_that_kills_its_worker() -> None:
 
 
 # -- published reports ---------------------------------------------------------------------------------
+
 
 def _report(tmp_path: Path, name: str = "报告.docx") -> Path:
     return make_docx(tmp_path / name, Report("某某市人民政府", 2024, random_values(1)))
@@ -428,8 +482,11 @@ def test_a_doctype_in_a_docx_part_is_refused_naming_it(tmp_path: Path) -> None:
     with zipfile.ZipFile(report) as zf:
         xml = zf.read("word/document.xml")
     body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
-    bad = rewrite_zip(report, tmp_path / "类型声明.docx",
-                      replace={"word/document.xml": b'<?xml version="1.0"?><!DOCTYPE w:document>' + body})
+    bad = rewrite_zip(
+        report,
+        tmp_path / "类型声明.docx",
+        replace={"word/document.xml": b'<?xml version="1.0"?><!DOCTYPE w:document>' + body},
+    )
     problems = import_or_error(bad).problems
     assert [p.code for p in problems] == ["IM-1"]
     assert "word/document.xml" in problems[0].message and "DOCTYPE" in problems[0].message
@@ -440,7 +497,7 @@ def test_a_huge_text_report_is_refused_by_its_size_without_reading_it(tmp_path: 
     huge = tmp_path / name
     with huge.open("wb") as fh:  # sparse: 2 GB on paper, nothing on disk
         fh.write(b"%PDF-1.4\n" if name.endswith(".pdf") else "政府信息公开工作年度报告\n".encode())
-        fh.truncate(2 * 1024 ** 3)
+        fh.truncate(2 * 1024**3)
     done = run_limited(["audit", str(huge), "--json"])
     assert done.returncode == 1, done.stderr[-2000:]
     problems = import_or_error(huge).problems
@@ -481,8 +538,13 @@ def test_a_panic_in_calamine_is_that_files_finding(good: Path, monkeypatch: pyte
     assert "PanicException" in read.findings[0].message and not read.readable
 
 
-@pytest.mark.parametrize(("name", "content"), [("假报告.pdf", "宁波市某某局2024年政府信息公开工作年度报告"),
-                                               ("假报告.docx", "<html><body>年度报告</body></html>")])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("假报告.pdf", "宁波市某某局2024年政府信息公开工作年度报告"),
+        ("假报告.docx", "<html><body>年度报告</body></html>"),
+    ],
+)
 def test_a_report_whose_bytes_are_not_its_format_is_refused(tmp_path: Path, name: str, content: str) -> None:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
@@ -491,10 +553,16 @@ def test_a_report_whose_bytes_are_not_its_format_is_refused(tmp_path: Path, name
     assert problems[0].message.startswith(name) and "扩展名" in problems[0].message
 
 
-@given(max_rows=st.integers(1, 5000), max_cols=st.integers(1, 1000), row=st.integers(1, 10**7),
-       col=st.integers(1, 16384), lower=st.booleans())
-def test_far_cell_pattern_matches_exactly_the_cells_beyond_the_bounds(max_rows: int, max_cols: int, row: int,
-                                                                       col: int, lower: bool) -> None:
+@given(
+    max_rows=st.integers(1, 5000),
+    max_cols=st.integers(1, 1000),
+    row=st.integers(1, 10**7),
+    col=st.integers(1, 16384),
+    lower=st.booleans(),
+)
+def test_far_cell_pattern_matches_exactly_the_cells_beyond_the_bounds(
+    max_rows: int, max_cols: int, row: int, col: int, lower: bool
+) -> None:
     from nianbao.reader.sniff import _far_cell_pattern, column_letters
 
     letters = column_letters(col).lower() if lower else column_letters(col)

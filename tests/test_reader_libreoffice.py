@@ -30,8 +30,13 @@ def _sources(folder: Path) -> dict[str, dict]:
     """name → input values (what the merge must find after the round trip)."""
     values = {f"valid{i}": consistent_values(random.Random(i), high=40) for i in range(3)}
     for i, v in enumerate(values.values()):
-        write_department(folder / f"valid{i}.xlsx", f"部门{i}", v,
-                         texts={"text.problems": "第一段。\n第二段。"}, meta={"meta.date": "2025-01-06"})
+        write_department(
+            folder / f"valid{i}.xlsx",
+            f"部门{i}",
+            v,
+            texts={"text.problems": "第一段。\n第二段。"},
+            meta={"meta.date": "2025-01-06"},
+        )
     formula = zero_values()
     write_department(folder / "formula.xlsx", "部门F", formula)
     set_cell(folder / "formula.xlsx", FORMULA_KEY, "=2+3")
@@ -41,7 +46,12 @@ def _sources(folder: Path) -> dict[str, dict]:
     set_cell(folder / "typed_total.xlsx", TYPED_TOTAL_KEY, 7)
     write_department(folder / "text.xlsx", "部门X", zero_values())
     set_cell(folder / "text.xlsx", TEXT_KEY, "２件")
-    return {**values, "formula": {**formula, FORMULA_KEY: 5}, "typed_total": typed, "text": {**zero_values(), TEXT_KEY: 2}}
+    return {
+        **values,
+        "formula": {**formula, FORMULA_KEY: 5},
+        "typed_total": typed,
+        "text": {**zero_values(), TEXT_KEY: 2},
+    }
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +62,20 @@ def saved_by_libreoffice(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     expected = _sources(src)
     soffice = shutil.which("soffice") or "soffice"
     subprocess.run(
-        [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-         "--convert-to", "xlsx", "--outdir", str(out), *(str(src / f"{n}.xlsx") for n in expected)],
-        check=True, capture_output=True, timeout=300,
+        [
+            soffice,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *(str(src / f"{n}.xlsx") for n in expected),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     return out, expected
 

@@ -87,8 +87,15 @@ def test_missing_cell_is_an_error_and_unknown_key_a_warning() -> None:
     assert [f.code for f in findings if not f.is_error] == ["R-KEY"]
 
 
-@pytest.mark.parametrize("broken", [{"year": 2024}, {"body": "", "year": 2024, "values": {}, "texts": {}},
-                                    {"body": "x", "year": "二〇二四", "values": {}, "texts": {}}, []])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"year": 2024},
+        {"body": "", "year": 2024, "values": {}, "texts": {}},
+        {"body": "x", "year": "二〇二四", "values": {}, "texts": {}},
+        [],
+    ],
+)
 def test_unusable_data_is_a_usage_error(broken: object) -> None:
     with pytest.raises(UsageError):
         read_report_data(broken)  # type: ignore[arg-type]
@@ -182,13 +189,17 @@ def test_cli_render_errors_exit_1_without_report(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["render", str(src), "--out", str(tmp_path / "r.docx")])
     assert result.exit_code == 1 and "未生成报告" in result.output
     assert not (tmp_path / "r.docx").exists()
-    ok = CliRunner().invoke(main, ["render", str(src), "--out", str(tmp_path / "r.docx"), "--draft", "--date", "2025-01-08"])
+    ok = CliRunner().invoke(
+        main, ["render", str(src), "--out", str(tmp_path / "r.docx"), "--draft", "--date", "2025-01-08"]
+    )
     assert ok.exit_code == 0 and (tmp_path / "r.docx").exists()
 
 
 def test_narrative_figures_that_disagree_with_the_tables_are_warnings(tmp_path: Path) -> None:
-    data = zero_data(text__overview__active="全年作出行政处罚决定250件，行政许可0件。",
-                     text__overview__on_request="本年度共收到政府信息公开申请3件。")
+    data = zero_data(
+        text__overview__active="全年作出行政处罚决定250件，行政许可0件。",
+        text__overview__on_request="本年度共收到政府信息公开申请3件。",
+    )
     data["values"]["t2.penalty.decisions"] = 252
     result = render_report(data, tmp_path / "r.docx")
     assert result.output is not None, "warnings do not block the report"

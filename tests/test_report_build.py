@@ -27,8 +27,9 @@ def _folder_with_a_bad_workbook(tmp_path: Path) -> Path:
 def test_build_with_errors_writes_no_report(tmp_path: Path) -> None:
     folder = _folder_with_a_bad_workbook(tmp_path)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["build", str(folder), "--roster", str(folder / "departments.csv"),
-                                       "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["build", str(folder), "--roster", str(folder / "departments.csv"), "--out", str(out)]
+    )
     assert result.exit_code == 1, result.output
     assert "未生成报告" in result.output and "T3-1" in result.output
     assert (out / "merged.json").is_file()
@@ -38,8 +39,20 @@ def test_build_with_errors_writes_no_report(tmp_path: Path) -> None:
 def test_build_draft_marks_the_report(tmp_path: Path) -> None:
     folder = _folder_with_a_bad_workbook(tmp_path)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["build", str(folder), "--roster", str(folder / "departments.csv"),
-                                       "--out", str(out), "--draft", "--date", "2025-01-08"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            str(folder),
+            "--roster",
+            str(folder / "departments.csv"),
+            "--out",
+            str(out),
+            "--draft",
+            "--date",
+            "2025-01-08",
+        ],
+    )
     assert result.exit_code == 0, result.output
     (report,) = out.glob("*.docx")
     doc = Document(str(report))

@@ -13,19 +13,23 @@ from nianbao.report.names import standard_subheading
 from nianbao.report.outline import Kind, paragraph_kind
 from nianbao.report.render import render_report
 
-OWN_OVERVIEW = "\n".join([
-    "（一）提高认识，加强组织领导",
-    "为确保街道政府信息公开工作落到实处，街道召开会议研究部署相关工作。",
-    "（二）规范流程，压实工作责任",
-    "对照上级要求，及时调整了街道公开指南和公开目录。",
-])
-OWN_PROBLEMS = "\n".join([
-    "存在的问题：",
-    "1. 公开内容还不够全面。",
-    "2. 政策解读形式较为单一。",
-    "（一）对政务公开平台进行全面梳理，及时补充和完善相关信息。",
-    "一是拓宽政策宣传渠道。",
-])
+OWN_OVERVIEW = "\n".join(
+    [
+        "（一）提高认识，加强组织领导",
+        "为确保街道政府信息公开工作落到实处，街道召开会议研究部署相关工作。",
+        "（二）规范流程，压实工作责任",
+        "对照上级要求，及时调整了街道公开指南和公开目录。",
+    ]
+)
+OWN_PROBLEMS = "\n".join(
+    [
+        "存在的问题：",
+        "1. 公开内容还不够全面。",
+        "2. 政策解读形式较为单一。",
+        "（一）对政务公开平台进行全面梳理，及时补充和完善相关信息。",
+        "一是拓宽政策宣传渠道。",
+    ]
+)
 
 
 def _styles(path: Path) -> list[tuple[str, str]]:
@@ -51,8 +55,12 @@ def test_own_subheadings_replace_the_empty_standard_ones(tmp_path: Path) -> None
     headings = [text for style, text in paragraphs if style == report_text.STYLE_HEADING2]
     assert headings == ["（一）提高认识，加强组织领导", "（二）规范流程，压实工作责任"]
     items = [text for style, text in paragraphs if style == report_text.STYLE_ITEM]
-    assert items == ["1. 公开内容还不够全面。", "2. 政策解读形式较为单一。",
-                     "（一）对政务公开平台进行全面梳理，及时补充和完善相关信息。", "一是拓宽政策宣传渠道。"]
+    assert items == [
+        "1. 公开内容还不够全面。",
+        "2. 政策解读形式较为单一。",
+        "（一）对政务公开平台进行全面梳理，及时补充和完善相关信息。",
+        "一是拓宽政策宣传渠道。",
+    ]
     assert ("报告正文", "存在的问题：") in paragraphs
     # Read back exactly: the department's headings and items are its text.
     texts = import_report(out)["texts"]
@@ -95,7 +103,7 @@ def test_template_without_subheading_conditions_is_not_missing_anything(tmp_path
                 assert "{%p if subheading." in text
                 while "{%p if subheading." in text:  # the condition paragraph becomes a plain true test
                     start = text.index("{%p if subheading.")
-                    text = text[:start] + "{%p if true" + text[text.index(" %}", start):]
+                    text = text[:start] + "{%p if true" + text[text.index(" %}", start) :]
                 data = text.encode("utf-8")
             zout.writestr(item, data)
     check = check_template(target)

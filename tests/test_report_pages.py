@@ -30,8 +30,17 @@ def page_texts(path: Path) -> list[str]:
     """The text of each page, whitespace removed."""
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))  # type: ignore[union-attr]
-    return [squash(subprocess.run(["pdftotext", "-raw", "-f", str(n), "-l", str(n), str(path), "-"],
-                                  capture_output=True, text=True, check=True).stdout) for n in range(1, pages + 1)]
+    return [
+        squash(
+            subprocess.run(
+                ["pdftotext", "-raw", "-f", str(n), "-l", str(n), str(path), "-"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for n in range(1, pages + 1)
+    ]
 
 
 def t3_groups() -> list[tuple[str, list[str]]]:
@@ -42,8 +51,11 @@ def t3_groups() -> list[tuple[str, list[str]]]:
         if cell.kind == "label":
             leaf[cell.row] = cell.text  # the rightmost label of the row
     header = table.header_rows()
-    return [(cell.text, [leaf[r] for r in range(cell.row, cell.row + cell.rowspan) if leaf.get(r) != cell.text])
-            for cell in table.grid if cell.kind == "label" and cell.rowspan > 1 and cell.row >= header]
+    return [
+        (cell.text, [leaf[r] for r in range(cell.row, cell.row + cell.rowspan) if leaf.get(r) != cell.text])
+        for cell in table.grid
+        if cell.kind == "label" and cell.rowspan > 1 and cell.row >= header
+    ]
 
 
 def label_problems(pages: list[str]) -> list[str]:
@@ -103,13 +115,25 @@ def stress_data() -> dict[str, Any]:
     body = "本年度，我单位严格落实《条例》要求，围绕中心工作主动公开政府信息，及时回应社会关切，取得了较好成效。"
     overview = []
     for n in "一二三四五":
-        overview += [heading.format(n=n), body * 2, "1. 完善工作机制，明确责任分工。", "2. 加强培训，提升业务能力。",
-                     "3. 强化监督检查，确保公开内容准确及时。"]
+        overview += [
+            heading.format(n=n),
+            body * 2,
+            "1. 完善工作机制，明确责任分工。",
+            "2. 加强培训，提升业务能力。",
+            "3. 强化监督检查，确保公开内容准确及时。",
+        ]
     data["texts"] = {
         "text.overview.summary": "\n".join(overview),
-        "text.problems": "\n".join(["存在的主要问题：", "一是公开内容还不够全面。", "二是政策解读形式较为单一。",
-                                     "改进措施：", "（一）对政务公开平台进行全面梳理，及时补充和完善相关信息。",
-                                     "（二）拓宽政策宣传渠道，加强与公众的互动和交流。"]),
+        "text.problems": "\n".join(
+            [
+                "存在的主要问题：",
+                "一是公开内容还不够全面。",
+                "二是政策解读形式较为单一。",
+                "改进措施：",
+                "（一）对政务公开平台进行全面梳理，及时补充和完善相关信息。",
+                "（二）拓宽政策宣传渠道，加强与公众的互动和交流。",
+            ]
+        ),
         "text.other": "无。",
     }
     return data
@@ -120,5 +144,6 @@ def test_stress_report_keeps_every_label_on_its_page(tmp_path: Path) -> None:
     pages = _render_all({"stress": stress_data()}, tmp_path, draft=True)["stress"]
     assert label_problems(pages) == []
     if shutil.which("pdftoppm"):  # the page images, for looking at (kept in the test's temporary folder)
-        subprocess.run(["pdftoppm", "-r", "50", "-png", str(tmp_path / "pdf" / "stress.pdf"), str(tmp_path / "page")],
-                       check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "50", "-png", str(tmp_path / "pdf" / "stress.pdf"), str(tmp_path / "page")], check=True
+        )

@@ -25,7 +25,7 @@ def test_fontconfig_aliases_every_official_font() -> None:
     xml = fontconfig_xml("/x/fonts.conf")
     for font in ("方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312"):
         assert f"<string>{font}</string>" in xml
-    assert "<include ignore_missing=\"yes\">/x/fonts.conf</include>" in xml
+    assert '<include ignore_missing="yes">/x/fonts.conf</include>' in xml
 
 
 @pytest.mark.libreoffice
@@ -42,14 +42,18 @@ def test_demo_and_hostile_reports_convert_to_pdf(tmp_path: Path) -> None:
     pdfs = pdf.convert_to_pdf([demo, hostile], tmp_path / "pdf")  # one LibreOffice run for both
     assert [p.name for p in pdfs] == [demo.stem + ".pdf", "hostile.pdf"]
     if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-layout", str(pdfs[0]), "-"], capture_output=True, check=True,
-                              text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdfs[0]), "-"], capture_output=True, check=True, text=True
+        ).stdout
         assert "大榭街道2024年政府信息公开工作年度报告" in text.replace(" ", "")
         assert "252" in text and "六、其他需要报告的事项" in text.replace(" ", "")
-        assert "A&B <c> {{ x }}" in subprocess.run(["pdftotext", str(pdfs[1]), "-"], capture_output=True,
-                                                    check=True, text=True).stdout
+        assert (
+            "A&B <c> {{ x }}"
+            in subprocess.run(["pdftotext", str(pdfs[1]), "-"], capture_output=True, check=True, text=True).stdout
+        )
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdfs[0]), str(tmp_path / "page")],
-                       check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdfs[0]), str(tmp_path / "page")], check=True
+        )
         (page,) = tmp_path.glob("page*.png")
         assert page.stat().st_size > 5000

@@ -25,15 +25,29 @@ _PROBE = "骨直复"
 def plain_soffice_pdf(documents: list[Path], outdir: Path) -> None:
     """`soffice --convert-to pdf` as a user would type it: no nianbao font mapping, a fresh profile."""
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation={Path(profile).as_uri()}",
-                        "--convert-to", "pdf", "--outdir", str(outdir), *map(str, documents)],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                "soffice",
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(outdir),
+                *map(str, documents),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
 
 def _gray_pixels(pdf: Path) -> bytes:
     """Page 1 as 8-bit gray pixels (PGM body)."""
-    pgm = subprocess.run(["pdftoppm", "-r", "150", "-gray", "-f", "1", "-l", "1", str(pdf)], check=True,
-                         capture_output=True, timeout=120).stdout
+    pgm = subprocess.run(
+        ["pdftoppm", "-r", "150", "-gray", "-f", "1", "-l", "1", str(pdf)], check=True, capture_output=True, timeout=120
+    ).stdout
     return pgm.split(b"\n", 3)[3]
 
 

@@ -32,8 +32,16 @@ def _outline(doc: Document) -> dict[str, object]:
     }
 
 
-_OUR_STYLES = ("Normal", report_text.STYLE_TITLE, report_text.STYLE_BODY, report_text.STYLE_HEADING1, report_text.STYLE_HEADING2,
-               report_text.STYLE_TABLE, report_text.STYLE_SIGNATURE, report_text.STYLE_HEADER)
+_OUR_STYLES = (
+    "Normal",
+    report_text.STYLE_TITLE,
+    report_text.STYLE_BODY,
+    report_text.STYLE_HEADING1,
+    report_text.STYLE_HEADING2,
+    report_text.STYLE_TABLE,
+    report_text.STYLE_SIGNATURE,
+    report_text.STYLE_HEADER,
+)
 
 
 def test_committed_template_is_up_to_date() -> None:
@@ -41,7 +49,8 @@ def test_committed_template_is_up_to_date() -> None:
     fresh = Document(io.BytesIO(template_bytes()))
     committed = Document(str(COMMITTED))
     assert _outline(committed) == _outline(fresh), (
-        "docx_templates is out of date: run python -m nianbao.report.template_builder")
+        "docx_templates is out of date: run python -m nianbao.report.template_builder"
+    )
     assert used_paths(template_source(COMMITTED.read_bytes())) == standard_paths()
 
 
@@ -94,8 +103,14 @@ def test_each_tag_sits_in_one_run() -> None:
 def test_page_layout_and_fonts() -> None:
     doc = Document(str(COMMITTED))
     section = doc.sections[0]
-    sizes = (section.page_width, section.page_height, section.top_margin, section.bottom_margin,
-             section.left_margin, section.right_margin)
+    sizes = (
+        section.page_width,
+        section.page_height,
+        section.top_margin,
+        section.bottom_margin,
+        section.left_margin,
+        section.right_margin,
+    )
     assert [round(s.mm) for s in sizes] == [210, 297, 37, 35, 28, 26]
     expected = {
         report_text.STYLE_TITLE: (styles.FONT_TITLE, Pt(22)),

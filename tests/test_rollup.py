@@ -35,8 +35,15 @@ def _body(root: Path, body: str, seed: int) -> Path:
     inbox = root / "填报" / body
     rng = random.Random(seed)
     for department in ("办公室", "执法队"):
-        write_department(inbox / f"{department}.xlsx", department, consistent_values(rng), body=body, year=YEAR,
-                         texts=TEXTS, meta={"meta.date": "2025-01-06"})
+        write_department(
+            inbox / f"{department}.xlsx",
+            department,
+            consistent_values(rng),
+            body=body,
+            year=YEAR,
+            texts=TEXTS,
+            meta={"meta.date": "2025-01-06"},
+        )
     built = pipeline.build(inbox, root / "输出" / body)
     assert built.report is not None, built.blocked
     return root / "输出" / body
@@ -77,8 +84,11 @@ def test_rollup_from_reports_equals_rollup_from_merged_data(bodies: Path, form: 
     assert {k: from_reports.values[k] for k in table_keys} == {k: from_data.values[k] for k in table_keys}
     assert from_data.departments == from_reports.departments == BODIES
     assert from_data.body_type == AREA_BODY_TYPE and from_data.data.to_json()["body_type"] == AREA_BODY_TYPE
-    expected = {k: sum(json.loads((bodies / "输出" / b / MERGED_JSON).read_text(encoding="utf-8"))["values"][k]
-                       for b in BODIES) for k in table_keys if FORM.by_key[k].type.value == "int"}
+    expected = {
+        k: sum(json.loads((bodies / "输出" / b / MERGED_JSON).read_text(encoding="utf-8"))["values"][k] for b in BODIES)
+        for k in table_keys
+        if FORM.by_key[k].type.value == "int"
+    }
     assert {k: from_data.values[k] for k in expected} == expected
 
 
@@ -91,8 +101,10 @@ def test_explain_reaches_a_department_cell_through_the_area(bodies: Path, tmp_pa
     assert {s["department"] for s in sources} == {f"{b} / {d}" for b in BODIES for d in ("办公室", "执法队")}
     assert all(s["file"].endswith(".xlsx") and s["cell"] for s in sources)
     total = sum(int(s["value"]) for s in sources)
-    assert total == json.loads((tmp_path / "区" / MERGED_JSON).read_text(encoding="utf-8"))["values"][
-        "t3.new.natural_person"]
+    assert (
+        total
+        == json.loads((tmp_path / "区" / MERGED_JSON).read_text(encoding="utf-8"))["values"]["t3.new.natural_person"]
+    )
 
 
 def test_area_workbook_compares_the_bodies(bodies: Path, tmp_path: Path) -> None:
@@ -143,15 +155,23 @@ def test_bodies_not_reported_and_the_area_name(bodies: Path) -> None:
 def test_build_of_an_area_writes_its_report(bodies: Path, tmp_path: Path) -> None:
     folder = _folder(bodies, "建", "merged")
     own = folder / "区政府办"
-    write_department(own / "区政府办.xlsx", "区政府办", consistent_values(random.Random(9)), body=AREA, year=YEAR,
-                     texts=TEXTS, meta={"meta.date": "2025-01-07"})
+    write_department(
+        own / "区政府办.xlsx",
+        "区政府办",
+        consistent_values(random.Random(9)),
+        body=AREA,
+        year=YEAR,
+        texts=TEXTS,
+        meta={"meta.date": "2025-01-07"},
+    )
     built = pipeline.build(folder, tmp_path / "out", body=AREA, report_date=None)
     assert built.blocked == "" and built.report is not None, (built.blocked, built.message)
     assert built.merge is not None and AREA in built.merge.departments
     imported = pipeline.import_report(built.report)
     assert imported["body"] == AREA
-    assert {k: imported["values"][k] for k in built.merge.values if k.startswith("t3.")} == \
-        {k: v for k, v in built.merge.values.items() if k.startswith("t3.")}
+    assert {k: imported["values"][k] for k in built.merge.values if k.startswith("t3.")} == {
+        k: v for k, v in built.merge.values.items() if k.startswith("t3.")
+    }
     assert REPORT_DATE  # the area signs with its own office's latest 填报日期 (2025-01-07)
 
 

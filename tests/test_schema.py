@@ -54,8 +54,9 @@ def test_every_field_listed_with_its_template_cell(schema: dict[str, Any]) -> No
 def test_schema_cells_are_where_the_committed_template_shows_them(schema: dict[str, Any]) -> None:
     """Every label in the schema appears in the template next to (or above) the cell it names."""
     wb = load_workbook(COMMITTED)
-    shown_labels = {ws.title: {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
-                    for ws in wb.worksheets}
+    shown_labels = {
+        ws.title: {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)} for ws in wb.worksheets
+    }
     for f in schema["fields"]:
         assert f["sheet"] in wb.sheetnames
         labels = shown_labels[f["sheet"]]

@@ -38,9 +38,13 @@ def test_fast_path_finds_what_the_general_patterns_find(rows: list[list[str]]) -
 
 def test_the_fast_path_is_taken_and_can_fail() -> None:
     """Without prefixes, a far cell, a cell without reference and uncached formulas are still found."""
-    far = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="Z900"><v>2</v></c></row></sheetData></worksheet>'
+    far = (
+        b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="Z900"><v>2</v></c></row></sheetData></worksheet>'
+    )
     assert _quick_scan(far, MAX_ROWS, MAX_COLS) is None
-    plain = (b'<worksheet><sheetData><row r="1"><c r="B2"><f>A1</f><v></v></c>'
-             b'<c r="C3" t="e"><v>#REF!</v></c></row></sheetData></worksheet>')
+    plain = (
+        b'<worksheet><sheetData><row r="1"><c r="B2"><f>A1</f><v></v></c>'
+        b'<c r="C3" t="e"><v>#REF!</v></c></row></sheetData></worksheet>'
+    )
     scan = _quick_scan(plain, MAX_ROWS, MAX_COLS)
     assert scan is not None and scan.uncached_formulas == {"B2"} and scan.errors == {"C3": "#REF!"}

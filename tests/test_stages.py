@@ -15,22 +15,36 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "nianbao"
 
 RANKS: dict[str, int] = {
     # The foundation: the form declared once, and helpers every stage shares.
-    "errors": 0, "numbers": 0, "dates": 0, "form": 0, "findings": 0, "fileio": 0, "parallel": 0, "roster": 0,
+    "errors": 0,
+    "numbers": 0,
+    "dates": 0,
+    "form": 0,
+    "findings": 0,
+    "fileio": 0,
+    "parallel": 0,
+    "roster": 0,
     # One report's data, typed, and the registry of the rules that judge it.
-    "data": 0, "naming": 0, "rules": 1,
+    "data": 0,
+    "naming": 0,
+    "rules": 1,
     # The Excel template, written from the form; the JSON schema published from it.
-    "workbook": 1, "schema": 1,
+    "workbook": 1,
+    "schema": 1,
     # 图解: charts drawn from a table's numbers (汇总.xlsx and the report both carry them).
     "charts": 1,
     # Reading: returned workbooks, and published reports beside them (sharing the reader's guards).
-    "reader": 2, "importer": 3,
+    "reader": 2,
+    "importer": 3,
     "checks": 4,
     "crossyear": 5,
     "merge": 6,
     # An area's report from its bodies' workbooks, data and reports; the merge's files beside it.
-    "outputs": 7, "rollup": 8,
+    "outputs": 7,
+    "rollup": 8,
     "report": 8,
-    "audit": 9, "audit_outputs": 10, "docs": 10,
+    "audit": 9,
+    "audit_outputs": 10,
+    "docs": 10,
     # The library pipeline over every stage; the CLI (and the site) are thin layers over it.
     "pipeline": 11,
     "site": 12,

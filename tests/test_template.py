@@ -141,8 +141,12 @@ def test_every_other_cell_locked(saved: Workbook) -> None:
     inputs = {(layout.location(f.key).sheet, layout.location(f.key).cell) for f in _input_fields()}
     for ws in saved.worksheets:
         # The hidden parts of a merged input cell follow its top-left cell; spreadsheets ignore them.
-        covered = {c for r in ws.merged_cells.ranges if (ws.title, r.start_cell.coordinate) in inputs
-                   for c in _cells_of(r.coord)}
+        covered = {
+            c
+            for r in ws.merged_cells.ranges
+            if (ws.title, r.start_cell.coordinate) in inputs
+            for c in _cells_of(r.coord)
+        }
         for row in ws.iter_rows(min_row=1, max_row=ws.max_row + 2, max_col=ws.max_column + 2):
             for cell in row:
                 if (ws.title, cell.coordinate) not in inputs and cell.coordinate not in covered:
@@ -217,8 +221,9 @@ def test_cover_status_counts_every_check(saved: Workbook) -> None:
 
 # -- names and identity ----------------------------------------------------------------------------
 def test_defined_names_match_schema(saved: Workbook) -> None:
-    expected = {f["name"]: f"{layout.quote_sheet(f['sheet'])}!{absolute_coordinate(f['cell'])}"
-                for f in schema_dict()["fields"]}
+    expected = {
+        f["name"]: f"{layout.quote_sheet(f['sheet'])}!{absolute_coordinate(f['cell'])}" for f in schema_dict()["fields"]
+    }
     actual = {name: dn.attr_text for name, dn in saved.defined_names.items()}
     assert actual == expected
 
@@ -227,13 +232,20 @@ def test_personalized_copy_carries_identity(saved: Workbook) -> None:
     cover = saved[layout.SHEET_COVER]
     body, year, department = (layout.location(f.key) for f in FORM.meta[:3])
     assert (cover[body.cell].value, cover[year.cell].value, cover[department.cell].value) == (
-        "大榭街道", 2024, "党建综合办")
+        "大榭街道",
+        2024,
+        "党建综合办",
+    )
     for loc in (body, year, department):
         assert cover[loc.cell].protection.locked is not False
     assert cover[layout.version_location().cell].value == FORM.template_version
     props = {p.name: p.value for p in saved.custom_doc_props}
-    assert props == {layout.PROP_VERSION: FORM.template_version, layout.PROP_BODY: "大榭街道",
-                     layout.PROP_YEAR: "2024", layout.PROP_DEPARTMENT: "党建综合办"}
+    assert props == {
+        layout.PROP_VERSION: FORM.template_version,
+        layout.PROP_BODY: "大榭街道",
+        layout.PROP_YEAR: "2024",
+        layout.PROP_DEPARTMENT: "党建综合办",
+    }
 
 
 def test_generic_template_has_blank_identity() -> None:
@@ -253,8 +265,9 @@ _dec_inputs = [f.key for f in FORM.numeric_fields if f.input and f.type is Field
     ints=st.dictionaries(st.sampled_from(_int_inputs), st.integers(0, 10**6), max_size=40),
     decs=st.dictionaries(st.sampled_from(_dec_inputs), st.decimals(0, 10**5, places=2), max_size=3),
 )
-def test_write_filled_puts_each_value_at_its_location(tmp_path: Path, ints: dict[str, int],
-                                                      decs: dict[str, Decimal]) -> None:
+def test_write_filled_puts_each_value_at_its_location(
+    tmp_path: Path, ints: dict[str, int], decs: dict[str, Decimal]
+) -> None:
     path = tmp_path / "filled.xlsx"
     derived = {f.key: 99 for f in FORM.table_fields if not f.input}  # ignored: totals stay formulas
     write_filled(path, IDENTITY, {**ints, **decs, **derived})
@@ -263,7 +276,7 @@ def test_write_filled_puts_each_value_at_its_location(tmp_path: Path, ints: dict
         loc = layout.location(key)
         expected = ints.get(key, decs.get(key))
         got = wb[loc.sheet][loc.cell].value
-        assert (got is None if expected is None else float(got) == float(expected)), key
+        assert got is None if expected is None else float(got) == float(expected), key
     for key in derived:
         loc = layout.location(key)
         assert str(wb[loc.sheet][loc.cell].value).startswith("=SUM("), key

@@ -49,9 +49,20 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Workbook
         write_filled(src / f"{name}.xlsx", IDENTITY, values, meta=CONTACT)
     soffice = shutil.which("soffice") or "soffice"
     subprocess.run(
-        [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-         "--convert-to", "xlsx", "--outdir", str(out), *(str(src / f"{n}.xlsx") for n in inputs)],
-        check=True, capture_output=True, timeout=240,
+        [
+            soffice,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *(str(src / f"{n}.xlsx") for n in inputs),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
     )
     return {name: load_workbook(out / f"{name}.xlsx", data_only=True) for name in inputs}
 
@@ -62,8 +73,13 @@ def _inputs() -> dict[str, dict[str, int]]:
 
 
 def _errors(wb: Workbook) -> list[str]:
-    return [f"{ws.title}!{c.coordinate}={c.value}" for ws in wb.worksheets for row in ws.iter_rows() for c in row
-            if isinstance(c.value, str) and c.value.startswith("#")]
+    return [
+        f"{ws.title}!{c.coordinate}={c.value}"
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("#")
+    ]
 
 
 def _check_values(wb: Workbook) -> dict[tuple[str, str], str]:
@@ -92,8 +108,11 @@ def test_broken_balance_shows_wrong(recalculated: dict[str, Workbook]) -> None:
     assert all(code == "T3-1" for code, _ in wrong)
     status = wb[layout.SHEET_COVER][status_cell()].value
     assert status != STATUS_ALL_OK and str(len(wrong)) in status
-    per_table = {row[0].value: row[1].value for row in wb[layout.SHEET_COVER].iter_rows(max_col=2)
-                 if row[0].value in layout.TABLE_SHEETS.values()}
+    per_table = {
+        row[0].value: row[1].value
+        for row in wb[layout.SHEET_COVER].iter_rows(max_col=2)
+        if row[0].value in layout.TABLE_SHEETS.values()
+    }
     broken_sheet = layout.location(BROKEN_KEY).sheet
     assert per_table.pop(broken_sheet) == status
     assert set(per_table.values()) == {STATUS_ALL_OK}

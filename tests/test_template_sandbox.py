@@ -109,8 +109,20 @@ def test_hostile_template_is_refused_naming_its_paragraph(tmp_path: Path, index:
     assert f"第 {number} 段" in violation.message() and violation.problems
 
     out = tmp_path / "报告.docx"
-    result = CliRunner().invoke(main, ["render", str(_data_file(tmp_path)), "--out", str(out),
-                                       "--template", str(template), "--date", "2025-01-08", "--draft"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "render",
+            str(_data_file(tmp_path)),
+            "--out",
+            str(out),
+            "--template",
+            str(template),
+            "--date",
+            "2025-01-08",
+            "--draft",
+        ],
+    )
     assert result.exit_code == 1, result.output
     flat = _flat(result.output)
     assert "R-TPL" in flat and f"第{number}段" in flat and "Traceback" not in flat
@@ -135,8 +147,21 @@ def test_build_with_a_hostile_template_writes_no_report(tmp_path: Path) -> None:
     probe = _probe(tmp_path)
     template, number = _with_paragraph(tmp_path, _hostile(probe)[4])
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["build", str(folder), "--roster", str(folder / "departments.csv"),
-                                       "--out", str(out), "--template", str(template), "--date", "2025-01-08"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            str(folder),
+            "--roster",
+            str(folder / "departments.csv"),
+            "--out",
+            str(out),
+            "--template",
+            str(template),
+            "--date",
+            "2025-01-08",
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert "R-TPL" in result.output and f"第{number}段" in _flat(result.output)
     assert not list(out.glob("*.docx")) and not probe.exists()
@@ -151,16 +176,19 @@ def test_batch_render_with_a_hostile_template_writes_nothing(tmp_path: Path) -> 
     second = tmp_path / "second.json"
     second.write_text(data.read_text(encoding="utf-8"), encoding="utf-8")
     out = tmp_path / "reports"
-    result = CliRunner().invoke(main, ["render", str(data), str(second), "--out", str(out),
-                                       "--template", str(template), "--date", "2025-01-08"])
+    result = CliRunner().invoke(
+        main, ["render", str(data), str(second), "--out", str(out), "--template", str(template), "--date", "2025-01-08"]
+    )
     assert result.exit_code == 1, result.output
     assert f"第{number}段" in _flat(result.output) and "lipsum" in result.output
     assert not out.exists() or not list(out.iterdir())
 
 
 def test_allowed_edits_pass_the_check(tmp_path: Path) -> None:
-    snippet = ("{% set who = body %}{{ who }}{{ text.report.phone|default('无') }}"
-               "{% if year is defined and year > 2000 %}{{ year }}{% endif %}")
+    snippet = (
+        "{% set who = body %}{{ who }}{{ text.report.phone|default('无') }}"
+        "{% if year is defined and year > 2000 %}{{ year }}{% endif %}"
+    )
     template, _ = _with_paragraph(tmp_path, snippet)
     assert check_template(template).ok
     out = tmp_path / "r.docx"
@@ -175,8 +203,7 @@ def _parts(docx: bytes) -> dict[str, bytes]:
 
 def _unsandboxed(context: dict[str, Any], template: Path) -> bytes:
     """The renderer as it was: a plain Jinja environment with the same options."""
-    env = Environment(undefined=StrictUndefined, autoescape=True, finalize=render._finalize,
-                      keep_trailing_newline=True)
+    env = Environment(undefined=StrictUndefined, autoescape=True, finalize=render._finalize, keep_trailing_newline=True)
     tpl = DocxTemplate(template)
     tpl.render(dict(context), env, autoescape=True)
     buffer = io.BytesIO()
@@ -199,8 +226,9 @@ def test_standard_and_harmless_templates_render_as_before(tmp_path: Path, edit: 
     sandboxed = _parts(render_docx_bytes(context, template))
     before = _parts(_unsandboxed(context, template))
     assert sandboxed["word/document.xml"] == before["word/document.xml"]
-    assert {k: v for k, v in sandboxed.items() if "header" in k or "footer" in k} == \
-        {k: v for k, v in before.items() if "header" in k or "footer" in k}
+    assert {k: v for k, v in sandboxed.items() if "header" in k or "footer" in k} == {
+        k: v for k, v in before.items() if "header" in k or "footer" in k
+    }
 
 
 # -- the sandbox's own bounds, for a template that never went through the check ----------------------
@@ -212,28 +240,33 @@ def _context(**texts: str) -> dict[str, Any]:
     return build_context(read_report_data(zero_data(**texts)), report_date=DAY)
 
 
-@pytest.mark.parametrize(("snippet", "message"), [
-    ("{{ ''.__class__ }}", "不允许访问 str 的属性 __class__"),
-    ("{{ t3.__dict__ }}", "不允许访问"),
-    ("{{ body.upper() }}", "不允许调用"),
-    ("{{ lipsum }}", "不允许使用 lipsum"),
-    ("{% for i in range(100000000) %}x{% endfor %}", "不允许使用 range"),
-    ("{% include 'a' %}", "include"),
-    ("{% set a %}x{% endset %}", "set"),
-    ("{{ 'x' * 100000000 }}", "超过 8 MB"),
-    ("{{ 9 ** 999999999 }}", "乘方"),
-    ("{{ '%099999999d' % 1 }}", "%"),
-    ("{% set a = 'xxxxxxxx' %}" + "{% set a = a ~ a %}" * 30 + "{{ a }}", "超过 8 MB"),
-    ("{{ t3|attr('__class__') }}", "attr"),
-])
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        ("{{ ''.__class__ }}", "不允许访问 str 的属性 __class__"),
+        ("{{ t3.__dict__ }}", "不允许访问"),
+        ("{{ body.upper() }}", "不允许调用"),
+        ("{{ lipsum }}", "不允许使用 lipsum"),
+        ("{% for i in range(100000000) %}x{% endfor %}", "不允许使用 range"),
+        ("{% include 'a' %}", "include"),
+        ("{% set a %}x{% endset %}", "set"),
+        ("{{ 'x' * 100000000 }}", "超过 8 MB"),
+        ("{{ 9 ** 999999999 }}", "乘方"),
+        ("{{ '%099999999d' % 1 }}", "%"),
+        ("{% set a = 'xxxxxxxx' %}" + "{% set a = a ~ a %}" * 30 + "{{ a }}", "超过 8 MB"),
+        ("{{ t3|attr('__class__') }}", "attr"),
+    ],
+)
 def test_sandbox_refuses_at_render_time(tmp_path: Path, snippet: str, message: str) -> None:
     with pytest.raises(UsageError, match=re.escape(message)):
         render_docx_bytes(_context(), _raw_template(tmp_path, snippet))
 
 
 def test_sandbox_bounds_loops_over_data(tmp_path: Path) -> None:
-    nested = "{% for a in text.problems %}{% for b in text.problems %}{% for c in text.problems %}" \
-             "{% endfor %}{% endfor %}{% endfor %}"
+    nested = (
+        "{% for a in text.problems %}{% for b in text.problems %}{% for c in text.problems %}"
+        "{% endfor %}{% endfor %}{% endfor %}"
+    )
     many = "\n".join(f"第{i}段" for i in range(1000))
     with pytest.raises(UsageError, match="循环超过"):
         render_docx_bytes(_context(text__problems=many), _raw_template(tmp_path, nested))

@@ -118,26 +118,32 @@ def test_partly_blank_gives_exactly_one_warning_per_section_with_a_blank(tmp_pat
     read = check_workbook(write_department(tmp_path / "a.xlsx", "区财政局", values))
     assert not read.has_errors
     warnings = [f for f in read.findings if f.code == "V-BLANK"]
-    assert [f.extra["section"] for f in warnings] == [s for s, _ in FORM.entry_sections
-                                                      if any(_SECTION_OF[k] == s for k in blank)]
+    assert [f.extra["section"] for f in warnings] == [
+        s for s, _ in FORM.entry_sections if any(_SECTION_OF[k] == s for k in blank)
+    ]
     assert sorted(c for f in warnings for c in f.extra["cells"]) == sorted(layout.location(k).cell for k in blank)
 
 
 # -- the cover --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("key", "severity"), [
-    ("meta.preparer", Severity.ERROR), ("meta.phone", Severity.ERROR), ("meta.date", Severity.WARNING)])
+@pytest.mark.parametrize(
+    ("key", "severity"),
+    [("meta.preparer", Severity.ERROR), ("meta.phone", Severity.ERROR), ("meta.date", Severity.WARNING)],
+)
 def test_empty_contact_field(tmp_path: Path, key: str, severity: str) -> None:
     path = tmp_path / "a.xlsx"
     write_filled(path, IDENTITY, zero_values(), meta={k: v for k, v in CONTACT.items() if k != key})
     read = check_workbook(path)
     assert [(f.code, f.severity, f.cell) for f in read.findings] == [
-        (entry.COVER_CODE, severity, layout.location(key).cell)]
+        (entry.COVER_CODE, severity, layout.location(key).cell)
+    ]
     assert FORM.by_key[key].row[0] in read.findings[0].message
     assert FORM.by_key[key].when_empty == severity  # the severity is the form's
 
 
-@pytest.mark.parametrize(("key", "typed"), [("meta.phone", "张三"), ("meta.phone", "12345"), ("meta.date", "下周一"),
-                                            ("meta.date", "2025-02-30")])
+@pytest.mark.parametrize(
+    ("key", "typed"),
+    [("meta.phone", "张三"), ("meta.phone", "12345"), ("meta.date", "下周一"), ("meta.date", "2025-02-30")],
+)
 def test_malformed_phone_or_date_is_a_warning(tmp_path: Path, key: str, typed: str) -> None:
     path = tmp_path / "a.xlsx"
     write_filled(path, IDENTITY, zero_values(), meta={**CONTACT, key: typed})
@@ -155,7 +161,10 @@ def test_merge_reports_the_cover_too(tmp_path: Path) -> None:
     write_filled(tmp_path / "a.xlsx", IDENTITY, zero_values())
     merged = run_merge(tmp_path)
     assert {(f.code, f.key) for f in merged.findings if f.code == entry.COVER_CODE} == {
-        (entry.COVER_CODE, "meta.preparer"), (entry.COVER_CODE, "meta.phone"), (entry.COVER_CODE, "meta.date")}
+        (entry.COVER_CODE, "meta.preparer"),
+        (entry.COVER_CODE, "meta.phone"),
+        (entry.COVER_CODE, "meta.date"),
+    }
     assert merged.has_errors
 
 
@@ -166,8 +175,11 @@ def test_wu_in_table_two_has_the_severity_of_the_sheets_declaration(tmp_path: Pa
     set_cell(path, key, "无")
     declared = entry.ENTRY_KINDS["placeholder"]
     assert _codes(path) == [(declared.code, declared.severity)] == [("V-INVALID", Severity.ERROR)]
-    dv = next(dv for dv in load_workbook(path)[layout.location(key).sheet].data_validations.dataValidation
-              if layout.location(key).cell in str(dv.sqref))
+    dv = next(
+        dv
+        for dv in load_workbook(path)[layout.location(key).sheet].data_validations.dataValidation
+        if layout.location(key).cell in str(dv.sqref)
+    )
     assert dv.errorStyle == "stop"  # the sheet refuses it as typed, too
 
 
@@ -175,7 +187,8 @@ def test_implausible_count_is_a_warning(tmp_path: Path) -> None:
     path = write_department(tmp_path / "a.xlsx", "区财政局", {**zero_values(), "t2.rules.issued": 99999999999})
     read = check_workbook(path)
     assert [(f.code, f.severity, f.cell) for f in read.findings] == [
-        (entry.IMPLAUSIBLE_CODE, Severity.WARNING, layout.location("t2.rules.issued").cell)]
+        (entry.IMPLAUSIBLE_CODE, Severity.WARNING, layout.location("t2.rules.issued").cell)
+    ]
     assert str(entry.PLAUSIBLE_MAX["件"]) in read.findings[0].message
 
 
@@ -192,8 +205,12 @@ def test_every_numeric_unit_has_a_bound_and_the_sheet_marks_it(tmp_path: Path) -
         if not field.input:
             continue
         loc = layout.location(field.key)
-        bounds = [rule.formula for cf in wb[loc.sheet].conditional_formatting for rule in cf.rules
-                  if rule.operator == "greaterThan" and loc.cell in cf.sqref]
+        bounds = [
+            rule.formula
+            for cf in wb[loc.sheet].conditional_formatting
+            for rule in cf.rules
+            if rule.operator == "greaterThan" and loc.cell in cf.sqref
+        ]
         assert bounds == [[str(entry.PLAUSIBLE_MAX[field.unit])]], field.key
 
 
@@ -215,8 +232,11 @@ def _cases(src: Path) -> dict[str, Path]:
         "filled": write_department(src / "filled.xlsx", IDENTITY.department, zero_values()),
         "confirmed": (write_filled(src / "confirmed.xlsx", IDENTITY, {}, meta=CONFIRMED), src / "confirmed.xlsx")[1],
         "no_contact": (write_filled(src / "no_contact.xlsx", IDENTITY, zero_values()), src / "no_contact.xlsx")[1],
-        "partly": write_department(src / "partly.xlsx", IDENTITY.department,
-                                   {k: v for k, v in zero_values().items() if not k.startswith("t4.")}),
+        "partly": write_department(
+            src / "partly.xlsx",
+            IDENTITY.department,
+            {k: v for k, v in zero_values().items() if not k.startswith("t4.")},
+        ),
         "wu": _typed(src / "wu.xlsx", "t2.rules.issued", "无"),
         # 表二 has no sums: in 表三 a number typed as text would be left out of the sheet's own totals.
         "fullwidth": _typed(src / "fullwidth.xlsx", "t2.penalty.decisions", "３件"),
@@ -232,9 +252,20 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Wo
     src, out, profile = (tmp_path_factory.mktemp(n) for n in ("src", "out", "profile"))
     cases = _cases(src)
     subprocess.run(
-        ["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-         "--convert-to", "xlsx", "--outdir", str(out), *map(str, cases.values())],
-        check=True, capture_output=True, timeout=240,
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *map(str, cases.values()),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
     )
     return {name: (load_workbook(out / path.name, data_only=True), path) for name, path in cases.items()}
 
@@ -257,8 +288,9 @@ def _shown(status: str) -> str:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("name", ["blank", "filled", "confirmed", "no_contact", "partly", "wu", "fullwidth",
-                                  "implausible", "spaces"])
+@pytest.mark.parametrize(
+    "name", ["blank", "filled", "confirmed", "no_contact", "partly", "wu", "fullwidth", "implausible", "spaces"]
+)
 def test_sheet_status_says_what_check_says(recalculated: dict[str, tuple[Workbook, Path]], name: str) -> None:
     wb, path = recalculated[name]
     assert _shown(_status(wb)) == _verdict(check_workbook(path).findings), (_status(wb), name)

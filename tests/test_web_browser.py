@@ -58,10 +58,16 @@ def _which(candidates: tuple[str, ...]) -> str | None:
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A page with every table filled, two charts and the texts of every section."""
     rng = random.Random(2024)
-    this = read_report_data({"body": "某某区人民政府", "year": 2024, "values": consistent_values(rng, 30),
-                             "texts": TEXTS, "date": "2025-01-08"})
-    last = read_report_data({"body": "某某区人民政府", "year": 2023, "values": consistent_values(rng, 30),
-                             "texts": {}})
+    this = read_report_data(
+        {
+            "body": "某某区人民政府",
+            "year": 2024,
+            "values": consistent_values(rng, 30),
+            "texts": TEXTS,
+            "date": "2025-01-08",
+        }
+    )
+    last = read_report_data({"body": "某某区人民政府", "year": 2023, "values": consistent_values(rng, 30), "texts": {}})
     charts = charts_for(this, last={"year": 2023, "values": last.values})
     out = tmp_path_factory.mktemp("web") / "报告.html"
     result = render_html(this, out, dt.date(2025, 1, 8), charts=charts)
@@ -82,8 +88,16 @@ def driver() -> Iterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     profile = tempfile.mkdtemp(prefix="nianbao-chromium-")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={profile}"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(arg)
     browser = webdriver.Chrome(service=Service(chromedriver), options=options)
     try:
@@ -108,8 +122,13 @@ def _dom_elements(driver: Any) -> list[dict[str, Any]]:
         node = stack.pop()
         if node.get("nodeType") == 1:
             attrs = node.get("attributes", [])
-            out.append({"backend": node["backendNodeId"], "name": node["nodeName"].lower(),
-                        "attrs": dict(zip(attrs[::2], attrs[1::2], strict=True))})
+            out.append(
+                {
+                    "backend": node["backendNodeId"],
+                    "name": node["nodeName"].lower(),
+                    "attrs": dict(zip(attrs[::2], attrs[1::2], strict=True)),
+                }
+            )
         stack.extend(node.get("children", []))
     return out
 
@@ -139,14 +158,16 @@ def test_headings_language_and_images(driver: Any, page: Path) -> None:
     _open(driver, page, WIDTHS["desktop"])
     assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
     levels = driver.execute_script(
-        "return [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => Number(h.tagName[1]))")
+        "return [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => Number(h.tagName[1]))"
+    )
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
     alts = driver.execute_script("return [...document.images].map(i => i.alt)")
     assert alts and all(alt.strip() for alt in alts)
     external = driver.execute_script(
         "return [...document.querySelectorAll('[src],link[href]')].map(e => e.src || e.href)"
-        ".filter(u => !u.startsWith('data:'))")
+        ".filter(u => !u.startsWith('data:'))"
+    )
     assert external == []
 
 
@@ -161,7 +182,9 @@ def test_axe_finds_no_wcag_aa_violation(driver: Any, page: Path, width: str) -> 
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
         ".then(r => done({violations: r.violations, passes: r.passes.length}))"
-        ".catch(e => done({error: String(e)}));", WCAG_AA)
+        ".catch(e => done({error: String(e)}));",
+        WCAG_AA,
+    )
     assert "error" not in result, result
     problems = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]]
     assert problems == []
@@ -173,8 +196,10 @@ def test_screenshots(driver: Any, page: Path, width: str) -> None:
     """Full-page screenshots at desktop and phone width, saved beside the page for a person to look at."""
     _open(driver, page, WIDTHS[width])
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": WIDTHS[width], "height": height, "deviceScaleFactor": 1, "mobile": width == "phone"})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": WIDTHS[width], "height": height, "deviceScaleFactor": 1, "mobile": width == "phone"},
+    )
     try:
         shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
     finally:
@@ -194,7 +219,8 @@ def test_print_layout_is_a4_without_the_site_chrome(driver: Any, page: Path) -> 
     try:
         hidden = driver.execute_script(
             "return ['.masthead', 'footer', 'details', '.skip'].map(s => document.querySelector(s))"
-            ".map(e => getComputedStyle(e).display)")
+            ".map(e => getComputedStyle(e).display)"
+        )
         repeated = driver.execute_script("return getComputedStyle(document.querySelector('thead')).display")
     finally:
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

@@ -33,8 +33,13 @@ DAY = dt.date(2025, 1, 8)
 
 def _data(seed: int, **texts: str) -> dict[str, Any]:
     rng = random.Random(seed)
-    return {"body": "某某区人民政府", "year": 2024, "values": consistent_values(rng, 40),
-            "texts": {**MANDATORY_TEXTS, **texts}, "date": REPORT_DATE}
+    return {
+        "body": "某某区人民政府",
+        "year": 2024,
+        "values": consistent_values(rng, 40),
+        "texts": {**MANDATORY_TEXTS, **texts},
+        "date": REPORT_DATE,
+    }
 
 
 def _write(tmp_path: Path, data: dict[str, Any], name: str = "报告.html", **options: Any) -> Path:
@@ -55,8 +60,11 @@ def test_tables_follow_the_form_grids(tmp_path: Path) -> None:
     tables = root.xpath("//section//table[not(ancestor::figure)]")
     assert len(tables) == len(FORM.tables)
     for table, html_table in zip(FORM.tables, tables, strict=True):
-        spans = sorted((int(c.get("rowspan", 1)), int(c.get("colspan", 1)), c.text_content())
-                       for c in html_table.iter("th", "td") if not c.get("data-key"))
+        spans = sorted(
+            (int(c.get("rowspan", 1)), int(c.get("colspan", 1)), c.text_content())
+            for c in html_table.iter("th", "td")
+            if not c.get("data-key")
+        )
         expected = sorted((c.rowspan, c.colspan, c.text) for c in table.grid if c.kind != "value")
         assert spans == expected, table.key
         cells = html_table.xpath(".//td[@data-key]")
@@ -125,8 +133,7 @@ _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
 
 
 @settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10_000), other=_text, summary=_text,
-       fee=st.decimals(min_value=0, max_value=99999, places=2))
+@given(seed=st.integers(0, 10_000), other=_text, summary=_text, fee=st.decimals(min_value=0, max_value=99999, places=2))
 def test_page_round_trips_through_import(tmp_path: Path, seed: int, other: str, summary: str, fee: Decimal) -> None:
     data = _data(seed, **{"text.other": other, "text.overview.summary": summary + "。"})
     data["values"]["fee.collected"] = fee
@@ -135,7 +142,9 @@ def test_page_round_trips_through_import(tmp_path: Path, seed: int, other: str, 
     report = read_report_data(data)
     assert back["body"] == report.body and back["year"] == report.year and back["date"] == DAY.isoformat()
     assert {k: Decimal(v) for k, v in back["values"].items()} == {
-        **{k: Decimal(v) for k, v in report.values.items()}, **{k: Decimal(v) for k, v in report.fees.items()}}
+        **{k: Decimal(v) for k, v in report.values.items()},
+        **{k: Decimal(v) for k, v in report.fees.items()},
+    }
     assert back["texts"] == report.texts
     assert "missing" not in back and back["problems"] == []
 
@@ -146,7 +155,8 @@ def test_visible_tables_alone_are_read_by_the_tolerant_reader(tmp_path: Path) ->
     result = import_published(page)
     assert all(result.tables_found.values()) and not result.problems and not result.deviations
     assert {k: Decimal(v) for k, v in result.table_values.items()} == {
-        k: Decimal(v) for k, v in read_report_data(data).values.items()}
+        k: Decimal(v) for k, v in read_report_data(data).values.items()
+    }
 
 
 def test_a_page_edited_after_generation_is_reported(tmp_path: Path) -> None:
@@ -170,11 +180,23 @@ def test_page_without_charts_is_complete(tmp_path: Path) -> None:
 def test_render_html_and_charts(tmp_path: Path) -> None:
     this, last = _data(8), _data(9)
     (tmp_path / "merged.json").write_text(json.dumps(this, ensure_ascii=False, default=str), encoding="utf-8")
-    (tmp_path / "last.json").write_text(json.dumps({**last, "year": 2023}, ensure_ascii=False, default=str),
-                                        encoding="utf-8")
+    (tmp_path / "last.json").write_text(
+        json.dumps({**last, "year": 2023}, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     out = tmp_path / "报告.docx"
-    result = CliRunner().invoke(main, ["render", str(tmp_path / "merged.json"), "--out", str(out), "--html",
-                                       "--charts", "--last-year", str(tmp_path / "last.json")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "render",
+            str(tmp_path / "merged.json"),
+            "--out",
+            str(out),
+            "--html",
+            "--charts",
+            "--last-year",
+            str(tmp_path / "last.json"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     page = out.with_suffix(".html")
     assert page.is_file() and "已生成网页" in result.output
@@ -186,14 +208,16 @@ def test_render_html_and_charts(tmp_path: Path) -> None:
     assert 'descr="本年度办结政府信息公开申请' in body  # alt text of the picture
     back = import_report(out)  # the charts do not disturb reading the Word report back
     assert {k: Decimal(v) for k, v in back["values"].items() if k.startswith("t")} == {
-        k: Decimal(v) for k, v in read_report_data(this).values.items()}
+        k: Decimal(v) for k, v in read_report_data(this).values.items()
+    }
 
 
 def test_render_html_refuses_a_batch(tmp_path: Path) -> None:
     for name in ("a.json", "b.json"):
         (tmp_path / name).write_text(json.dumps(zero_data(), ensure_ascii=False), encoding="utf-8")
-    result = CliRunner().invoke(main, ["render", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--out",
-                                       str(tmp_path / "out"), "--html"])
+    result = CliRunner().invoke(
+        main, ["render", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--out", str(tmp_path / "out"), "--html"]
+    )
     assert result.exit_code == 2 and "单个数据文件" in result.output
 
 
@@ -202,8 +226,9 @@ def test_build_html_and_charts_sheet(tmp_path: Path) -> None:
     folder = tmp_path / "收到的报表"
     texts = {**MANDATORY_TEXTS, **{f.key: "有关情况。" for f in FORM.texts if f.required and f.key.startswith("text.")}}
     for i, department in enumerate(("党政办", "财政局", "民政办")):
-        write_department(folder / f"{department}.xlsx", department, consistent_values(rng, 9),
-                         texts=texts if i == 0 else None)
+        write_department(
+            folder / f"{department}.xlsx", department, consistent_values(rng, 9), texts=texts if i == 0 else None
+        )
     outdir = tmp_path / "汇总结果"
     result = CliRunner().invoke(main, ["build", str(folder), "--out", str(outdir), "--html", "--charts"])
     assert result.exit_code == 0, result.output
@@ -219,12 +244,14 @@ def test_build_html_and_charts_sheet(tmp_path: Path) -> None:
     merged = json.loads((outdir / "merged.json").read_text("utf-8"))["values"]
     back = import_report(pages[0])["values"]
     assert {f.key: Decimal(str(back[f.key])) for f in FORM.table_fields} == {
-        f.key: Decimal(str(merged[f.key])) for f in FORM.table_fields}
+        f.key: Decimal(str(merged[f.key])) for f in FORM.table_fields
+    }
 
 
 @pytest.mark.parametrize("flag", ["--html", "--charts"])
-def test_without_a_chinese_font_the_report_is_made_without_charts(tmp_path: Path, flag: str,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_chinese_font_the_report_is_made_without_charts(
+    tmp_path: Path, flag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nianbao import charts
 
     monkeypatch.setattr(charts, "CJK_FONTS", ("No Such Font 无此字体",))
@@ -269,6 +296,7 @@ def test_pdf_is_converted_after_the_charts_are_in(tmp_path: Path) -> None:
     out = tmp_path / "r.docx"
     result = CliRunner().invoke(main, ["render", str(tmp_path / "m.json"), "--out", str(out), "--charts", "--pdf"])
     assert result.exit_code == 0, result.output
-    listing = subprocess.run(["pdfimages", "-list", str(out.with_suffix(".pdf"))], capture_output=True, text=True,
-                             check=True).stdout
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(out.with_suffix(".pdf"))], capture_output=True, text=True, check=True
+    ).stdout
     assert any(line.split()[2] == "image" for line in listing.splitlines()[2:])

@@ -30,8 +30,16 @@ from .importer.sections import strip_signature
 from .numbers import Number
 from .rules import RuleInput, Scope, run
 
-__all__ = ["AUDIT_CODES", "AuditReport", "audit_file", "audit_paths", "audit_result", "collect_files",
-           "load_last_for_audit", "rule_findings"]
+__all__ = [
+    "AUDIT_CODES",
+    "AuditReport",
+    "audit_file",
+    "audit_paths",
+    "audit_result",
+    "collect_files",
+    "load_last_for_audit",
+    "rule_findings",
+]
 
 AUDIT_CODES: dict[str, str] = {
     **RULE_TITLES,
@@ -39,7 +47,6 @@ AUDIT_CODES: dict[str, str] = {
     **CROSSYEAR_CODES,
     **IMPORT_CODES,
 }
-
 
 
 @dataclass
@@ -71,8 +78,14 @@ class AuditReport:
         return self.errors > 0
 
     def to_json_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "body": self.body, "year": self.year, "errors": self.errors,
-                "warnings": self.warnings, "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "file": self.file,
+            "body": self.body,
+            "year": self.year,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 # -- table rules ------------------------------------------------------------------------------------
@@ -100,20 +113,48 @@ def heading_findings(result: ImportResult) -> list[Finding]:
         if hit is None:
             out.append(Finding("X1", Severity.ERROR, f"缺少“{section.heading}”部分。", sheet=section.heading))
         elif hit.problem == "numeral":
-            out.append(Finding("X1", Severity.ERROR, f"标题“{hit.found}”缺少序号，应为“{section.heading}”。",
-                               sheet=section.heading, value=hit.found, expected=section.heading))
+            out.append(
+                Finding(
+                    "X1",
+                    Severity.ERROR,
+                    f"标题“{hit.found}”缺少序号，应为“{section.heading}”。",
+                    sheet=section.heading,
+                    value=hit.found,
+                    expected=section.heading,
+                )
+            )
         elif hit.problem in ("wording", lb.Deviation.SYNONYM.value, lb.Deviation.NUMBERING.value):
-            out.append(Finding("X1", Severity.ERROR, f"标题“{hit.found}”与官方格式不一致，应为“{section.heading}”。",
-                               sheet=section.heading, value=hit.found, expected=section.heading))
+            out.append(
+                Finding(
+                    "X1",
+                    Severity.ERROR,
+                    f"标题“{hit.found}”与官方格式不一致，应为“{section.heading}”。",
+                    sheet=section.heading,
+                    value=hit.found,
+                    expected=section.heading,
+                )
+            )
     order = [s.number for s in FORM.sections]
     found = [order.index(h.number) for h in outline.headings]
     if found != sorted(found):
-        out.append(Finding("X1", Severity.ERROR, "六个部分的顺序与官方格式不一致：" + "、".join(h.found for h in outline.headings) + "。"))
+        out.append(
+            Finding(
+                "X1",
+                Severity.ERROR,
+                "六个部分的顺序与官方格式不一致：" + "、".join(h.found for h in outline.headings) + "。",
+            )
+        )
     title = lb.squash(outline.title)
     if title and result.year and not title.endswith(f"{result.year}{official.TITLE_SUFFIX}"):
-        out.append(Finding("X1", Severity.WARNING,
-                           f"报告标题“{outline.title}”不规范，应为“{result.body or '<机关全称>'}{result.year}{official.TITLE_SUFFIX}”。",
-                           sheet="标题", value=outline.title))
+        out.append(
+            Finding(
+                "X1",
+                Severity.WARNING,
+                f"报告标题“{outline.title}”不规范，应为“{result.body or '<机关全称>'}{result.year}{official.TITLE_SUFFIX}”。",
+                sheet="标题",
+                value=outline.title,
+            )
+        )
     return out
 
 
@@ -123,8 +164,18 @@ def label_findings(result: ImportResult) -> list[Finding]:
         if d.kind is lb.Deviation.PUNCTUATION:
             continue
         severity = Severity.WARNING if d.kind is lb.Deviation.NUMBERING else Severity.ERROR
-        out.append(Finding("X2", severity, f"{d.table}标签“{d.found}”与官方格式不一致，应为“{d.expected}”。",
-                           sheet=d.table, cell=d.expected, key=d.key, value=d.found, expected=d.expected))
+        out.append(
+            Finding(
+                "X2",
+                severity,
+                f"{d.table}标签“{d.found}”与官方格式不一致，应为“{d.expected}”。",
+                sheet=d.table,
+                cell=d.expected,
+                key=d.key,
+                value=d.found,
+                expected=d.expected,
+            )
+        )
     return out
 
 
@@ -132,12 +183,26 @@ def layout_findings(result: ImportResult) -> list[Finding]:
     if not result.layout_2019:
         return []
     if result.year is not None and result.year < 2021:  # the trial format was the one in force then
-        return [Finding("X6", Severity.INFO,
-                        f"本报告使用2019年试行格式（{official.FORMAT_2019_NAME}），为{result.year}年度适用的格式；"
-                        "表二按旧格式读取，不与2021年格式的表二比较。", sheet="表二", value="、".join(result.layout_2019))]
-    return [Finding("X6", Severity.ERROR,
-                    f"表二使用了2019年试行格式（{'、'.join(result.layout_2019)}），{result.year or '2021'}年度报告应使用"
-                    f"{official.FORMAT_NAME}规定的格式。", sheet="表二", value="、".join(result.layout_2019))]
+        return [
+            Finding(
+                "X6",
+                Severity.INFO,
+                f"本报告使用2019年试行格式（{official.FORMAT_2019_NAME}），为{result.year}年度适用的格式；"
+                "表二按旧格式读取，不与2021年格式的表二比较。",
+                sheet="表二",
+                value="、".join(result.layout_2019),
+            )
+        ]
+    return [
+        Finding(
+            "X6",
+            Severity.ERROR,
+            f"表二使用了2019年试行格式（{'、'.join(result.layout_2019)}），{result.year or '2021'}年度报告应使用"
+            f"{official.FORMAT_NAME}规定的格式。",
+            sheet="表二",
+            value="、".join(result.layout_2019),
+        )
+    ]
 
 
 def fee_findings(result: ImportResult) -> list[Finding]:
@@ -147,10 +212,22 @@ def fee_findings(result: ImportResult) -> list[Finding]:
         return []
     everywhere = "\n".join(result.outline.section_text.values())
     if subject in lb.squash(everywhere):
-        return [Finding("X5", Severity.WARNING, f"{subject}的情况写在了其他部分，应写在“{official.HEADINGS[5]}”中。",
-                        sheet=official.HEADINGS[5])]
-    return [Finding("X5", Severity.ERROR, f"“{official.HEADINGS[5]}”没有说明{subject}收取情况（未收取也应写明）。",
-                    sheet=official.HEADINGS[5])]
+        return [
+            Finding(
+                "X5",
+                Severity.WARNING,
+                f"{subject}的情况写在了其他部分，应写在“{official.HEADINGS[5]}”中。",
+                sheet=official.HEADINGS[5],
+            )
+        ]
+    return [
+        Finding(
+            "X5",
+            Severity.ERROR,
+            f"“{official.HEADINGS[5]}”没有说明{subject}收取情况（未收取也应写明）。",
+            sheet=official.HEADINGS[5],
+        )
+    ]
 
 
 # A web page's footer (site owner, ICP record) lands after the last section of an imported page: not content.
@@ -169,15 +246,24 @@ def empty_section_findings(result: ImportResult) -> list[Finding]:
     for section in FORM.sections:
         if not section.mandatory or o.hit(section.number) is None:  # a missing heading is X1's
             continue
-        text = "\n".join(line for line in o.section_text.get(section.number, "").split("\n")
-                         if not _PAGE_CHROME.search(lb.squash(line)))
+        text = "\n".join(
+            line
+            for line in o.section_text.get(section.number, "").split("\n")
+            if not _PAGE_CHROME.search(lb.squash(line))
+        )
         if section.number == FORM.sections[-1].number:  # the signature closes the last section
             text = strip_signature(text, result.body)
         skip = _subheadings(section.heading)
         if any(lb.squash(line) and lb.squash(line) not in skip for line in text.split("\n")):
             continue
-        out.append(Finding("X8", Severity.ERROR, f"“{section.heading}”只有标题，没有内容（这一部分必须有文字）。",
-                           sheet=section.heading))
+        out.append(
+            Finding(
+                "X8",
+                Severity.ERROR,
+                f"“{section.heading}”只有标题，没有内容（这一部分必须有文字）。",
+                sheet=section.heading,
+            )
+        )
     return out
 
 
@@ -190,9 +276,16 @@ def year_findings(result: ImportResult) -> list[Finding]:
     o = result.outline
     year = o.title_year or o.period_year
     if o.title_year and o.period_year and o.title_year != o.period_year:
-        out.append(Finding("X4", Severity.WARNING,
-                           f"标题的年度（{o.title_year}年）与统计期限（{o.period_year}年）不一致。",
-                           sheet="标题", value=o.period_year, expected=o.title_year))
+        out.append(
+            Finding(
+                "X4",
+                Severity.WARNING,
+                f"标题的年度（{o.title_year}年）与统计期限（{o.period_year}年）不一致。",
+                sheet="标题",
+                value=o.period_year,
+                expected=o.title_year,
+            )
+        )
     if not year:
         return out
     narrative = "\n".join(x for x in (o.preamble, o.section_text.get("一", "")) if x)
@@ -201,10 +294,17 @@ def year_findings(result: ImportResult) -> list[Finding]:
         other = int(match.group(1))
         if other != year and other not in seen:
             seen.add(other)
-            context = lb.squash(narrative)[max(0, match.start() - 8): match.end() + 12]
-            out.append(Finding("X4", Severity.WARNING,
-                               f"正文把“{other}年”当作本年度使用（“…{context}…”），本报告为{year}年度。",
-                               sheet=official.HEADINGS[0], value=other, expected=year))
+            context = lb.squash(narrative)[max(0, match.start() - 8) : match.end() + 12]
+            out.append(
+                Finding(
+                    "X4",
+                    Severity.WARNING,
+                    f"正文把“{other}年”当作本年度使用（“…{context}…”），本报告为{year}年度。",
+                    sheet=official.HEADINGS[0],
+                    value=other,
+                    expected=year,
+                )
+            )
     return out
 
 
@@ -212,8 +312,14 @@ def year_findings(result: ImportResult) -> list[Finding]:
 def _given(result: ImportResult, last: ReportData | None) -> RuleInput:
     """What the registered rules look at: the numbers and the narrative as printed."""
     sections = {s.heading: result.outline.section_text.get(s.number, "") for s in FORM.sections}
-    return RuleInput(result.data, last, sections=sections, printed_totals=True, tainted=_unread(result.values),
-                     last_name=f"{last.year}年报告" if last is not None and last.year else "上年报告")
+    return RuleInput(
+        result.data,
+        last,
+        sections=sections,
+        printed_totals=True,
+        tainted=_unread(result.values),
+        last_name=f"{last.year}年报告" if last is not None and last.year else "上年报告",
+    )
 
 
 def audit_result(result: ImportResult, last: ReportData | None = None) -> list[Finding]:
@@ -253,16 +359,28 @@ def load_last_for_audit(path: Path) -> tuple[ReportData | None, list[Finding]]:
             raise
         reason = str(exc).rstrip("。")
         reason = reason if reason.startswith("上年") else f"上年报告 {reason}"
-        return None, [Finding("C-LAST", Severity.WARNING,
-                              f"{reason}；本年报告照常审核，上年结转、现行有效件数等跨年度核对未做。",
-                              sheet="上年报告", value=path.name)]
+        return None, [
+            Finding(
+                "C-LAST",
+                Severity.WARNING,
+                f"{reason}；本年报告照常审核，上年结转、现行有效件数等跨年度核对未做。",
+                sheet="上年报告",
+                value=path.name,
+            )
+        ]
     missing = [t for t in FORM.tables if not any(f.key in last.values for f in t.fields)]
     if not missing:
         return last, []
     names = "、".join(t.name for t in missing)
-    return last, [Finding("C-LAST", Severity.WARNING,
-                          f"上年报告 {path.name} 中读不出{names}（如表格缺失，或使用2019年试行格式），与{names}有关的跨年度核对未做。",
-                          sheet="上年报告", value=path.name)]
+    return last, [
+        Finding(
+            "C-LAST",
+            Severity.WARNING,
+            f"上年报告 {path.name} 中读不出{names}（如表格缺失，或使用2019年试行格式），与{names}有关的跨年度核对未做。",
+            sheet="上年报告",
+            value=path.name,
+        )
+    ]
 
 
 def audit_file(path: Path, last: ReportData | None = None, last_problems: Sequence[Finding] = ()) -> AuditReport:
@@ -293,9 +411,15 @@ PARALLEL_MIN_REPORTS = 8
 _CHUNK_REPORTS = 4
 
 
-def audit_paths(paths: Sequence[Path], last: ReportData | None = None,
-                on_done: Callable[[AuditReport], None] | None = None, *, last_problems: Sequence[Finding] = (),
-                jobs: int | None = None, progress: parallel.Progress | None = None) -> list[AuditReport]:
+def audit_paths(
+    paths: Sequence[Path],
+    last: ReportData | None = None,
+    on_done: Callable[[AuditReport], None] | None = None,
+    *,
+    last_problems: Sequence[Finding] = (),
+    jobs: int | None = None,
+    progress: parallel.Progress | None = None,
+) -> list[AuditReport]:
     """Audit every file, in order. Many files are spread over every core (`jobs` processes; by default one
     per core from PARALLEL_MIN_REPORTS files on), with `progress(done, total)` counting them; `on_done(report)`
     is called for each report in order."""

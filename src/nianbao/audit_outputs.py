@@ -20,7 +20,19 @@ SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 SUMMARY_SHEET = "汇总"
 FINDINGS_SHEET = "审核发现"
 SUMMARY_COLUMNS = ("机关", "报告年度", "文件", "错误", "警告", "表格是否完整读取", "结论", "涉及规则")
-FINDING_COLUMNS = ("机关", "报告年度", "文件", "严重程度", "规则", "规则说明", "位置", "行/列", "说明", "报告中的值", "应为")
+FINDING_COLUMNS = (
+    "机关",
+    "报告年度",
+    "文件",
+    "严重程度",
+    "规则",
+    "规则说明",
+    "位置",
+    "行/列",
+    "说明",
+    "报告中的值",
+    "应为",
+)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _ERROR_FILL = PatternFill("solid", fgColor="FCE4E4")
 _WARN_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -60,16 +72,44 @@ def write_audit_workbook(reports: Sequence[AuditReport], out: Path) -> None:
     findings = wb.create_sheet(FINDINGS_SHEET)
     findings.append(FINDING_COLUMNS)
     for report in sorted_reports(reports):
-        summary.append((report.body, report.year, report.file, report.errors, report.warnings,
-                        "是" if report.imported.complete else "否", verdict(report), rule_list(report)))
+        summary.append(
+            (
+                report.body,
+                report.year,
+                report.file,
+                report.errors,
+                report.warnings,
+                "是" if report.imported.complete else "否",
+                verdict(report),
+                rule_list(report),
+            )
+        )
         rows = sorted(report.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.code))
         for f in rows:
-            findings.append((report.body, report.year, report.file, SEVERITY_LABELS.get(f.severity, f.severity), f.code,
-                             AUDIT_CODES.get(f.code, ""), f.sheet, f.cell, f.message, _cell(f.value), _cell(f.expected)))
-            fill = _ERROR_FILL if f.severity == Severity.ERROR else _WARN_FILL if f.severity == Severity.WARNING else None
+            findings.append(
+                (
+                    report.body,
+                    report.year,
+                    report.file,
+                    SEVERITY_LABELS.get(f.severity, f.severity),
+                    f.code,
+                    AUDIT_CODES.get(f.code, ""),
+                    f.sheet,
+                    f.cell,
+                    f.message,
+                    _cell(f.value),
+                    _cell(f.expected),
+                )
+            )
+            fill = (
+                _ERROR_FILL if f.severity == Severity.ERROR else _WARN_FILL if f.severity == Severity.WARNING else None
+            )
             if fill:
                 findings.cell(findings.max_row, 4).fill = fill
-    widths = {SUMMARY_SHEET: (24, 10, 30, 8, 8, 16, 16, 30), FINDINGS_SHEET: (24, 10, 26, 10, 9, 36, 22, 28, 70, 14, 14)}
+    widths = {
+        SUMMARY_SHEET: (24, 10, 30, 8, 8, 16, 16, 30),
+        FINDINGS_SHEET: (24, 10, 26, 10, 9, 36, 22, 28, 70, 14, 14),
+    }
     for ws in (summary, findings):
         for j, width in enumerate(widths[ws.title], start=1):
             ws.column_dimensions[get_column_letter(j)].width = width

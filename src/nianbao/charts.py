@@ -34,8 +34,14 @@ __all__ = [
 
 # Chinese fonts matplotlib may find, best first (Debian's fonts-noto-cjk, then common Windows/macOS ones).
 CJK_FONTS: tuple[str, ...] = (
-    "Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "Microsoft YaHei", "SimHei", "PingFang SC",
-    "WenQuanYi Micro Hei", "Noto Serif CJK SC",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Noto Sans SC",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "WenQuanYi Micro Hei",
+    "Noto Serif CJK SC",
 )
 PNG_DPI = 200
 # A sober palette of government pages: the national red, a deep blue, and muted companions; each colour
@@ -137,20 +143,27 @@ def results_chart(values: Mapping[str, Any]) -> Chart | None:
     labels = tuple(label for label, _keys in result_groups())
     ranked = sorted(zip(labels, counts, strict=True), key=lambda lc: -lc[1])
     top = "，".join(f"{label}{plain(n)}件（{_percent(n, total)}）" for label, n in ranked[:3] if n)
-    return Chart("results", "依申请公开办理结果构成", labels, (Series("办理结果", counts),),
-                 f"本年度办结政府信息公开申请{plain(total)}件，其中{top}。", shares=True)
+    return Chart(
+        "results",
+        "依申请公开办理结果构成",
+        labels,
+        (Series("办理结果", counts),),
+        f"本年度办结政府信息公开申请{plain(total)}件，其中{top}。",
+        shares=True,
+    )
 
 
-def year_chart(values: Mapping[str, Any], last: Mapping[str, Any], year: int | None,
-               last_year: int | None) -> Chart:
+def year_chart(values: Mapping[str, Any], last: Mapping[str, Any], year: int | None, last_year: int | None) -> Chart:
     """This year against last year: applications received, each kind of result, reviews and lawsuits."""
     this_name = f"{year}年" if year else "本年"
     last_name = f"{last_year}年" if last_year else "上年"
     items: list[tuple[str, Decimal, Decimal]] = [
-        (_t3_label("new"), _num(values, "t3.new.total"), _num(last, "t3.new.total"))]
+        (_t3_label("new"), _num(values, "t3.new.total"), _num(last, "t3.new.total"))
+    ]
     for label, keys in result_groups():
-        items.append((label, sum((_num(values, k) for k in keys), Decimal(0)),
-                      sum((_num(last, k) for k in keys), Decimal(0))))
+        items.append(
+            (label, sum((_num(values, k) for k in keys), Decimal(0)), sum((_num(last, k) for k in keys), Decimal(0)))
+        )
     for label, key in _t4_totals():
         items.append((label, _num(values, key), _num(last, key)))
     new_now, new_then = items[0][1], items[0][2]
@@ -160,11 +173,18 @@ def year_chart(values: Mapping[str, Any], last: Mapping[str, Any], year: int | N
     else:
         trend = "上年为0件"
     reviews = items[-3]
-    summary = (f"{this_name}新收政府信息公开申请{plain(new_now)}件，{last_name}{plain(new_then)}件（{trend}）；"
-               f"{reviews[0]}{plain(reviews[1])}件，{last_name}{plain(reviews[2])}件。")
-    return Chart("year", f"{this_name}与{last_name}对比", tuple(i[0] for i in items),
-                 (Series(last_name, tuple(_int(i[2]) for i in items)),
-                  Series(this_name, tuple(_int(i[1]) for i in items))), summary, colors=(_LAST_YEAR, PALETTE[1]))
+    summary = (
+        f"{this_name}新收政府信息公开申请{plain(new_now)}件，{last_name}{plain(new_then)}件（{trend}）；"
+        f"{reviews[0]}{plain(reviews[1])}件，{last_name}{plain(reviews[2])}件。"
+    )
+    return Chart(
+        "year",
+        f"{this_name}与{last_name}对比",
+        tuple(i[0] for i in items),
+        (Series(last_name, tuple(_int(i[2]) for i in items)), Series(this_name, tuple(_int(i[1]) for i in items))),
+        summary,
+        colors=(_LAST_YEAR, PALETTE[1]),
+    )
 
 
 def bodies_chart(bodies: Mapping[str, Mapping[str, Any]]) -> Chart | None:
@@ -179,27 +199,42 @@ def bodies_chart(bodies: Mapping[str, Mapping[str, Any]]) -> Chart | None:
         (_t3_label("concluded_total", level=0), ("t3.concluded_total.total",)),
         (f"{official.T4_REVIEW}、{official.T4_SUIT}", tuple(key for _label, key in suits)),
     )
-    series = tuple(Series(name, tuple(_int(sum((_num(bodies[b], k) for k in keys), Decimal(0))) for b in names))
-                   for name, keys in measures)
+    series = tuple(
+        Series(name, tuple(_int(sum((_num(bodies[b], k) for k in keys), Decimal(0))) for b in names))
+        for name, keys in measures
+    )
     if not any(v for s in series for v in s.values):
         return None  # every body at 0: bars of nothing
     busiest = max(names, key=lambda b: _num(bodies[b], "t3.new.total"))
     total_new = sum((_num(v, "t3.new.total") for v in bodies.values()), Decimal(0))
-    summary = (f"{len(names)}个单位共新收政府信息公开申请{plain(total_new)}件，"
-               f"最多的是{busiest}（{plain(_num(bodies[busiest], 't3.new.total'))}件）。")
+    summary = (
+        f"{len(names)}个单位共新收政府信息公开申请{plain(total_new)}件，"
+        f"最多的是{busiest}（{plain(_num(bodies[busiest], 't3.new.total'))}件）。"
+    )
     return Chart("bodies", "各单位情况对比", names, series, summary)
 
 
-def report_charts(values: Mapping[str, Any], *, year: int | None = None, last: Mapping[str, Any] | None = None,
-                  bodies: Mapping[str, Mapping[str, Any]] | None = None) -> list[Chart]:
+def report_charts(
+    values: Mapping[str, Any],
+    *,
+    year: int | None = None,
+    last: Mapping[str, Any] | None = None,
+    bodies: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[Chart]:
     """The charts a report carries: results as shares; with last year's data, the comparison; with more
     than one body, the bodies side by side."""
     charts: list[Chart | None] = [results_chart(values)]
     if last is not None:
         last_values = last.get("values", last)
         last_year = last.get("year") if "values" in last else None
-        charts.append(year_chart(values, last_values, year, int(last_year) if isinstance(last_year, int) else
-                                 (year - 1 if year else None)))
+        charts.append(
+            year_chart(
+                values,
+                last_values,
+                year,
+                int(last_year) if isinstance(last_year, int) else (year - 1 if year else None),
+            )
+        )
     if bodies:
         charts.append(bodies_chart(bodies))
     return [c for c in charts if c is not None]
@@ -217,8 +252,10 @@ def cjk_font() -> str:
     for name in CJK_FONTS:
         if name in installed:
             return name
-    raise ChartsUnavailable("未找到可显示中文的字体，未生成图解（否则图中文字会显示为方框）："
-                            "请安装中文字体，如 Debian/Ubuntu 上的 fonts-noto-cjk。")
+    raise ChartsUnavailable(
+        "未找到可显示中文的字体，未生成图解（否则图中文字会显示为方框）："
+        "请安装中文字体，如 Debian/Ubuntu 上的 fonts-noto-cjk。"
+    )
 
 
 def _style() -> Any:  # matplotlib types the keys as a Literal of every rcParam
@@ -238,7 +275,7 @@ def _style() -> Any:  # matplotlib types the keys as a Literal of every rcParam
 
 
 def _wrap(label: str, width: int = 14) -> str:
-    return "\n".join(label[i:i + width] for i in range(0, len(label), width))
+    return "\n".join(label[i : i + width] for i in range(0, len(label), width))
 
 
 def _figure(chart: Chart, titled: bool) -> Any:
@@ -302,8 +339,9 @@ def chart_png(chart: Chart, dpi: int = PNG_DPI, titled: bool = True) -> bytes:
     return _drawn(chart, "png", titled, dpi)
 
 
-def department_values(frame_rows: Sequence[tuple[str, str, Any]], *,
-                      by_body: bool = False) -> dict[str, dict[str, Any]]:
+def department_values(
+    frame_rows: Sequence[tuple[str, str, Any]], *, by_body: bool = False
+) -> dict[str, dict[str, Any]]:
     """{department: {key: value}} from (department, key, value) rows of the merge's long frame.
 
     With `by_body` (an area's roll-up, whose rows name "body / department"), each body's departments are summed.

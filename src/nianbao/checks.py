@@ -20,14 +20,30 @@ from .reader.xlsx import WorkbookRead, read_workbook, read_workbook_bytes
 from .rules import RuleInput, Scope, run
 from .rules.tables import NOWHERE, TABLES, WORKBOOK, Context, Places, rule_findings, tainted_keys, term_label, terms
 
-__all__ = ["TABLES", "WORKBOOK", "Context", "Places", "cached_total_findings", "check_read", "check_workbook",
-           "confirm_findings", "cover_findings", "implausible_findings", "rule_findings", "tainted_keys",
-           "term_label"]
+__all__ = [
+    "TABLES",
+    "WORKBOOK",
+    "Context",
+    "Places",
+    "cached_total_findings",
+    "check_read",
+    "check_workbook",
+    "confirm_findings",
+    "cover_findings",
+    "implausible_findings",
+    "rule_findings",
+    "tainted_keys",
+    "term_label",
+]
 
 
-def cached_total_findings(computed: Mapping[str, Number], cached: Mapping[str, object], ctx: Context = NOWHERE,
-                          tainted: set[str] | frozenset[str] = frozenset(),
-                          in_sheet: Mapping[str, Number] | None = None) -> list[Finding]:
+def cached_total_findings(
+    computed: Mapping[str, Number],
+    cached: Mapping[str, object],
+    ctx: Context = NOWHERE,
+    tainted: set[str] | frozenset[str] = frozenset(),
+    in_sheet: Mapping[str, Number] | None = None,
+) -> list[Finding]:
     """Compare the totals a spreadsheet program saved with the recomputed ones.
 
     A mismatch means the formula was overwritten by a typed number (or calculation was set to manual):
@@ -49,8 +65,15 @@ def cached_total_findings(computed: Mapping[str, Number], cached: Mapping[str, o
     return findings
 
 
-def _cached_finding(rule: SumRule, key: str, raw: object, shown: Number | None, expected: Number,
-                    computed: Mapping[str, Number], ctx: Context) -> Finding:
+def _cached_finding(
+    rule: SumRule,
+    key: str,
+    raw: object,
+    shown: Number | None,
+    expected: Number,
+    computed: Mapping[str, Number],
+    ctx: Context,
+) -> Finding:
     field: Field = FORM.by_key[key]
     loc = location(key)
     shown_text = plain(shown) if shown is not None else f"“{raw}”"
@@ -59,9 +82,16 @@ def _cached_finding(rule: SumRule, key: str, raw: object, shown: Number | None, 
         f"计算应为 {plain(expected)}；总计公式可能被改写成了数字，请恢复公式或核对各项"
     )
     return Finding(
-        code="V-CACHED-TOTAL", severity="error", message=message, file=ctx.file, sheet=loc.sheet,
-        cell=loc.cell, department=ctx.department, key=key,
-        value=shown_text, expected=plain(expected),
+        code="V-CACHED-TOTAL",
+        severity="error",
+        message=message,
+        file=ctx.file,
+        sheet=loc.sheet,
+        cell=loc.cell,
+        department=ctx.department,
+        key=key,
+        value=shown_text,
+        expected=plain(expected),
         extra={"rule": rule.code, "cells": [location(k).cell for k in rule.rhs]},
     )
 
@@ -71,11 +101,30 @@ def _cell_name(field: Field) -> str:
     return f"{field.part}「{' / '.join(x for x in (*field.row[-1:], *field.column[-1:]) if x)}」{loc.cell}"
 
 
-def _entry_finding(read: WorkbookRead, field: Field, code: str, severity: str, message: str, value: object,
-                   expected: object, **extra: object) -> Finding:
+def _entry_finding(
+    read: WorkbookRead,
+    field: Field,
+    code: str,
+    severity: str,
+    message: str,
+    value: object,
+    expected: object,
+    **extra: object,
+) -> Finding:
     loc = location(field.key)
-    return Finding(code=code, severity=severity, message=message, file=read.file, sheet=loc.sheet, cell=loc.cell,
-                   department=read.department, key=field.key, value=value, expected=expected, extra=dict(extra))
+    return Finding(
+        code=code,
+        severity=severity,
+        message=message,
+        file=read.file,
+        sheet=loc.sheet,
+        cell=loc.cell,
+        department=read.department,
+        key=field.key,
+        value=value,
+        expected=expected,
+        extra=dict(extra),
+    )
 
 
 def cover_findings(read: WorkbookRead) -> list[Finding]:
@@ -88,16 +137,31 @@ def cover_findings(read: WorkbookRead) -> list[Finding]:
         label, cell = field.row[0], location(field.key).cell
         if not text:
             if field.when_empty:
-                findings.append(_entry_finding(
-                    read, field, entry.COVER_CODE, field.when_empty,
-                    f"「{location(field.key).sheet}」{cell} {label}未填写，请填写" + _hint(field.help),
-                    "", label))
+                findings.append(
+                    _entry_finding(
+                        read,
+                        field,
+                        entry.COVER_CODE,
+                        field.when_empty,
+                        f"「{location(field.key).sheet}」{cell} {label}未填写，请填写" + _hint(field.help),
+                        "",
+                        label,
+                    )
+                )
             continue
         check = entry.FORMAT_CHECKS.get(field.format)
         if check and not check[0](text):
-            findings.append(_entry_finding(
-                read, field, entry.COVER_CODE, entry.COVER_FORMAT_SEVERITY,
-                f"「{location(field.key).sheet}」{cell} {label}“{text[:30]}”{check[1]}", text, label))
+            findings.append(
+                _entry_finding(
+                    read,
+                    field,
+                    entry.COVER_CODE,
+                    entry.COVER_FORMAT_SEVERITY,
+                    f"「{location(field.key).sheet}」{cell} {label}“{text[:30]}”{check[1]}",
+                    text,
+                    label,
+                )
+            )
     return findings
 
 
@@ -115,10 +179,18 @@ def confirm_findings(read: WorkbookRead) -> list[Finding]:
     field = FORM.confirm_field
     shown = "、".join(f"{_cell_name(FORM.by_key[k])}（{plain(read.inputs[k])}）" for k in nonzero[:3])
     more = f"等 {len(nonzero)} 个" if len(nonzero) > 3 else ""
-    return [_entry_finding(
-        read, field, entry.CONFIRM_CODE, entry.CONFIRM_SEVERITY,
-        f"“{field.row[0]}”选了“{field.choices[0]}”，但 {shown}{more}单元格不为0；请核对数字，或取消这项确认",
-        field.choices[0], "各表数字全部为0", cells=[location(k).cell for k in nonzero])]
+    return [
+        _entry_finding(
+            read,
+            field,
+            entry.CONFIRM_CODE,
+            entry.CONFIRM_SEVERITY,
+            f"“{field.row[0]}”选了“{field.choices[0]}”，但 {shown}{more}单元格不为0；请核对数字，或取消这项确认",
+            field.choices[0],
+            "各表数字全部为0",
+            cells=[location(k).cell for k in nonzero],
+        )
+    ]
 
 
 def implausible_findings(read: WorkbookRead) -> list[Finding]:
@@ -128,10 +200,18 @@ def implausible_findings(read: WorkbookRead) -> list[Finding]:
         field = FORM.by_key[key]
         bound = entry.plausible_max(field)
         if bound is not None and value > bound:
-            findings.append(_entry_finding(
-                read, field, entry.IMPLAUSIBLE_CODE, entry.IMPLAUSIBLE_SEVERITY,
-                f"{_cell_name(field)} 填了 {plain(value)}，超过了合理上限 {plain(bound)}（{field.unit}）；"
-                "请核对是否多打了数字、粘贴错了内容或填错了单位", plain(value), f"≤ {plain(bound)}"))
+            findings.append(
+                _entry_finding(
+                    read,
+                    field,
+                    entry.IMPLAUSIBLE_CODE,
+                    entry.IMPLAUSIBLE_SEVERITY,
+                    f"{_cell_name(field)} 填了 {plain(value)}，超过了合理上限 {plain(bound)}（{field.unit}）；"
+                    "请核对是否多打了数字、粘贴错了内容或填错了单位",
+                    plain(value),
+                    f"≤ {plain(bound)}",
+                )
+            )
     return findings
 
 
@@ -141,15 +221,21 @@ def check_read(read: WorkbookRead) -> WorkbookRead:
     if not read.readable:
         return read
     computed = FORM.compute_derived(read.inputs)
-    checked = replace(read, values={**computed, **{k: v for k, v in read.inputs.items() if k not in computed}},
-                      findings=list(read.findings))
+    checked = replace(
+        read,
+        values={**computed, **{k: v for k, v in read.inputs.items() if k not in computed}},
+        findings=list(read.findings),
+    )
     ctx = Context(read.file, read.department)
     tainted = tainted_keys(read.invalid)
-    in_sheet = FORM.compute_derived({k: v for k, v in read.inputs.items() if k not in read.as_text}) \
-        if read.as_text else None
+    in_sheet = (
+        FORM.compute_derived({k: v for k, v in read.inputs.items() if k not in read.as_text}) if read.as_text else None
+    )
     given = RuleInput(checked.to_data(), cells=True, tainted=frozenset(tainted))
     checked.findings += [
-        *cover_findings(read), *confirm_findings(read), *implausible_findings(read),
+        *cover_findings(read),
+        *confirm_findings(read),
+        *implausible_findings(read),
         *cached_total_findings(computed, read.cached, ctx, tainted, in_sheet),
         *(replace(f, file=ctx.file, department=ctx.department) for f in run(Scope.WORKBOOK, given)),
     ]

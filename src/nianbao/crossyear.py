@@ -43,8 +43,9 @@ def _last_name(last: ReportData) -> str:
     return f"{last.year}年报告" if last.year else "上年报告"
 
 
-def compare_to_last(this: ReportData, last: ReportData, *, file: str = "", department: str = "",
-                    locate: bool = False) -> list[Finding]:
+def compare_to_last(
+    this: ReportData, last: ReportData, *, file: str = "", department: str = "", locate: bool = False
+) -> list[Finding]:
     """`compare`, with each finding attributed to `file`/`department`; with `locate`, pointed at the
     cell of this year's workbook that holds the key (for `check` and per-department use)."""
     from .form.layout import location

@@ -50,6 +50,7 @@ def guess_body_type(name: str) -> str:
         return "县级"
     return "其他"
 
+
 SOURCE_KINDS = ("workbook", "report", "merged")
 
 
@@ -67,16 +68,30 @@ class Provenance:
     size: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "kind": self.kind, "department": self.department, "sha256": self.sha256,
-                "status": self.status, "modified": self.modified, "date": self.date, "size": self.size}
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "department": self.department,
+            "sha256": self.sha256,
+            "status": self.status,
+            "modified": self.modified,
+            "date": self.date,
+            "size": self.size,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Provenance:
         kind = str(data.get("kind") or "workbook")
-        return cls(file=str(data.get("file") or ""), kind=kind if kind in SOURCE_KINDS else "workbook",
-                   department=str(data.get("department") or ""), sha256=str(data.get("sha256") or ""),
-                   status=str(data.get("status") or ""), modified=str(data.get("modified") or ""),
-                   date=str(data.get("date") or ""), size=_int_or_zero(data.get("size")))
+        return cls(
+            file=str(data.get("file") or ""),
+            kind=kind if kind in SOURCE_KINDS else "workbook",
+            department=str(data.get("department") or ""),
+            sha256=str(data.get("sha256") or ""),
+            status=str(data.get("status") or ""),
+            modified=str(data.get("modified") or ""),
+            date=str(data.get("date") or ""),
+            size=_int_or_zero(data.get("size")),
+        )
 
 
 @dataclass(frozen=True)
@@ -130,13 +145,15 @@ class ReportData:
         }
         if self.collection is not None:
             c = self.collection
-            out.update({
-                "departments": list(c.departments),
-                "not_returned": c.not_returned,
-                "allowed_missing": list(c.allowed_missing),
-                "department_status": dict(c.department_status),
-                "report": c.report,
-            })
+            out.update(
+                {
+                    "departments": list(c.departments),
+                    "not_returned": c.not_returned,
+                    "allowed_missing": list(c.allowed_missing),
+                    "department_status": dict(c.department_status),
+                    "report": c.report,
+                }
+            )
         out["sources"] = [p.to_json() for p in self.provenance]
         return out
 
@@ -151,8 +168,10 @@ class ReportData:
             raise UsageError(f"{what}应为 JSON 对象（含 body、year、values、texts）。")
         version = data.get("format_version", 1)
         if not isinstance(version, int) or isinstance(version, bool) or version > DATA_FORMAT_VERSION:
-            raise UsageError(f"{what}的格式版本为 {version!r}，本程序只能读取第 {DATA_FORMAT_VERSION} 版及以前的数据，"
-                             "请升级 nianbao。")
+            raise UsageError(
+                f"{what}的格式版本为 {version!r}，本程序只能读取第 {DATA_FORMAT_VERSION} 版及以前的数据，"
+                "请升级 nianbao。"
+            )
         values = data.get("values")
         if not isinstance(values, Mapping):
             raise UsageError(f"{what}中没有 values（各表的数字），不是 nianbao 的报告数据。")
@@ -238,9 +257,14 @@ def json_schema() -> dict[str, Any]:
     source = {
         "type": "object",
         "properties": {
-            "file": {"type": "string"}, "kind": {"enum": list(SOURCE_KINDS)}, "department": {"type": "string"},
-            "sha256": {"type": "string"}, "status": {"type": "string"}, "modified": {"type": "string"},
-            "date": {"type": ["string", "null"]}, "size": {"type": "integer", "minimum": 0},
+            "file": {"type": "string"},
+            "kind": {"enum": list(SOURCE_KINDS)},
+            "department": {"type": "string"},
+            "sha256": {"type": "string"},
+            "status": {"type": "string"},
+            "modified": {"type": "string"},
+            "date": {"type": ["string", "null"]},
+            "size": {"type": "integer", "minimum": 0},
         },
         "required": ["file"],
     }
@@ -264,8 +288,9 @@ def json_schema() -> dict[str, Any]:
             },
             "texts": {
                 "type": "object",
-                "properties": {key: {"type": "string", "description": FORM.by_key[key].label}
-                               for key in FORM.text_keys},
+                "properties": {
+                    key: {"type": "string", "description": FORM.by_key[key].label} for key in FORM.text_keys
+                },
                 "additionalProperties": False,
             },
             "date": {"type": ["string", "null"], "description": "落款日期或各部门最晚的填报日期（YYYY-MM-DD）"},

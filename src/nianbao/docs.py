@@ -119,9 +119,10 @@ def _signatures(tree: ast.Module) -> dict[str, Signature]:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
-            defaults = dict(zip(params[len(params) - len(node.args.defaults):], node.args.defaults, strict=True))
-            defaults.update({a.arg: d for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True)
-                             if d is not None})
+            defaults = dict(zip(params[len(params) - len(node.args.defaults) :], node.args.defaults, strict=True))
+            defaults.update(
+                {a.arg: d for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True) if d is not None}
+            )
             out[node.name] = ([*params, *(a.arg for a in node.args.kwonlyargs)], defaults)
     return out
 
@@ -176,8 +177,10 @@ def severities() -> dict[str, str]:
         seen[code] |= levels
     for code, rule in REGISTRY.items():  # a registered rule declares its severity
         seen[code] = {rule.severity}
-    return {code: SEVERITY_LABELS[next(iter(levels))] if len(levels) == 1 and "" not in levels else VARIES
-            for code, levels in seen.items()}
+    return {
+        code: SEVERITY_LABELS[next(iter(levels))] if len(levels) == 1 and "" not in levels else VARIES
+        for code, levels in seen.items()
+    }
 
 
 def _scopes(code: str) -> str:
@@ -214,10 +217,18 @@ def codes_markdown() -> str:
         members = [code for code in CODES if group_of(code) == title]
         if not members:
             continue
-        lines += ["", f"## {title}", "", "| 编号 | 名称 | 严重程度 | 适用于 | 规则表述 |",
-                  "| --- | --- | --- | --- | --- |"]
-        lines += [f"| `{code}` | {_cell(CODES[code])} | {levels[code]} | {_scopes(code)} | "
-                  f"{_cell(_statement(code, statements))} |" for code in members]
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            "| 编号 | 名称 | 严重程度 | 适用于 | 规则表述 |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| `{code}` | {_cell(CODES[code])} | {levels[code]} | {_scopes(code)} | "
+            f"{_cell(_statement(code, statements))} |"
+            for code in members
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -134,8 +134,9 @@ def _decode_utf8(raw: bytes, label: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise UsageError(f"{label} 不是 UTF-8 编码（可能是 GBK），请另存为 UTF-8 后重试"
-                         f"（第 {line} 行有无法识别的字节）。") from exc
+        raise UsageError(
+            f"{label} 不是 UTF-8 编码（可能是 GBK），请另存为 UTF-8 后重试（第 {line} 行有无法识别的字节）。"
+        ) from exc
 
 
 def _depth_ok(data: Any, limit: int) -> bool:
@@ -164,8 +165,9 @@ def _require_regular_file(path: Path, label: str) -> None:
         raise UsageError(f"{label} 不是普通文件（可能是管道或设备），无法读取。")
 
 
-def read_input_bytes(path: str | os.PathLike[str], max_bytes: int, what: str = "",
-                     too_large: str = "过大，无法使用") -> bytes:
+def read_input_bytes(
+    path: str | os.PathLike[str], max_bytes: int, what: str = "", too_large: str = "过大，无法使用"
+) -> bytes:
     """A user's input file, whole, if it is a regular file of at most `max_bytes`; else a UsageError."""
     path = Path(path)
     label = f"{what}{path}"
@@ -285,8 +287,9 @@ def lock_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
     except OSError as exc:
         raise OutputError(f"无法在文件夹 {folder} 中写入：{os_reason(exc)}") from exc
     if fh is None:
-        raise FolderBusy(f"另一个 nianbao 程序正在写入文件夹 {folder}{_holder(lock)}。请等它结束后再运行，"
-                         "或用 --out 换一个文件夹。")
+        raise FolderBusy(
+            f"另一个 nianbao 程序正在写入文件夹 {folder}{_holder(lock)}。请等它结束后再运行，或用 --out 换一个文件夹。"
+        )
     try:
         fh.truncate(0)
         fh.write(f"{os.getpid()}\n{dt.datetime.now().isoformat(sep=' ', timespec='seconds')}\n".encode())
@@ -374,6 +377,13 @@ def skipped_link_findings(skipped: list[SkippedLink], root: Path) -> list[Any]:
             "outside": f"指向文件夹之外（{link.target}），为安全起见未读取；如需读取，请把文件本身复制到文件夹中",
             "loop": f"指向它所在的文件夹或上级文件夹（{link.target}），会循环读取，未跟随",
         }.get(link.reason, f"指向的文件不存在或链接成环（{link.target}），已跳过")
-        out.append(Finding(code="F-SYMLINK", severity=Severity.WARNING, file=name, value=link.target,
-                           message=f"“{name}”是快捷方式（符号链接），{why}。"))
+        out.append(
+            Finding(
+                code="F-SYMLINK",
+                severity=Severity.WARNING,
+                file=name,
+                value=link.target,
+                message=f"“{name}”是快捷方式（符号链接），{why}。",
+            )
+        )
     return out

@@ -78,8 +78,16 @@ class SourceFile:
     size: int
 
     def provenance(self) -> Provenance:
-        return Provenance(file=self.file, kind="workbook", department=self.department, sha256=self.sha256,
-                          status=self.status, modified=_iso(self.mtime), date=self.date, size=self.size)
+        return Provenance(
+            file=self.file,
+            kind="workbook",
+            department=self.department,
+            sha256=self.sha256,
+            status=self.status,
+            modified=_iso(self.mtime),
+            date=self.date,
+            size=self.size,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return self.provenance().to_json()
@@ -120,11 +128,18 @@ class MergeResult:
     def data(self) -> ReportData:
         """The merged data, typed: what merged.json holds besides the findings."""
         return ReportData(
-            body=self.body, year=self.year, values=dict(self.values), texts=dict(self.texts),
-            body_type=self.body_type, template_version=self.template_version, date=self.date,
-            collection=Collection(tuple(self.departments), dict(self.department_status),
-                                  tuple(self.allowed_missing), self.report),
-            provenance=tuple(s.provenance() for s in self.sources))
+            body=self.body,
+            year=self.year,
+            values=dict(self.values),
+            texts=dict(self.texts),
+            body_type=self.body_type,
+            template_version=self.template_version,
+            date=self.date,
+            collection=Collection(
+                tuple(self.departments), dict(self.department_status), tuple(self.allowed_missing), self.report
+            ),
+            provenance=tuple(s.provenance() for s in self.sources),
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         """merged.json: the data's JSON form and the findings."""
@@ -137,8 +152,10 @@ def _iso(timestamp: float) -> str:
 
 # -- finding the files -------------------------------------------------------------------------------
 
-def discover_files(directory: Path, exclude: Sequence[Path] = (),
-                   findings: list[Finding] | None = None) -> tuple[list[Path], list[Path]]:
+
+def discover_files(
+    directory: Path, exclude: Sequence[Path] = (), findings: list[Finding] | None = None
+) -> tuple[list[Path], list[Path]]:
     """(workbook candidates, ignored files) under `directory`, recursively, in a stable order.
 
     Hidden files and Office lock files (~$name.xlsx, left behind while a file is open) are skipped.
@@ -162,10 +179,21 @@ def discover_files(directory: Path, exclude: Sequence[Path] = (),
 
 # -- identity across files ---------------------------------------------------------------------------
 
+
 def _cover_finding(read: WorkbookRead, code: str, key: str, message: str, found: object, expected: object) -> Finding:
     loc = layout.location(key)
-    return Finding(code=code, severity="error", message=message, file=read.file, sheet=loc.sheet, cell=loc.cell,
-                   department=read.department, key=key, value=found, expected=expected)
+    return Finding(
+        code=code,
+        severity="error",
+        message=message,
+        file=read.file,
+        sheet=loc.sheet,
+        cell=loc.cell,
+        department=read.department,
+        key=key,
+        value=found,
+        expected=expected,
+    )
 
 
 def _majority(values: Iterable[Any]) -> Any:
@@ -188,11 +216,22 @@ def spelling_finding(what: str, key: str, named: Sequence[tuple[str, str]], used
     if len(by_spelling) < 2:
         return None
     listing = "；".join(f"「{s}」（{'、'.join(ds)}）" for s, ds in by_spelling.items())
-    message = (f"各部门填写的{what}有 {len(by_spelling)} 种写法：{listing}。本次使用「{used}」（{why}）。"
-               f"请核实，必要时请有关部门改正后重新汇总")
+    message = (
+        f"各部门填写的{what}有 {len(by_spelling)} 种写法：{listing}。本次使用「{used}」（{why}）。"
+        f"请核实，必要时请有关部门改正后重新汇总"
+    )
     loc = layout.location(key)
-    return Finding(code="F-SPELLING", severity="warning", message=message, sheet=loc.sheet, cell=loc.cell, key=key,
-                   value=list(by_spelling), expected=used, extra={"spellings": by_spelling})
+    return Finding(
+        code="F-SPELLING",
+        severity="warning",
+        message=message,
+        sheet=loc.sheet,
+        cell=loc.cell,
+        key=key,
+        value=list(by_spelling),
+        expected=used,
+        extra={"spellings": by_spelling},
+    )
 
 
 def _cover_names(reads: Iterable[WorkbookRead]) -> list[tuple[str, str]]:
@@ -200,8 +239,9 @@ def _cover_names(reads: Iterable[WorkbookRead]) -> list[tuple[str, str]]:
     return [(r.department or r.file, r.identity.body) for r in reads if r.identity.body]
 
 
-def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | None,
-                       roster: list[str] | None) -> tuple[str, int | None, list[Finding]]:
+def _identity_findings(
+    reads: list[WorkbookRead], body: str | None, year: int | None, roster: list[str] | None
+) -> tuple[str, int | None, list[Finding]]:
     """Check body, year and department of every readable file; returns the body and year merged.
 
     Findings without a file (a spelling summary) are returned too; the caller files them by `file`.
@@ -217,26 +257,51 @@ def _identity_findings(reads: list[WorkbookRead], body: str | None, year: int | 
     for r in readable:
         ident = r.identity
         if body and name_key(ident.body) != name_key(body):
-            findings.append(_cover_finding(
-                r, "F-BODY", "meta.body",
-                f"机关名称为「{ident.body or '空白'}」，本次汇总的是「{body}」：可能是发错了文件或用了其他单位的模板，请核实",
-                ident.body, body))
+            findings.append(
+                _cover_finding(
+                    r,
+                    "F-BODY",
+                    "meta.body",
+                    f"机关名称为「{ident.body or '空白'}」，本次汇总的是「{body}」：可能是发错了文件或用了其他单位的模板，请核实",
+                    ident.body,
+                    body,
+                )
+            )
         if year and ident.year != year:
-            findings.append(_cover_finding(
-                r, "F-YEAR", "meta.year",
-                f"报告年度为「{ident.year or '空白'}」，本次汇总的是 {year} 年：可能是上年的文件，请使用本年下发的模板重新填报",
-                ident.year, year))
+            findings.append(
+                _cover_finding(
+                    r,
+                    "F-YEAR",
+                    "meta.year",
+                    f"报告年度为「{ident.year or '空白'}」，本次汇总的是 {year} 年：可能是上年的文件，请使用本年下发的模板重新填报",
+                    ident.year,
+                    year,
+                )
+            )
         if not ident.department:
-            findings.append(_cover_finding(
-                r, "F-DEPARTMENT", "meta.department",
-                "封面没有填报部门：这是未分发到部门的通用模板，请使用汇总单位下发给本部门的模板重新填报", "", "部门名称"))
+            findings.append(
+                _cover_finding(
+                    r,
+                    "F-DEPARTMENT",
+                    "meta.department",
+                    "封面没有填报部门：这是未分发到部门的通用模板，请使用汇总单位下发给本部门的模板重新填报",
+                    "",
+                    "部门名称",
+                )
+            )
         elif roster is not None and name_key(ident.department) not in roster_names:
             close = difflib.get_close_matches(ident.department, roster, n=1, cutoff=0.6)
             hint = f"（名单中有「{close[0]}」，是否同一部门？）" if close else ""
-            findings.append(_cover_finding(
-                r, "F-DEPARTMENT", "meta.department",
-                f"填报部门「{ident.department}」不在部门名单中{hint}：请核对名单，或确认是否用了其他部门的模板",
-                ident.department, close[0] if close else "名单中的部门"))
+            findings.append(
+                _cover_finding(
+                    r,
+                    "F-DEPARTMENT",
+                    "meta.department",
+                    f"填报部门「{ident.department}」不在部门名单中{hint}：请核对名单，或确认是否用了其他部门的模板",
+                    ident.department,
+                    close[0] if close else "名单中的部门",
+                )
+            )
     return body, year, [*findings, *([spelling] if spelling else [])]
 
 
@@ -270,15 +335,22 @@ def _copy_findings(reads: list[WorkbookRead], indexes: list[int], department: st
     for i in sorted(indexes, key=lambda i: reads[i].file):
         kept = first_of.setdefault(reads[i].sha256, i)
         if kept != i:
-            findings.append(Finding(
-                code="F-COPY", severity="warning", file=reads[i].file, department=department,
-                message=f"与 {reads[kept].file} 内容完全相同，已只计一份（汇总的是 {reads[kept].file}）；"
-                        f"可把这份副本移出文件夹", value=reads[i].file, expected=reads[kept].file))
+            findings.append(
+                Finding(
+                    code="F-COPY",
+                    severity="warning",
+                    file=reads[i].file,
+                    department=department,
+                    message=f"与 {reads[kept].file} 内容完全相同，已只计一份（汇总的是 {reads[kept].file}）；"
+                    f"可把这份副本移出文件夹",
+                    value=reads[i].file,
+                    expected=reads[kept].file,
+                )
+            )
     return sorted(first_of.values()), findings
 
 
-def _duplicate_findings(reads: list[WorkbookRead],
-                        departments: list[str]) -> tuple[set[int], set[int], list[Finding]]:
+def _duplicate_findings(reads: list[WorkbookRead], departments: list[str]) -> tuple[set[int], set[int], list[Finding]]:
     """Two or more files for one department: (duplicated, copies, findings).
 
     Byte-identical copies are dropped with a warning and the first is merged; files that differ are an
@@ -303,18 +375,32 @@ def _duplicate_findings(reads: list[WorkbookRead],
         files = sorted((reads[i] for i in indexes), key=lambda r: (r.mtime, r.identity.date), reverse=True)
         newest = files[0]
         same = len({r.sha256 for r in files}) == 1
-        listing = "；".join(f"{r.file}（修改时间 {_iso(r.mtime)}，填报日期 {r.identity.date or '未填'}）" for r in files)
+        listing = "；".join(
+            f"{r.file}（修改时间 {_iso(r.mtime)}，填报日期 {r.identity.date or '未填'}）" for r in files
+        )
         for r in files:
             note = "各份内容完全相同" if same else f"较新的是 {newest.file}"
-            message = (f"「{department}」交了 {len(files)} 份工作簿：{listing}；{note}。"
-                       f"请确认以哪一份为准，把其余的移出文件夹后重新汇总（在此之前这些文件都不汇总）")
-            findings.append(Finding(code="F-DUPLICATE", severity="error", message=message, file=r.file,
-                                    department=department, value=r.file, expected=newest.file,
-                                    extra={"files": [x.file for x in files], "newest": newest.file}))
+            message = (
+                f"「{department}」交了 {len(files)} 份工作簿：{listing}；{note}。"
+                f"请确认以哪一份为准，把其余的移出文件夹后重新汇总（在此之前这些文件都不汇总）"
+            )
+            findings.append(
+                Finding(
+                    code="F-DUPLICATE",
+                    severity="error",
+                    message=message,
+                    file=r.file,
+                    department=department,
+                    value=r.file,
+                    expected=newest.file,
+                    extra={"files": [x.file for x in files], "newest": newest.file},
+                )
+            )
     return duplicated, copies, findings
 
 
 # -- merging -----------------------------------------------------------------------------------------
+
 
 def build_frame(reads: Sequence[tuple[WorkbookRead, str]]) -> pd.DataFrame:
     """One long frame for all merged files, built once at the end column by column (not a frame per file)."""
@@ -323,15 +409,18 @@ def build_frame(reads: Sequence[tuple[WorkbookRead, str]]) -> pd.DataFrame:
     fields = FORM.numeric_fields
     locations = [layout.location(f.key) for f in fields]
     n = len(reads)
-    frame = pd.DataFrame({
-        "department": [d for _r, d in reads for _f in fields],
-        "key": [f.key for f in fields] * n,
-        "value": pd.Series([r.values.get(f.key, 0) for r, _d in reads for f in fields], dtype=object),
-        "file": [r.file for r, _d in reads for _f in fields],
-        "sheet": [loc.sheet for loc in locations] * n,
-        "cell": [loc.cell for loc in locations] * n,
-        "input": [f.input for f in fields] * n,
-    }, columns=list(FRAME_COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "department": [d for _r, d in reads for _f in fields],
+            "key": [f.key for f in fields] * n,
+            "value": pd.Series([r.values.get(f.key, 0) for r, _d in reads for f in fields], dtype=object),
+            "file": [r.file for r, _d in reads for _f in fields],
+            "sheet": [loc.sheet for loc in locations] * n,
+            "cell": [loc.cell for loc in locations] * n,
+            "input": [f.input for f in fields] * n,
+        },
+        columns=list(FRAME_COLUMNS),
+    )
     return frame  # values stay Python ints and Decimals: exact sums, no float rounding
 
 
@@ -393,18 +482,33 @@ def allowed_roster_names(allowed: Sequence[str], roster: Sequence[str] | None) -
 
 def _missing_findings(status: Mapping[str, str]) -> list[Finding]:
     """A roster department that sent nothing, and was not knowingly left out, keeps the report from being final."""
-    return [Finding(code="F-MISSING", severity="error", department=d, value=d,
-                    message=f"「{d}」未报送工作簿：请催报后重新汇总；如经同意不报送，"
-                            f"汇总时用 --allow-missing {d} 注明")
-            for d, s in status.items() if s == "not_returned"]
+    return [
+        Finding(
+            code="F-MISSING",
+            severity="error",
+            department=d,
+            value=d,
+            message=f"「{d}」未报送工作簿：请催报后重新汇总；如经同意不报送，汇总时用 --allow-missing {d} 注明",
+        )
+        for d, s in status.items()
+        if s == "not_returned"
+    ]
 
 
 def _returned_anyway(allowed: Sequence[str], status: Mapping[str, str]) -> list[Finding]:
     """A department allowed to be missing that did send a file: its file counts, the allowance is dropped."""
-    return [Finding(code="F-ALLOWED", severity="warning", department=d, value=d,
-                    message=f"「{d}」已交回工作簿（{DEPARTMENT_STATUS[status[d]]}），按已报送处理，"
-                            "不记为经同意不报送；请核对 --allow-missing 中的部门")
-            for d in allowed if status.get(d) != "allowed_missing"]
+    return [
+        Finding(
+            code="F-ALLOWED",
+            severity="warning",
+            department=d,
+            value=d,
+            message=f"「{d}」已交回工作簿（{DEPARTMENT_STATUS[status[d]]}），按已报送处理，"
+            "不记为经同意不报送；请核对 --allow-missing 中的部门",
+        )
+        for d in allowed
+        if status.get(d) != "allowed_missing"
+    ]
 
 
 def collection_date(reads: Iterable[WorkbookRead]) -> str:
@@ -418,9 +522,15 @@ def collection_date(reads: Iterable[WorkbookRead]) -> str:
     return max(days).isoformat() if days else ""
 
 
-def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, body: str | None = None,
-                year: int | None = None, ignored: Sequence[str] = (),
-                allowed_missing: Sequence[str] = ()) -> MergeResult:
+def merge_reads(
+    reads: list[WorkbookRead],
+    roster: list[str] | None = None,
+    *,
+    body: str | None = None,
+    year: int | None = None,
+    ignored: Sequence[str] = (),
+    allowed_missing: Sequence[str] = (),
+) -> MergeResult:
     """Cross-file checks and the merge, on files already read and checked one by one.
 
     The cross-file findings of one file (body, year, department, duplicates) are listed with its own findings
@@ -438,8 +548,9 @@ def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, b
     of_file: dict[str, list[Finding]] = {}
     for finding in (*identity_findings, *duplicate_findings):
         (of_file.setdefault(finding.file, []) if finding.file else overall).append(finding)
-    reads = [dataclasses.replace(r, findings=[*r.findings, *of_file[r.file]]) if r.file in of_file else r
-             for r in reads]
+    reads = [
+        dataclasses.replace(r, findings=[*r.findings, *of_file[r.file]]) if r.file in of_file else r for r in reads
+    ]
 
     sources: list[SourceFile] = []
     merged: list[tuple[WorkbookRead, str]] = []
@@ -465,10 +576,18 @@ def merge_reads(reads: list[WorkbookRead], roster: list[str] | None = None, *, b
     texts[ISSUER_KEY], issuer_spelling = merged_issuer(merged)
     overall += [*([issuer_spelling] if issuer_spelling else []), *_missing_findings(ordered)]
     result = MergeResult(
-        body=body, year=year, values=merged_values(frame), texts=texts,
-        departments=[d for _r, d in merged], sources=sources,
-        findings=[*_attributed_findings(reads, sources), *overall], frame=frame, roster=roster,
-        department_status=ordered, ignored=list(ignored), allowed_missing=allowed,
+        body=body,
+        year=year,
+        values=merged_values(frame),
+        texts=texts,
+        departments=[d for _r, d in merged],
+        sources=sources,
+        findings=[*_attributed_findings(reads, sources), *overall],
+        frame=frame,
+        roster=roster,
+        department_status=ordered,
+        ignored=list(ignored),
+        allowed_missing=allowed,
         date=collection_date(r for r, _d in merged),
     )
     if merged:  # the rules on the body's merged tables (plausibility: 规章 at a 街道, 元 typed as 万元 …)
@@ -517,8 +636,11 @@ def _read_chunk(chunk: Sequence[WorkbookItem]) -> list[WorkbookRead]:
     reads = []
     for source, name in chunk:
         try:
-            reads.append(check_workbook(source, name) if isinstance(source, Path)
-                         else check_workbook_bytes(source.data, name, mtime=source.mtime))
+            reads.append(
+                check_workbook(source, name)
+                if isinstance(source, Path)
+                else check_workbook_bytes(source.data, name, mtime=source.mtime)
+            )
         except Exception as exc:  # noqa: BLE001 - one file's failure must not cost the whole merge
             reads.append(_crashed_item((source, name), f"程序内部错误 {type(exc).__name__}"))
     return reads
@@ -529,15 +651,26 @@ def default_jobs(files: int) -> int:
     return parallel.default_jobs(files, minimum=PARALLEL_MIN_FILES, chunk_size=_CHUNK_FILES)
 
 
-def read_items(items: Sequence[WorkbookItem], progress: parallel.Progress | None = None,
-               jobs: int | None = None, meanwhile: Callable[[], object] | None = None) -> list[WorkbookRead]:
+def read_items(
+    items: Sequence[WorkbookItem],
+    progress: parallel.Progress | None = None,
+    jobs: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[WorkbookRead]:
     """Read and check every file (each opened, read and closed on its own), in order.
 
     While worker processes read, this process imports pandas for the merge, and runs `meanwhile` if given.
     """
     jobs = default_jobs(len(items)) if jobs is None else max(1, jobs)
-    return parallel.run_chunked(_read_chunk, items, jobs=jobs, chunk_size=_CHUNK_FILES, progress=progress,
-                                on_crash=_crashed_item, meanwhile=functools.partial(_prepare, meanwhile))
+    return parallel.run_chunked(
+        _read_chunk,
+        items,
+        jobs=jobs,
+        chunk_size=_CHUNK_FILES,
+        progress=progress,
+        on_crash=_crashed_item,
+        meanwhile=functools.partial(_prepare, meanwhile),
+    )
 
 
 def _prepare(then: Callable[[], object] | None) -> None:
@@ -547,8 +680,9 @@ def _prepare(then: Callable[[], object] | None) -> None:
         then()
 
 
-def read_all(paths: Sequence[Path], directory: Path, progress: parallel.Progress | None = None,
-             jobs: int | None = None) -> list[WorkbookRead]:
+def read_all(
+    paths: Sequence[Path], directory: Path, progress: parallel.Progress | None = None, jobs: int | None = None
+) -> list[WorkbookRead]:
     """`read_items` for files under `directory`, named relative to it."""
     return read_items([(p, p.relative_to(directory).as_posix()) for p in paths], progress, jobs)
 
@@ -560,10 +694,19 @@ def _crashed_item(item: WorkbookItem, reason: str) -> WorkbookRead:
     return crashed_bytes(source.data, display, reason)
 
 
-def run_merge(directory: Path, roster: Path | Sequence[str] | None = None, *, progress: parallel.Progress | None = None,
-              body: str | None = None, year: int | None = None, exclude: Sequence[Path] = (),
-              jobs: int | None = None, last_year: Path | None = None,
-              allowed_missing: Sequence[str] = (), meanwhile: Callable[[], object] | None = None) -> MergeResult:
+def run_merge(
+    directory: Path,
+    roster: Path | Sequence[str] | None = None,
+    *,
+    progress: parallel.Progress | None = None,
+    body: str | None = None,
+    year: int | None = None,
+    exclude: Sequence[Path] = (),
+    jobs: int | None = None,
+    last_year: Path | None = None,
+    allowed_missing: Sequence[str] = (),
+    meanwhile: Callable[[], object] | None = None,
+) -> MergeResult:
     """Read every workbook under `directory`, check each, and merge those without errors.
 
     `body`/`year` fix what the files must say; by default the value most files agree on is used.
@@ -580,24 +723,43 @@ def run_merge(directory: Path, roster: Path | Sequence[str] | None = None, *, pr
     allowed_roster_names(allowed_missing, names)  # a name off the roster fails before any reading
     last = load_last_year(last_year) if last_year else None  # a bad file fails before any reading
     link_findings: list[Finding] = []
-    paths, ignored = discover_files(directory, [*exclude, *([roster] if isinstance(roster, Path) else []),
-                                                *([last_year] if last_year else [])], link_findings)
+    paths, ignored = discover_files(
+        directory,
+        [*exclude, *([roster] if isinstance(roster, Path) else []), *([last_year] if last_year else [])],
+        link_findings,
+    )
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
     items: list[WorkbookItem] = [(p, p.relative_to(directory).as_posix()) for p in paths]
-    result = merge_items(items, names, progress=progress, body=body, year=year, jobs=jobs,
-                         allowed_missing=allowed_missing, meanwhile=meanwhile,
-                         ignored=[p.relative_to(directory).as_posix() for p in ignored])
+    result = merge_items(
+        items,
+        names,
+        progress=progress,
+        body=body,
+        year=year,
+        jobs=jobs,
+        allowed_missing=allowed_missing,
+        meanwhile=meanwhile,
+        ignored=[p.relative_to(directory).as_posix() for p in ignored],
+    )
     result.findings.extend(link_findings)
     if last is not None and last_year is not None:
         result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
 
 
-def merge_items(items: Sequence[WorkbookItem], roster: list[str] | None = None, *,
-                progress: parallel.Progress | None = None, body: str | None = None, year: int | None = None,
-                jobs: int | None = None, allowed_missing: Sequence[str] = (), ignored: Sequence[str] = (),
-                meanwhile: Callable[[], object] | None = None) -> MergeResult:
+def merge_items(
+    items: Sequence[WorkbookItem],
+    roster: list[str] | None = None,
+    *,
+    progress: parallel.Progress | None = None,
+    body: str | None = None,
+    year: int | None = None,
+    jobs: int | None = None,
+    allowed_missing: Sequence[str] = (),
+    ignored: Sequence[str] = (),
+    meanwhile: Callable[[], object] | None = None,
+) -> MergeResult:
     """Read, check and merge the given files (paths or uploads), each under the name given with it."""
     allowed_roster_names(allowed_missing, roster)
     reads = read_items(items, progress, jobs, meanwhile)

@@ -38,9 +38,16 @@ def default_jobs(items: int, *, minimum: int, chunk_size: int) -> int:
     return max(1, min(os.cpu_count() or 1, items // chunk_size))
 
 
-def run_chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, jobs: int, chunk_size: int,
-                progress: Progress | None = None, on_crash: OnCrash | None = None,
-                meanwhile: Callable[[], object] | None = None) -> list[R]:
+def run_chunked(
+    func: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    *,
+    jobs: int,
+    chunk_size: int,
+    progress: Progress | None = None,
+    on_crash: OnCrash | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R]:
     """`func` over `items` in chunks, on `jobs` processes; results flattened in the original order.
 
     `func` must be a module-level function (it is sent to the workers) returning one result per item.
@@ -48,7 +55,7 @@ def run_chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, j
     `meanwhile()` runs in this process while the workers work (when there are workers; else first), for
     work the caller needs next, such as importing a module: done before this returns, its errors ignored.
     """
-    chunks = [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)]
+    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
     slots: list[list[Any]] = [[_MISSING] * len(chunk) for chunk in chunks]
     pool = _Pool.start(func, min(jobs, len(chunks))) if jobs > 1 and len(chunks) > 1 else None
     side = _Meanwhile(meanwhile, background=pool is not None)  # started after the fork: see _Meanwhile
@@ -101,15 +108,16 @@ def _ignoring_errors(task: Callable[[], object]) -> None:
 _MISSING: Any = object()
 
 
-def _run_here(func: Callable[[Sequence[T]], list[R]], chunk: Sequence[T], slot: list[Any],
-              advance: Advance | None) -> None:
+def _run_here(
+    func: Callable[[Sequence[T]], list[R]], chunk: Sequence[T], slot: list[Any], advance: Advance | None
+) -> None:
     """What the workers left of a chunk, in this process: the whole chunk, or only its missing items."""
     missing = [k for k, r in enumerate(slot) if r is _MISSING]
     if len(missing) == len(slot):
         slot[:] = func(chunk)
     else:
         for k in missing:
-            slot[k] = func(chunk[k:k + 1])[0]
+            slot[k] = func(chunk[k : k + 1])[0]
     if advance and missing:
         advance(len(missing))
 
@@ -193,8 +201,9 @@ class _Pool(Generic[T, R]):
         self.workers.append(worker)
         return worker
 
-    def run(self, chunks: list[Sequence[T]], slots: list[list[Any]], advance: Advance | None,
-            on_crash: OnCrash | None) -> None:
+    def run(
+        self, chunks: list[Sequence[T]], slots: list[list[Any]], advance: Advance | None, on_crash: OnCrash | None
+    ) -> None:
         """Fill `slots`; what is left `_MISSING` the caller runs in this process."""
         pending = deque(_Task(i, 0, chunk) for i, chunk in enumerate(chunks))
         while True:
@@ -215,7 +224,7 @@ class _Pool(Generic[T, R]):
                     self._crashed(worker, task, pending, on_crash, slots, advance)
                     continue
                 if status == "ok" and len(result) == len(task.items):
-                    slots[task.chunk][task.offset:task.offset + len(task.items)] = result
+                    slots[task.chunk][task.offset : task.offset + len(task.items)] = result
                     if advance:
                         advance(len(task.items))
 
@@ -227,15 +236,23 @@ class _Pool(Generic[T, R]):
             pending.appendleft(task)
             self._retire(worker)
 
-    def _crashed(self, worker: _Worker, task: _Task, pending: deque[_Task], on_crash: OnCrash | None,
-                 slots: list[list[Any]], advance: Advance | None) -> None:
+    def _crashed(
+        self,
+        worker: _Worker,
+        task: _Task,
+        pending: deque[_Task],
+        on_crash: OnCrash | None,
+        slots: list[list[Any]],
+        advance: Advance | None,
+    ) -> None:
         reason = self._retire(worker)
         self._spawn()
         if on_crash is None:
             return  # left to the caller, in this process
         if len(task.items) > 1:  # which item killed it? each alone, first
-            pending.extendleft(_Task(task.chunk, task.offset + k, [item])
-                               for k, item in reversed(list(enumerate(task.items))))
+            pending.extendleft(
+                _Task(task.chunk, task.offset + k, [item]) for k, item in reversed(list(enumerate(task.items)))
+            )
         else:
             slots[task.chunk][task.offset] = on_crash(task.items[0], reason)
             if advance:

@@ -77,7 +77,7 @@ class CheckedFile:
 
     @property
     def verdict(self) -> str:
-        """"error", "warning" or "passed": what a clerk is told first."""
+        """ "error", "warning" or "passed": what a clerk is told first."""
         if self.has_errors:
             return "error"
         return "warning" if any(f.severity == "warning" for f in self.findings) else "passed"
@@ -121,8 +121,11 @@ def check(sources: Sequence[Path | Upload], *, last_year: Path | None = None) ->
     checked = []
     for source in sources:
         name = _name(source)
-        read = (check_workbook(source, name) if isinstance(source, Path)
-                else check_workbook_bytes(source.data, name, mtime=source.mtime))
+        read = (
+            check_workbook(source, name)
+            if isinstance(source, Path)
+            else check_workbook_bytes(source.data, name, mtime=source.mtime)
+        )
         findings = list(read.findings)
         if last is not None and read.readable:
             findings += compare_to_last(read.to_data(), last, file=name, department=read.department, locate=True)
@@ -143,10 +146,18 @@ def _roster_names(roster: Path | Sequence[str] | None) -> list[str] | None:
     return list(roster)
 
 
-def merge(source: Path | Sequence[WorkbookItem | Path | Upload], *, roster: Path | Sequence[str] | None = None,
-          body: str | None = None, year: int | None = None, exclude: Sequence[Path] = (), jobs: int | None = None,
-          last_year: Path | None = None, allowed_missing: Sequence[str] = (),
-          progress: Progress | None = None) -> MergeResult:
+def merge(
+    source: Path | Sequence[WorkbookItem | Path | Upload],
+    *,
+    roster: Path | Sequence[str] | None = None,
+    body: str | None = None,
+    year: int | None = None,
+    exclude: Sequence[Path] = (),
+    jobs: int | None = None,
+    last_year: Path | None = None,
+    allowed_missing: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> MergeResult:
     """Check and merge the returned workbooks: a folder (read recursively) or the files given.
 
     Files may be paths, uploads, or (path or upload, name shown) pairs; a site passes the accepted file of
@@ -163,35 +174,78 @@ def merge(source: Path | Sequence[WorkbookItem | Path | Upload], *, roster: Path
             skip = [*exclude, *([roster] if isinstance(roster, Path) else []), *([last_year] if last_year else [])]
             inputs = find_inputs(source, skip)
             if inputs.is_area:
-                return _rollup(source, inputs, roster=roster, body=body, year=year, jobs=jobs, last_year=last_year,
-                               allowed_missing=allowed_missing, progress=progress)
-        return run_merge(source, roster, progress=_stage(progress, READING), body=body, year=year,
-                         exclude=exclude, jobs=jobs, last_year=last_year, allowed_missing=allowed_missing,
-                         meanwhile=_import_outputs)
+                return _rollup(
+                    source,
+                    inputs,
+                    roster=roster,
+                    body=body,
+                    year=year,
+                    jobs=jobs,
+                    last_year=last_year,
+                    allowed_missing=allowed_missing,
+                    progress=progress,
+                )
+        return run_merge(
+            source,
+            roster,
+            progress=_stage(progress, READING),
+            body=body,
+            year=year,
+            exclude=exclude,
+            jobs=jobs,
+            last_year=last_year,
+            allowed_missing=allowed_missing,
+            meanwhile=_import_outputs,
+        )
     names = _roster_names(roster)
     allowed_roster_names(allowed_missing, names)
     last = load_last_year(last_year) if last_year else None
     items: list[WorkbookItem] = [s if isinstance(s, tuple) else (s, _name(s)) for s in source]
     if not items:
         raise UsageError("没有要汇总的工作簿。")
-    result = merge_items(items, names, progress=_stage(progress, READING), body=body, year=year, jobs=jobs,
-                         allowed_missing=allowed_missing, meanwhile=_import_outputs)
+    result = merge_items(
+        items,
+        names,
+        progress=_stage(progress, READING),
+        body=body,
+        year=year,
+        jobs=jobs,
+        allowed_missing=allowed_missing,
+        meanwhile=_import_outputs,
+    )
     if last is not None and last_year is not None:
         result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
 
 
-def _rollup(directory: Path, inputs: AreaInputs, *, roster: Path | Sequence[str] | None, body: str | None,
-            year: int | None, jobs: int | None, last_year: Path | None, allowed_missing: Sequence[str],
-            progress: Progress | None) -> MergeResult:
+def _rollup(
+    directory: Path,
+    inputs: AreaInputs,
+    *,
+    roster: Path | Sequence[str] | None,
+    body: str | None,
+    year: int | None,
+    jobs: int | None,
+    last_year: Path | None,
+    allowed_missing: Sequence[str],
+    progress: Progress | None,
+) -> MergeResult:
     """A folder of other bodies' data and reports: the area's 区域汇总 (see rollup.py)."""
     from .crossyear import compare_to_last, load_last_year
     from .rollup import run_rollup
 
     names = _roster_names(roster)
     last = load_last_year(last_year) if last_year else None
-    result = run_rollup(directory, inputs, names, area=body, year=year, jobs=jobs, allowed_missing=allowed_missing,
-                        progress=_stage(progress, READING))
+    result = run_rollup(
+        directory,
+        inputs,
+        names,
+        area=body,
+        year=year,
+        jobs=jobs,
+        allowed_missing=allowed_missing,
+        progress=_stage(progress, READING),
+    )
     if last is not None and last_year is not None:
         result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
@@ -258,9 +312,16 @@ def checked_report(data: Mapping[str, Any] | Any, report_date: dt.date | None) -
     return report, day
 
 
-def render(data: Mapping[str, Any] | Path | Upload | Any, out: Path, *, template: Path | None = None,
-           report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
-           source_name: str = "") -> RenderOutcome:
+def render(
+    data: Mapping[str, Any] | Path | Upload | Any,
+    out: Path,
+    *,
+    template: Path | None = None,
+    report_date: dt.date | None = None,
+    draft: bool = False,
+    pdf: bool = False,
+    source_name: str = "",
+) -> RenderOutcome:
     """Write the Word report of one merged.json-shaped data (a dict, a file, an upload or checked data).
 
     Errors in the data block the report unless `draft`; a refused user template blocks it always.
@@ -269,8 +330,9 @@ def render(data: Mapping[str, Any] | Path | Upload | Any, out: Path, *, template
     from .report.context import CheckedReport
 
     if isinstance(data, CheckedReport):  # already read and checked (`build`), with its date window
-        return _render_checked(data, report_date or signature_date_of(data), out, template=template, draft=draft,
-                               pdf=pdf)
+        return _render_checked(
+            data, report_date or signature_date_of(data), out, template=template, draft=draft, pdf=pdf
+        )
     loaded = _report_data(data)
     name = source_name or (str(data) if isinstance(data, Path) else data.name if isinstance(data, Upload) else "")
     try:
@@ -288,15 +350,23 @@ def signature_date_of(report: Any) -> dt.date:
     return signature_date(report)
 
 
-def _render_checked(report: Any, day: dt.date, out: Path, *, template: Path | None, draft: bool,
-                    pdf: bool) -> RenderOutcome:
+def _render_checked(
+    report: Any, day: dt.date, out: Path, *, template: Path | None, draft: bool, pdf: bool
+) -> RenderOutcome:
     from .report.render import render_report
 
     result = render_report(report, out, template=template, report_date=day, draft=draft)
-    outcome = RenderOutcome(result.output, list(result.findings), draft=draft,
-                            template_summary=result.template_check.summary() if result.template_check else "")
-    outcome.template_refused = result.output is None and result.template_check is not None and any(
-        f.code == "R-TPL" and f.is_error for f in result.findings)
+    outcome = RenderOutcome(
+        result.output,
+        list(result.findings),
+        draft=draft,
+        template_summary=result.template_check.summary() if result.template_check else "",
+    )
+    outcome.template_refused = (
+        result.output is None
+        and result.template_check is not None
+        and any(f.code == "R-TPL" and f.is_error for f in result.findings)
+    )
     if pdf and result.output is not None:
         from .report.pdf import convert_to_pdf
 
@@ -304,14 +374,29 @@ def _render_checked(report: Any, day: dt.date, out: Path, *, template: Path | No
     return outcome
 
 
-def render_many(sources: Sequence[Path], outdir: Path, *, template: Path | None = None,
-                report_date: dt.date | None = None, draft: bool = False, jobs: int | None = None,
-                pdf: bool = False, progress: Progress | None = None) -> tuple[list[Any], list[Path]]:
+def render_many(
+    sources: Sequence[Path],
+    outdir: Path,
+    *,
+    template: Path | None = None,
+    report_date: dt.date | None = None,
+    draft: bool = False,
+    jobs: int | None = None,
+    pdf: bool = False,
+    progress: Progress | None = None,
+) -> tuple[list[Any], list[Path]]:
     """One report per data file into `outdir` (on every core when there are many): (outcomes, PDFs made)."""
     from .report.render import render_many as render_batch
 
-    outcomes = render_batch(sources, outdir, template=template, report_date=report_date, draft=draft, jobs=jobs,
-                            progress=_stage(progress, RENDERING))
+    outcomes = render_batch(
+        sources,
+        outdir,
+        template=template,
+        report_date=report_date,
+        draft=draft,
+        jobs=jobs,
+        progress=_stage(progress, RENDERING),
+    )
     written = [o.output for o in outcomes if o.output is not None]
     pdfs: list[Path] = []
     if pdf and written:
@@ -339,15 +424,24 @@ class BuildResult:
 
     @property
     def kind(self) -> str | None:
-        """"final", "draft" or None: as recorded in merged.json."""
+        """ "final", "draft" or None: as recorded in merged.json."""
         return self.merge.report if self.merge is not None else None
 
 
-def build(source: Path | Sequence[WorkbookItem | Path | Upload], outdir: Path, *,
-          roster: Path | Sequence[str] | None = None, template: Path | None = None,
-          report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
-          last_year: Path | None = None, allowed_missing: Sequence[str] = (), body: str | None = None,
-          progress: Progress | None = None) -> BuildResult:
+def build(
+    source: Path | Sequence[WorkbookItem | Path | Upload],
+    outdir: Path,
+    *,
+    roster: Path | Sequence[str] | None = None,
+    template: Path | None = None,
+    report_date: dt.date | None = None,
+    draft: bool = False,
+    pdf: bool = False,
+    last_year: Path | None = None,
+    allowed_missing: Sequence[str] = (),
+    body: str | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
     """Merge, write the merge outputs, then the report.
 
     A final report needs every roster department returned (or named in `allowed_missing`), no error in
@@ -365,16 +459,28 @@ def build(source: Path | Sequence[WorkbookItem | Path | Upload], outdir: Path, *
             return BuildResult(None, findings=refused, blocked="template")
     # The roster and earlier outputs may sit inside the folder: never read them as workbooks.
     exclude = [p for p in (roster if isinstance(roster, Path) else None, outdir) if p is not None]
-    result = merge(source, roster=roster, body=body, exclude=exclude, last_year=last_year,
-                   allowed_missing=allowed_missing, progress=progress)
+    result = merge(
+        source,
+        roster=roster,
+        body=body,
+        exclude=exclude,
+        last_year=last_year,
+        allowed_missing=allowed_missing,
+        progress=progress,
+    )
     data = result.to_json_dict()
     report, day = None, None
     if draft or not result.has_errors:
         try:
             report, day = checked_report(data, report_date)
         except UsageError as exc:  # no signature date known: the merge outputs are still written
-            return BuildResult(result, write_merge_outputs(result, outdir), findings=list(result.findings),
-                               blocked="date", message=str(exc))
+            return BuildResult(
+                result,
+                write_merge_outputs(result, outdir),
+                findings=list(result.findings),
+                blocked="date",
+                message=str(exc),
+            )
     writable = report is not None and (draft or not has_errors(report.findings))
     result.report = ("draft" if draft else "final") if writable else None
     outputs = write_merge_outputs(result, outdir)
@@ -413,8 +519,9 @@ def import_report(source: Path | Upload) -> dict[str, Any]:
         return read_report(_as_path(source, Path(tmp)))
 
 
-def audit(sources: Sequence[Path | Upload], *, last_year: Path | None = None,
-          progress: Progress | None = None) -> list[Any]:
+def audit(
+    sources: Sequence[Path | Upload], *, last_year: Path | None = None, progress: Progress | None = None
+) -> list[Any]:
     """Audit published reports against the official format; one `AuditReport` per report, in order."""
     import tempfile
 

@@ -138,8 +138,7 @@ def _is_report(imported: ImportResult) -> bool:
 
 
 # -- each kind of input -------------------------------------------------------------------------------------
-def _finding(code: str, message: str, file: str, body: str, severity: str = Severity.ERROR,
-             **extra: object) -> Finding:
+def _finding(code: str, message: str, file: str, body: str, severity: str = Severity.ERROR, **extra: object) -> Finding:
     return Finding(code=code, severity=severity, message=message, file=file, department=body, extra=dict(extra))
 
 
@@ -150,9 +149,16 @@ def _rule_failures(data: ReportData, file: str, body: str) -> list[Finding]:
         return []
     codes = "、".join(dict.fromkeys(f.code for f in failures))
     first = failures[0].message
-    return [_finding("A-RULES", f"「{body}」的表格不符合勾稽关系（{codes}，共 {len(failures)} 处，如：{first}），"
-                                f"未计入区域汇总；请该单位改正后重新报送", file, body,
-                     failures=[f.to_dict() for f in failures])]
+    return [
+        _finding(
+            "A-RULES",
+            f"「{body}」的表格不符合勾稽关系（{codes}，共 {len(failures)} 处，如：{first}），"
+            f"未计入区域汇总；请该单位改正后重新报送",
+            file,
+            body,
+            failures=[f.to_dict() for f in failures],
+        )
+    ]
 
 
 def _checked(data: ReportData, file: str, body: str, scope: Scope) -> list[Finding]:
@@ -175,9 +181,19 @@ def _body_from_workbooks(body: str, reads: list[WorkbookRead], year: int | None)
     merged = merge_reads(reads, None, body=body, year=year)
     findings = [f if f.department.startswith(body) else _in_body(f, body) for f in merged.findings]
     frame = merged.frame
-    rows: list[Row] = [(f"{body} / {d}", str(k), v, str(f), str(s), str(c), bool(i)) for d, k, v, f, s, c, i in zip(
-        frame["department"].tolist(), frame["key"].tolist(), frame["value"].tolist(), frame["file"].tolist(),
-        frame["sheet"].tolist(), frame["cell"].tolist(), frame["input"].tolist(), strict=True)]
+    rows: list[Row] = [
+        (f"{body} / {d}", str(k), v, str(f), str(s), str(c), bool(i))
+        for d, k, v, f, s, c, i in zip(
+            frame["department"].tolist(),
+            frame["key"].tolist(),
+            frame["value"].tolist(),
+            frame["file"].tolist(),
+            frame["sheet"].tolist(),
+            frame["cell"].tolist(),
+            frame["input"].tolist(),
+            strict=True,
+        )
+    ]
     data = merged.data if merged.departments else None
     return BodyResult(body, "workbooks", [r.file for r in reads], data, rows, findings, merged)
 
@@ -223,8 +239,16 @@ def _incomplete(data: ReportData, name: str, body: str) -> list[Finding]:
     missing = _missing_cells(data.values)
     if not missing:
         return []
-    return [_finding("A-INCOMPLETE", f"「{body}」的数据缺少 {len(missing)} 个表格数字（如 {FORM.by_key[missing[0]].label}），"
-                                     "未计入区域汇总；请该单位提供完整的报告或 merged.json", name, body, missing=missing)]
+    return [
+        _finding(
+            "A-INCOMPLETE",
+            f"「{body}」的数据缺少 {len(missing)} 个表格数字（如 {FORM.by_key[missing[0]].label}），"
+            "未计入区域汇总；请该单位提供完整的报告或 merged.json",
+            name,
+            body,
+            missing=missing,
+        )
+    ]
 
 
 def _cell_rows(data: ReportData, file: str, body: str) -> list[Row]:
@@ -272,19 +296,28 @@ def _once_each(bodies: list[BodyResult]) -> tuple[list[BodyResult], list[Finding
         first, *others = group
         kept.append(first)
         for other in others:
-            findings.append(_finding(
-                "A-TWICE", f"「{first.body}」既有{_KIND_LABELS[first.kind]}（{first.files[0]}），又有"
-                           f"{_KIND_LABELS[other.kind]}（{other.files[0]}）：只计一次，使用前者；请确认两者数字一致",
-                other.files[0], first.body, Severity.WARNING, used=first.files[0]))
+            findings.append(
+                _finding(
+                    "A-TWICE",
+                    f"「{first.body}」既有{_KIND_LABELS[first.kind]}（{first.files[0]}），又有"
+                    f"{_KIND_LABELS[other.kind]}（{other.files[0]}）：只计一次，使用前者；请确认两者数字一致",
+                    other.files[0],
+                    first.body,
+                    Severity.WARNING,
+                    used=first.files[0],
+                )
+            )
     return kept, findings
 
 
 def _year_findings(bodies: list[BodyResult], year: int | None) -> tuple[int | None, list[Finding]]:
     years = [b.data.year for b in bodies if b.data is not None and b.data.year]
     year = year or (max(set(years), key=years.count) if years else None)
-    findings = [_finding("A-YEAR", f"「{b.body}」是 {b.data.year} 年度的数据，本次汇总 {year} 年度，未计入",
-                         b.files[0], b.body)
-                for b in bodies if b.data is not None and year and b.data.year and b.data.year != year]
+    findings = [
+        _finding("A-YEAR", f"「{b.body}」是 {b.data.year} 年度的数据，本次汇总 {year} 年度，未计入", b.files[0], b.body)
+        for b in bodies
+        if b.data is not None and year and b.data.year and b.data.year != year
+    ]
     return year, findings
 
 
@@ -300,9 +333,17 @@ def _status(bodies: list[BodyResult], roster: list[str] | None, allowed: list[st
 
 
 def _missing_bodies(status: Mapping[str, str]) -> list[Finding]:
-    return [Finding(code="F-MISSING", severity=Severity.ERROR, department=d, value=d,
-                    message=f"「{d}」未报送：请催报后重新汇总；如经同意不报送，汇总时用 --allow-missing {d} 注明")
-            for d, s in status.items() if s == "not_returned"]
+    return [
+        Finding(
+            code="F-MISSING",
+            severity=Severity.ERROR,
+            department=d,
+            value=d,
+            message=f"「{d}」未报送：请催报后重新汇总；如经同意不报送，汇总时用 --allow-missing {d} 注明",
+        )
+        for d, s in status.items()
+        if s == "not_returned"
+    ]
 
 
 def _area_values(bodies: Sequence[BodyResult]) -> dict[str, object]:
@@ -322,16 +363,34 @@ def _sources(bodies: Sequence[BodyResult], status: Mapping[str, str]) -> list[So
     for b in bodies:
         state = "merged" if status.get(b.body) == "merged" else "rejected"
         if b.merge is not None:
-            out += [SourceFile(s.file, s.sha256, f"{b.body} / {s.department}" if s.department else b.body, s.status,
-                               s.mtime, s.date, s.size) for s in b.merge.sources]
+            out += [
+                SourceFile(
+                    s.file,
+                    s.sha256,
+                    f"{b.body} / {s.department}" if s.department else b.body,
+                    s.status,
+                    s.mtime,
+                    s.date,
+                    s.size,
+                )
+                for s in b.merge.sources
+            ]
         else:
             out += [SourceFile(f, "", b.body, state, 0.0, "", 0) for f in b.files]
     return out
 
 
-def run_rollup(directory: Path, inputs: AreaInputs, roster: Sequence[str] | None = None, *, area: str | None = None,
-               year: int | None = None, jobs: int | None = None, allowed_missing: Sequence[str] = (),
-               progress: Callable[[int, int], None] | None = None) -> MergeResult:
+def run_rollup(
+    directory: Path,
+    inputs: AreaInputs,
+    roster: Sequence[str] | None = None,
+    *,
+    area: str | None = None,
+    year: int | None = None,
+    jobs: int | None = None,
+    allowed_missing: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> MergeResult:
     """The 区域汇总 of the bodies found in `directory` (`find_inputs`); `roster` names the bodies expected, `area`
     the area's 机关名称.
 
@@ -363,15 +422,27 @@ def run_rollup(directory: Path, inputs: AreaInputs, roster: Sequence[str] | None
 
     frame = pd.DataFrame([row for b in accepted for row in b.rows], columns=list(FRAME_COLUMNS))
     result = MergeResult(
-        body=area, year=year, values=_area_values(accepted),  # type: ignore[arg-type]
+        body=area,
+        year=year,
+        values=_area_values(accepted),  # type: ignore[arg-type]
         texts=dict(own.data.texts) if own is not None and own.data is not None else {},
-        departments=[b.body for b in accepted], sources=_sources(bodies, status),
-        findings=[*findings, *(f for b in bodies for f in b.findings if f not in status_findings), *twice,
-                  *status_findings, *_missing_bodies(status)],
-        frame=frame, roster=roster_names, department_status=status,
-        ignored=[p.relative_to(directory).as_posix() for p in inputs.ignored], allowed_missing=allowed,
+        departments=[b.body for b in accepted],
+        sources=_sources(bodies, status),
+        findings=[
+            *findings,
+            *(f for b in bodies for f in b.findings if f not in status_findings),
+            *twice,
+            *status_findings,
+            *_missing_bodies(status),
+        ],
+        frame=frame,
+        roster=roster_names,
+        department_status=status,
+        ignored=[p.relative_to(directory).as_posix() for p in inputs.ignored],
+        allowed_missing=allowed,
         date=max((b.data.date for b in accepted if b.data is not None and b.data.date), default=""),
-        body_type=AREA_BODY_TYPE, bodies={b.body: b.data for b in accepted if b.data is not None},
+        body_type=AREA_BODY_TYPE,
+        bodies={b.body: b.data for b in accepted if b.data is not None},
     )
     if accepted:
         result.findings += run(Scope.MERGED, RuleInput(result.data))

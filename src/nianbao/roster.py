@@ -75,7 +75,7 @@ def read_roster(path: str | os.PathLike[str]) -> list[str]:
     names: list[str] = []
     seen: dict[str, int] = {}
     duplicates: list[str] = []
-    for line, row in enumerate(rows[header_row + 1:], start=header_row + 2):
+    for line, row in enumerate(rows[header_row + 1 :], start=header_row + 2):
         name = clean_name(row[col]) if col < len(row) else ""
         if not name:
             continue

@@ -12,18 +12,20 @@ def schema_dict() -> dict[str, Any]:
     fields = []
     for f in FORM.fields:
         loc = location(f.key)
-        fields.append({
-            "key": f.key,
-            "table": f.part,
-            "row": list(f.row),
-            "column": list(f.column),
-            "type": f.type.value,
-            "input": f.input,
-            "unit": f.unit,
-            "sheet": loc.sheet,
-            "cell": loc.cell,
-            "name": defined_name(f.key),
-        })
+        fields.append(
+            {
+                "key": f.key,
+                "table": f.part,
+                "row": list(f.row),
+                "column": list(f.column),
+                "type": f.type.value,
+                "input": f.input,
+                "unit": f.unit,
+                "sheet": loc.sheet,
+                "cell": loc.cell,
+                "name": defined_name(f.key),
+            }
+        )
     return {
         "template_version": FORM.template_version,
         "format": official.FORMAT_NAME,

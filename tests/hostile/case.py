@@ -55,10 +55,19 @@ def says(name: str, *words: str) -> str:
     return pattern
 
 
-def command_case(tmp: Path, args: list[str | Path], inputs: list[Path], exit_code: int, name: str,
-                 *words: str, **options: Any) -> Case:
-    return Case(tuple(str(a) for a in args), tuple(inputs), exit_code, says(name, *words), name, tmp,
-                words="|".join(words), **options)
+def command_case(
+    tmp: Path, args: list[str | Path], inputs: list[Path], exit_code: int, name: str, *words: str, **options: Any
+) -> Case:
+    return Case(
+        tuple(str(a) for a in args),
+        tuple(inputs),
+        exit_code,
+        says(name, *words),
+        name,
+        tmp,
+        words="|".join(words),
+        **options,
+    )
 
 
 # -- good inputs, built once per process and copied ------------------------------------------------

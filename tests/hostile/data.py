@@ -24,8 +24,16 @@ COUNT_KEY = "t3.new.natural_person"
 DEEP = 200_000
 
 
-def _render(tmp: Path, source: Path, exit_code: int, name: str, *words: str, extra: tuple[str, ...] = (),
-            inputs: tuple[Path, ...] = (), **options: Any) -> Case:
+def _render(
+    tmp: Path,
+    source: Path,
+    exit_code: int,
+    name: str,
+    *words: str,
+    extra: tuple[str, ...] = (),
+    inputs: tuple[Path, ...] = (),
+    **options: Any,
+) -> Case:
     out = tmp / "报告" / "报告.docx"
     args: list[str | Path] = ["render", source, "--out", out, *extra]
     options.setdefault("refused", exit_code != 0)
@@ -165,8 +173,16 @@ def kind_render_batch_body_too_long_for_a_file_name(tmp: Path) -> Case:
     long_name = write_json(tmp / "in" / "长名称.json", {**good_data(), "body": "某" * 300})
     other = write_json(tmp / "in" / "正常.json", good_data())
     out = tmp / "报告"
-    return command_case(tmp, ["render", long_name, other, "--out", out], [long_name, other], 1, "长名称.json",
-                        "太长|过长|名称", out=out, refused=False)
+    return command_case(
+        tmp,
+        ["render", long_name, other, "--out", out],
+        [long_name, other],
+        1,
+        "长名称.json",
+        "太长|过长|名称",
+        out=out,
+        refused=False,
+    )
 
 
 def kind_render_out_under_a_file(tmp: Path) -> Case:
@@ -174,15 +190,17 @@ def kind_render_out_under_a_file(tmp: Path) -> Case:
     blocker = tmp / "占位.txt"
     blocker.write_text("别人的文件", encoding="utf-8")
     out = blocker / "报告.docx"
-    return command_case(tmp, ["render", source, "--out", out], [source, blocker], 2, "占位.txt",
-                        "无法|不能|创建|写入", out=out)
+    return command_case(
+        tmp, ["render", source, "--out", out], [source, blocker], 2, "占位.txt", "无法|不能|创建|写入", out=out
+    )
 
 
 def kind_render_out_is_the_data_file(tmp: Path) -> Case:
     """--out naming the input itself would replace the data with the report."""
     source = write_json(tmp / "in" / "汇总.json", good_data())
-    return command_case(tmp, ["render", source, "--out", source], [source], 2, "汇总.json", "输入|同一|覆盖|不能",
-                        out=source)
+    return command_case(
+        tmp, ["render", source, "--out", source], [source], 2, "汇总.json", "输入|同一|覆盖|不能", out=source
+    )
 
 
 def kind_render_bad_date(tmp: Path) -> Case:
@@ -212,12 +230,12 @@ def _template_with(dst: Path, part: str, change: Callable[[str], str]) -> Path:
     return dst
 
 
-def _template_case(tmp: Path, name: str, template: Path, *words: str, exit_code: int = 2,
-                   **options: Any) -> Case:
+def _template_case(tmp: Path, name: str, template: Path, *words: str, exit_code: int = 2, **options: Any) -> Case:
     """A template that is not a usable Word file is a usage error (2)."""
     source = write_json(tmp / "in" / "汇总.json", good_data())
-    return _render(tmp, source, exit_code, name, *words, extra=("--template", str(template)), inputs=(template,),
-                   **options)
+    return _render(
+        tmp, source, exit_code, name, *words, extra=("--template", str(template)), inputs=(template,), **options
+    )
 
 
 def _placeholder(tmp: Path, name: str, new: str, *words: str, exit_code: int = 1, **options: Any) -> Case:
@@ -250,8 +268,14 @@ def kind_render_template_cycler_globals(tmp: Path) -> Case:
 
 
 def kind_render_template_huge_range_loop(tmp: Path) -> Case:
-    return _placeholder(tmp, "大循环.docx", "{% for i in range(10**9) %}{{ i }}{% endfor %}",
-                        SANDBOX + "|循环|range", bomb=True, timeout=30.0)
+    return _placeholder(
+        tmp,
+        "大循环.docx",
+        "{% for i in range(10**9) %}{{ i }}{% endfor %}",
+        SANDBOX + "|循环|range",
+        bomb=True,
+        timeout=30.0,
+    )
 
 
 def kind_render_template_string_multiplication(tmp: Path) -> Case:
@@ -260,14 +284,21 @@ def kind_render_template_string_multiplication(tmp: Path) -> Case:
 
 def kind_render_template_escape_in_the_footer(tmp: Path) -> Case:
     """Headers and footers are rendered too: the sandbox must cover them."""
-    template = _edited_template(tmp / "in" / "页脚逃逸.docx", "</w:ftr>", "<w:p><w:r><w:t>{{ lipsum.__globals__ }}"
-                                "</w:t></w:r></w:p></w:ftr>", part="word/footer1.xml")
+    template = _edited_template(
+        tmp / "in" / "页脚逃逸.docx",
+        "</w:ftr>",
+        "<w:p><w:r><w:t>{{ lipsum.__globals__ }}</w:t></w:r></w:p></w:ftr>",
+        part="word/footer1.xml",
+    )
     return _template_case(tmp, "页脚逃逸.docx", template, SANDBOX, exit_code=1)
 
 
 def kind_render_template_with_a_foreign_document_part(tmp: Path) -> Case:
-    template = _template_with(tmp / "in" / "异类模板.docx", "word/document.xml",
-                              lambda _text: '<?xml version="1.0" encoding="UTF-8"?><report xmlns="urn:example:x"/>')
+    template = _template_with(
+        tmp / "in" / "异类模板.docx",
+        "word/document.xml",
+        lambda _text: '<?xml version="1.0" encoding="UTF-8"?><report xmlns="urn:example:x"/>',
+    )
     return _template_case(tmp, "异类模板.docx", template, "Word|不是|无法使用")
 
 

@@ -36,8 +36,9 @@ def _bytes(data: bytes) -> Maker:
     return lambda path: path.write_bytes(data)
 
 
-def _docx_with(replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
-               stream: tuple[str, int] | None = None) -> Maker:
+def _docx_with(
+    replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None, stream: tuple[str, int] | None = None
+) -> Maker:
     """A copy of a good report with parts replaced or added; `stream` adds (part, MB) of zeros."""
 
     def make(path: Path) -> None:
@@ -141,8 +142,9 @@ def kind_check_last_year_report_with_a_foreign_document_part(tmp: Path) -> Case:
     workbook = good_workbook(tmp / "in" / "财政局.xlsx")
     last = tmp / "上年报告.docx"
     _docx_with(replace=_FOREIGN_DOCUMENT)(last)
-    return command_case(tmp, ["check", workbook, "--last-year", last], [workbook, last], 2, "上年报告.docx",
-                        "Word|不是|无法读取")
+    return command_case(
+        tmp, ["check", workbook, "--last-year", last], [workbook, last], 2, "上年报告.docx", "Word|不是|无法读取"
+    )
 
 
 def kind_import_docx_part_of_500_mb(tmp: Path) -> Case:
@@ -158,7 +160,12 @@ def kind_import_docx_billion_laughs(tmp: Path) -> Case:
 
 
 def kind_import_docx_doctype_in_styles(tmp: Path) -> Case:
-    return _import(tmp, "样式实体.docx", _docx_doctype("word/styles.xml", lambda root: f'<!DOCTYPE {root} [<!ENTITY a "b">]>'), UNSAFE)
+    return _import(
+        tmp,
+        "样式实体.docx",
+        _docx_doctype("word/styles.xml", lambda root: f'<!DOCTYPE {root} [<!ENTITY a "b">]>'),
+        UNSAFE,
+    )
 
 
 def kind_import_docx_without_tables(tmp: Path) -> Case:
@@ -182,8 +189,9 @@ def kind_import_html_in_gbk(tmp: Path) -> Case:
 
 def kind_import_html_billion_laughs(tmp: Path) -> Case:
     prolog = laughs_doctype("html")
-    return _import(tmp, "实体网页.html", _html_notice("utf-8", prolog, "<p>&l9;</p>"), UNSAFE + "|找不到|表二",
-                   bomb=True)
+    return _import(
+        tmp, "实体网页.html", _html_notice("utf-8", prolog, "<p>&l9;</p>"), UNSAFE + "|找不到|表二", bomb=True
+    )
 
 
 def kind_import_html_of_60_mb(tmp: Path) -> Case:
@@ -209,16 +217,18 @@ def kind_import_unsupported_extension(tmp: Path) -> Case:
 def kind_import_out_is_the_report_itself(tmp: Path) -> Case:
     """--out naming the input itself would replace the published report with JSON."""
     report = good_report(tmp / "in" / "报告.docx")
-    return command_case(tmp, ["import", report, "--out", report], [report], 2, "报告.docx", "输入|同一|覆盖|不能",
-                        out=report)
+    return command_case(
+        tmp, ["import", report, "--out", report], [report], 2, "报告.docx", "输入|同一|覆盖|不能", out=report
+    )
 
 
 def kind_import_out_is_a_folder(tmp: Path) -> Case:
     report = good_report(tmp / "in" / "报告.docx")
     folder = tmp / "已有文件夹"
     folder.mkdir()
-    return command_case(tmp, ["import", report, "--out", folder], [report, folder], 2, "已有文件夹",
-                        "文件夹|目录|无法", out=folder)
+    return command_case(
+        tmp, ["import", report, "--out", folder], [report, folder], 2, "已有文件夹", "文件夹|目录|无法", out=folder
+    )
 
 
 # -- audit -----------------------------------------------------------------------------------------
@@ -236,8 +246,9 @@ def kind_audit_docx_billion_laughs(tmp: Path) -> Case:
 
 def kind_audit_html_billion_laughs(tmp: Path) -> Case:
     prolog = laughs_doctype("html")
-    return _audit(tmp, "实体网页.html", _html_notice("utf-8", prolog, "<p>&l9;</p>"),
-                  UNSAFE + "|找不到|表二|无法读取", bomb=True)
+    return _audit(
+        tmp, "实体网页.html", _html_notice("utf-8", prolog, "<p>&l9;</p>"), UNSAFE + "|找不到|表二|无法读取", bomb=True
+    )
 
 
 def kind_audit_html_of_60_mb(tmp: Path) -> Case:
@@ -267,8 +278,16 @@ def kind_audit_folder_with_symlink_outside(tmp: Path) -> Case:
     _html_report(folder / "正常.html")
     (folder / "链接.html").symlink_to(outside)
     # Accepted with a warning: the link is skipped, the report beside it is audited.
-    return command_case(tmp, ["audit", folder, "--out", tmp / "审核结果.xlsx"], [folder, outside], 0, "链接.html",
-                        "链接|文件夹外|以外", out=tmp / "审核结果.xlsx", refused=False)
+    return command_case(
+        tmp,
+        ["audit", folder, "--out", tmp / "审核结果.xlsx"],
+        [folder, outside],
+        0,
+        "链接.html",
+        "链接|文件夹外|以外",
+        out=tmp / "审核结果.xlsx",
+        refused=False,
+    )
 
 
 def kind_audit_folder_with_a_bomb(tmp: Path) -> Case:
@@ -277,15 +296,25 @@ def kind_audit_folder_with_a_bomb(tmp: Path) -> Case:
     _html_report(folder / "正常.html")
     _zip_bomb_docx()(folder / "炸弹报告.docx")
     # A folder audit lists each file with its verdict and rules; the messages go into the workbook.
-    return command_case(tmp, ["audit", folder, "--out", tmp / "审核结果.xlsx"], [folder], 1, "炸弹报告.docx",
-                        "IM-1|有错误", out=tmp / "审核结果.xlsx", refused=False, bomb=True)
+    return command_case(
+        tmp,
+        ["audit", folder, "--out", tmp / "审核结果.xlsx"],
+        [folder],
+        1,
+        "炸弹报告.docx",
+        "IM-1|有错误",
+        out=tmp / "审核结果.xlsx",
+        refused=False,
+        bomb=True,
+    )
 
 
 def kind_audit_out_is_the_report_itself(tmp: Path) -> Case:
     """--out naming the audited report would replace it with the findings workbook."""
     report = good_report(tmp / "in" / "报告.docx")
-    return command_case(tmp, ["audit", report, "--out", report], [report], 2, "报告.docx", "输入|同一|覆盖|不能",
-                        out=report)
+    return command_case(
+        tmp, ["audit", report, "--out", report], [report], 2, "报告.docx", "输入|同一|覆盖|不能", out=report
+    )
 
 
 def kind_audit_out_under_a_file(tmp: Path) -> Case:
@@ -293,14 +322,15 @@ def kind_audit_out_under_a_file(tmp: Path) -> Case:
     blocker = tmp / "占位.txt"
     blocker.write_text("别人的文件", encoding="utf-8")
     out = blocker / "审核结果.xlsx"
-    return command_case(tmp, ["audit", report, "--out", out], [report, blocker], 2, "占位.txt",
-                        "无法|不能|创建|写入", out=out)
+    return command_case(
+        tmp, ["audit", report, "--out", out], [report, blocker], 2, "占位.txt", "无法|不能|创建|写入", out=out
+    )
 
 
 def kind_audit_last_year_deeply_nested_json(tmp: Path) -> Case:
     report = good_report(tmp / "in" / "报告.docx")
     last = tmp / "上年.json"
     last.write_bytes(b'{"values": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
-    return command_case(tmp, ["audit", report, "--last-year", last], [report, last], 2, "上年.json",
-                        "嵌套|层|JSON", bomb=True)
-
+    return command_case(
+        tmp, ["audit", report, "--last-year", last], [report, last], 2, "上年.json", "嵌套|层|JSON", bomb=True
+    )

@@ -98,8 +98,9 @@ def kind_check_empty_file(tmp: Path) -> Case:
 
 
 def kind_check_wrong_magic_png(tmp: Path) -> Case:
-    return _check(tmp, "图片.xlsx", lambda _g, p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8),
-                  "无法识别|不是")
+    return _check(
+        tmp, "图片.xlsx", lambda _g, p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8), "无法识别|不是"
+    )
 
 
 def kind_check_pdf_renamed(tmp: Path) -> Case:
@@ -162,9 +163,11 @@ def _doctype_in(part: str, xml: bytes) -> Maker:
     return lambda good, dst: rewrite_zip(good, dst, replace={part: xml})
 
 
-_EXTERNAL = (b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-             b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
-             b"<si><t>&x;</t></si></sst>")
+_EXTERNAL = (
+    b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+    b"<si><t>&x;</t></si></sst>"
+)
 
 
 def kind_check_external_entity(tmp: Path) -> Case:
@@ -208,10 +211,12 @@ def kind_check_far_cell(tmp: Path) -> Case:
 def _macros(good: Path, dst: Path) -> None:
     with zipfile.ZipFile(good) as zf:
         types = zf.read("[Content_Types].xml")
-    types = types.replace(b"</Types>", b'<Default Extension="bin" '
-                          b'ContentType="application/vnd.ms-office.vbaProject"/></Types>')
-    rewrite_zip(good, dst, replace={"[Content_Types].xml": types},
-                add={"xl/vbaProject.bin": bad.OLE2_MAGIC + b"\0" * 1024})
+    types = types.replace(
+        b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'
+    )
+    rewrite_zip(
+        good, dst, replace={"[Content_Types].xml": types}, add={"xl/vbaProject.bin": bad.OLE2_MAGIC + b"\0" * 1024}
+    )
 
 
 def kind_check_xlsm_macros(tmp: Path) -> Case:
@@ -224,8 +229,13 @@ def kind_check_macros_in_xlsx(tmp: Path) -> Case:
 
 def kind_check_extra_sheet(tmp: Path) -> Case:
     """Accepted with a warning: the extra sheet is named and not read."""
-    return _check(tmp, "多一张表.xlsx", _edited(lambda p: edit_workbook(p, lambda wb: wb.create_sheet("Sheet1"))),
-                  "Sheet1", exit_code=0)
+    return _check(
+        tmp,
+        "多一张表.xlsx",
+        _edited(lambda p: edit_workbook(p, lambda wb: wb.create_sheet("Sheet1"))),
+        "Sheet1",
+        exit_code=0,
+    )
 
 
 def _drop_sheet(wb: Workbook) -> None:
@@ -339,8 +349,9 @@ def kind_check_named_pipe(tmp: Path) -> Case:
     path = tmp / "in" / "管道.xlsx"
     path.parent.mkdir(parents=True)
     os.mkfifo(path)
-    return command_case(tmp, ["check", path], [path], 2, "管道.xlsx", "不是普通文件|管道|无法读取|找不到",
-                        timeout=PIPE_TIMEOUT)
+    return command_case(
+        tmp, ["check", path], [path], 2, "管道.xlsx", "不是普通文件|管道|无法读取|找不到", timeout=PIPE_TIMEOUT
+    )
 
 
 def kind_check_folder_given_as_file(tmp: Path) -> Case:
@@ -356,8 +367,16 @@ def kind_check_unreadable_file(tmp: Path) -> Case:
 
 
 # -- merge ----------------------------------------------------------------------------------------------
-def _merge(tmp: Path, folder: Path, exit_code: int, name: str, *words: str, roster_path: Path | None = None,
-           extra: tuple[str, ...] = (), **options: Any) -> Case:
+def _merge(
+    tmp: Path,
+    folder: Path,
+    exit_code: int,
+    name: str,
+    *words: str,
+    roster_path: Path | None = None,
+    extra: tuple[str, ...] = (),
+    **options: Any,
+) -> Case:
     roster_path = roster_path or roster(tmp / "名单.csv", DEPARTMENT)
     out = tmp / "汇总结果"
     args: list[str | Path] = ["merge", folder, "--roster", roster_path, "--out", out, "--quiet", *extra]
@@ -390,8 +409,17 @@ def kind_build_with_a_department_missing(tmp: Path) -> Case:
     good_workbook(tmp / "in" / "财政局.xlsx")
     names = roster(tmp / "名单.csv", DEPARTMENT, "区教育局")
     out = tmp / "汇总结果"
-    return command_case(tmp, ["build", tmp / "in", "--roster", names, "--out", out, "--date", "2025-01-08"],
-                        [tmp / "in", names], 1, "区教育局", "未报送", out=out, refused=False, forbid_docx=True)
+    return command_case(
+        tmp,
+        ["build", tmp / "in", "--roster", names, "--out", out, "--date", "2025-01-08"],
+        [tmp / "in", names],
+        1,
+        "区教育局",
+        "未报送",
+        out=out,
+        refused=False,
+        forbid_docx=True,
+    )
 
 
 def kind_merge_department_not_in_roster(tmp: Path) -> Case:
@@ -529,4 +557,3 @@ def _replace_out(case: Case, out: Path) -> Case:
 
 def _copy(case: Case, **changes: Any) -> Case:
     return replace(case, **changes)
-

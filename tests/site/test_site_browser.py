@@ -69,16 +69,29 @@ def server(store: Store, collection: int) -> Iterator[str]:
 def browser(tmp_path: Path) -> Iterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-                f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path)}", "--window-size=1280,900", "--lang=zh-CN"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path)}",
+        "--window-size=1280,900",
+        "--lang=zh-CN",
+    ):
         options.add_argument(arg)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(
-        executable_path=CHROMEDRIVER, env={**os.environ, "LANGUAGE": "zh_CN"}))
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
+    driver = webdriver.Chrome(
+        options=options,
+        service=webdriver.ChromeService(executable_path=CHROMEDRIVER, env={**os.environ, "LANGUAGE": "zh_CN"}),
+    )
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads
     yield driver
@@ -117,12 +130,21 @@ def _others_return(store: Store, cid: int) -> None:
     assert collection is not None
     departments = [d for d in store.departments(cid) if d.name != DEPT]
     names = [d.name for d in store.departments(cid)]
-    for department, data in ((departments[0], example_file(departments[0].name).read_bytes()),
-                             (departments[1], with_t3_mistake(departments[1].name)),
-                             (departments[2], example_file(departments[2].name).read_bytes())):
+    for department, data in (
+        (departments[0], example_file(departments[0].name).read_bytes()),
+        (departments[1], with_t3_mistake(departments[1].name)),
+        (departments[2], example_file(departments[2].name).read_bytes()),
+    ):
         checked = service.check_upload(data, f"{department.name}.xlsx", collection, department, names)
-        uid = store.add_upload(department.id, f"{department.name}.xlsx", data, verdict=checked.verdict,
-                               errors=checked.errors, warnings=checked.warnings, findings=checked.to_json())
+        uid = store.add_upload(
+            department.id,
+            f"{department.name}.xlsx",
+            data,
+            verdict=checked.verdict,
+            errors=checked.errors,
+            warnings=checked.warnings,
+            findings=checked.to_json(),
+        )
     store.return_upload(uid, "“六、其他需要报告的事项”请写明信息处理费的收取情况")
 
 
@@ -130,13 +152,19 @@ def text(driver: Any) -> str:
     return str(driver.find_element(By.TAG_NAME, "body").text)
 
 
-def test_department_and_coordinator_in_a_browser(server: str, browser: Any, store: Store, collection: int,
-                                                 tmp_path: Path) -> None:
+def test_department_and_coordinator_in_a_browser(
+    server: str, browser: Any, store: Store, collection: int, tmp_path: Path
+) -> None:
     department = next(d for d in store.departments(collection) if d.name == DEPT)
     link = f"{server}/d/{department.token}"
     deadline = dt.date.today() + dt.timedelta(days=7)  # a collection under way, as the screenshots show it
-    store.update_collection(collection, body="大榭街道", year=2024, deadline=deadline,
-                            roster=[d.name for d in store.departments(collection)])
+    store.update_collection(
+        collection,
+        body="大榭街道",
+        year=2024,
+        deadline=deadline,
+        roster=[d.name for d in store.departments(collection)],
+    )
 
     browser.get(f"{server}/login")
     shot(browser, "1-登录")

@@ -15,9 +15,25 @@ from nianbao.site.store import Store
 
 
 def test_collection_create_prints_a_link_per_department(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["collection", "create", "--data", str(tmp_path), "--roster",
-                                       str(EXAMPLE / "departments.csv"), "--body", "大榭街道", "--year", "2024",
-                                       "--deadline", "2025-01-10", "--url", "http://192.168.1.20:8000"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "collection",
+            "create",
+            "--data",
+            str(tmp_path),
+            "--roster",
+            str(EXAMPLE / "departments.csv"),
+            "--body",
+            "大榭街道",
+            "--year",
+            "2024",
+            "--deadline",
+            "2025-01-10",
+            "--url",
+            "http://192.168.1.20:8000",
+        ],
+    )
     assert result.exit_code == 0, result.output
     store = Store(tmp_path)
     for department in store.departments(store.collections()[0].id):
@@ -28,8 +44,23 @@ def test_collection_create_prints_a_link_per_department(tmp_path: Path) -> None:
 
 
 def test_collection_create_refuses_bad_input_in_chinese(tmp_path: Path) -> None:
-    missing = CliRunner().invoke(main, ["collection", "create", "--data", str(tmp_path), "--roster", "无.csv",
-                                        "--body", "大榭街道", "--year", "2024", "--deadline", "2025-01-10"])
+    missing = CliRunner().invoke(
+        main,
+        [
+            "collection",
+            "create",
+            "--data",
+            str(tmp_path),
+            "--roster",
+            "无.csv",
+            "--body",
+            "大榭街道",
+            "--year",
+            "2024",
+            "--deadline",
+            "2025-01-10",
+        ],
+    )
     assert missing.exit_code == 2 and "找不到部门名单" in missing.output
     assert "Traceback" not in missing.output
 
@@ -55,6 +86,7 @@ def test_the_password_from_the_environment_is_stored_hashed(tmp_path: Path, monk
 
 
 def test_a_database_that_cannot_be_reached_is_one_line(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["collection", "links", "--data", str(tmp_path), "--db",
-                                       "postgresql://nobody@127.0.0.1:1/none"])
+    result = CliRunner().invoke(
+        main, ["collection", "links", "--data", str(tmp_path), "--db", "postgresql://nobody@127.0.0.1:1/none"]
+    )
     assert result.exit_code == 2 and "无法打开数据库" in result.output and "Traceback" not in result.output

@@ -40,8 +40,11 @@ def link_of(store: Store, cid: int, name: str) -> str:
 
 def upload(client: TestClient, link: str, data: bytes, filename: str = f"{DEPT}.xlsx", **extra: str) -> object:
     token = csrf_of(client, link)
-    return client.post(f"{link}/upload", data={"csrf_token": token, **extra},
-                       files={"file": (filename, data, "application/octet-stream")})
+    return client.post(
+        f"{link}/upload",
+        data={"csrf_token": token, **extra},
+        files={"file": (filename, data, "application/octet-stream")},
+    )
 
 
 def login(client: TestClient, password: str = PASSWORD) -> object:
@@ -80,8 +83,9 @@ def test_department_uploads_a_mistake_then_the_correction(client: TestClient, st
     assert all(store.blob_path(u.sha256).is_file() for u in history)  # the older file is kept
 
 
-def test_the_personalized_workbook_is_what_distribute_writes(client: TestClient, store: Store, cid: int,
-                                                             tmp_path: Path) -> None:
+def test_the_personalized_workbook_is_what_distribute_writes(
+    client: TestClient, store: Store, cid: int, tmp_path: Path
+) -> None:
     response = client.get(f"{link_of(store, cid, DEPT)}/workbook")
     assert response.status_code == 200
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
@@ -130,8 +134,7 @@ def test_dashboard_states_return_and_downloads(client: TestClient, store: Store,
     assert data["departments"] == roster()[1:3]  # returned and errored files are left out
 
 
-def test_the_site_merges_what_nianbao_merge_merges(client: TestClient, store: Store, cid: int,
-                                                   tmp_path: Path) -> None:
+def test_the_site_merges_what_nianbao_merge_merges(client: TestClient, store: Store, cid: int, tmp_path: Path) -> None:
     for name in roster():
         upload(client, link_of(store, cid, name), example_bytes(name), f"{name}.xlsx")
     _logged_in(client)
@@ -145,24 +148,38 @@ def test_the_site_merges_what_nianbao_merge_merges(client: TestClient, store: St
     folder = tmp_path / "已通过的报表"
     archive.extractall(folder)
     (tmp_path / "departments.csv").write_bytes((EXAMPLE / "departments.csv").read_bytes())
-    run = CliRunner().invoke(main, ["merge", str(folder), "--roster", str(tmp_path / "departments.csv"), "--out",
-                                    str(tmp_path / "out"), "--quiet"])
+    run = CliRunner().invoke(
+        main,
+        [
+            "merge",
+            str(folder),
+            "--roster",
+            str(tmp_path / "departments.csv"),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ],
+    )
     assert run.exit_code == 0, run.output
     offline = json.loads((tmp_path / "out" / "merged.json").read_text(encoding="utf-8"))
     assert {k: v for k, v in offline.items() if k not in ("report", "sources")} == {
-        k: v for k, v in site.items() if k not in ("report", "sources")}
+        k: v for k, v in site.items() if k not in ("report", "sources")
+    }
 
     def files(data: dict[str, object]) -> list[dict[str, object]]:  # unzipping does not keep a file's time
-        return sorted(({k: v for k, v in f.items() if k != "modified"} for f in data["sources"]),  # type: ignore[attr-defined]
-                      key=lambda f: str(f["file"]))
+        return sorted(
+            ({k: v for k, v in f.items() if k != "modified"} for f in data["sources"]),  # type: ignore[attr-defined]
+            key=lambda f: str(f["file"]),
+        )
 
     assert files(offline) == files(site)
     report = client.get(f"/admin/c/{cid}/download/docx")
     assert zipfile.ZipFile(io.BytesIO(report.content)).testzip() is None
 
 
-def test_api_check_answers_what_check_json_prints(client: TestClient, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_check_answers_what_check_json_prints(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = with_t3_mistake(DEPT)
     (tmp_path / "表.xlsx").write_bytes(data)
     monkeypatch.chdir(tmp_path)
@@ -192,8 +209,11 @@ def test_coordinator_json_endpoints_need_login_and_csrf(client: TestClient, stor
     fresh = client.post(f"/api/v1/departments/{did}/token", headers={"x-csrf-token": token}).json()
     assert fresh["link"] != status["departments"][0]["link"]
     assert client.get(status["departments"][0]["link"].split("testserver")[1]).status_code == 404
-    created = client.post("/api/v1/collections", headers={"x-csrf-token": token},
-                          json={"body": "某某区", "year": 2024, "deadline": "2025-01-20", "roster": ["甲", "乙"]})
+    created = client.post(
+        "/api/v1/collections",
+        headers={"x-csrf-token": token},
+        json={"body": "某某区", "year": 2024, "deadline": "2025-01-20", "roster": ["甲", "乙"]},
+    )
     assert created.status_code == 201 and created.json()["body"] == "某某区"
     assert len(client.get("/api/v1/collections").json()) == 2
 
@@ -249,8 +269,9 @@ def test_every_hostile_workbook_gets_a_clear_page(store: Store, tmp_path: Path) 
     from hostile.case import good_workbook_path
 
     read = pipeline.check([good_workbook_path()]).files[0].read
-    cid = store.create_collection(read.identity.body, read.identity.year or 2024, dt.date(2025, 1, 10),
-                                  [read.department])
+    cid = store.create_collection(
+        read.identity.body, read.identity.year or 2024, dt.date(2025, 1, 10), [read.department]
+    )
     client = TestClient(create_app(store), follow_redirects=True)
     link = link_of(store, cid, read.department)
     stored = 0
@@ -276,14 +297,24 @@ def test_a_collection_is_created_on_the_page_from_a_roster_file(store: Store, co
     _logged_in(client)
     token = csrf_of(client, "/admin?new=1")
     roster_csv = "部门\n财政局\n民政局\n".encode("gbk")
-    page = client.post("/admin/collections", data={"csrf_token": token, "body": "某某区人民政府", "year": "2024",
-                                                   "deadline": "2025-01-20", "roster": "司法局\n财政局"},
-                       files={"roster_file": ("名单.csv", roster_csv, "text/csv")})
+    page = client.post(
+        "/admin/collections",
+        data={
+            "csrf_token": token,
+            "body": "某某区人民政府",
+            "year": "2024",
+            "deadline": "2025-01-20",
+            "roster": "司法局\n财政局",
+        },
+        files={"roster_file": ("名单.csv", roster_csv, "text/csv")},
+    )
     assert page.status_code == 200 and "某某区人民政府" in page.text
     created = store.collections()[0]
     assert [d.name for d in store.departments(created.id)] == ["财政局", "民政局", "司法局"]
-    bad = client.post("/admin/collections", data={"csrf_token": token, "body": "某某区", "year": "两千",
-                                                  "deadline": "2025-01-20", "roster": "甲"})
+    bad = client.post(
+        "/admin/collections",
+        data={"csrf_token": token, "body": "某某区", "year": "两千", "deadline": "2025-01-20", "roster": "甲"},
+    )
     assert bad.status_code == 400 and "报告年度" in bad.text
 
 
@@ -298,17 +329,29 @@ def test_the_report_as_pdf(client: TestClient, store: Store, cid: int) -> None:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
-@pytest.mark.parametrize(("body", "year", "code"), [("某某区人民政府", 2024, "F-BODY"), ("大榭街道", 2023, "F-YEAR"),
-                                                    ("大榭街道", None, "F-YEAR"), ("", None, "F-BODY")])
-def test_a_file_for_another_body_or_year_is_refused_on_the_page(client: TestClient, store: Store, cid: int,
-                                                               tmp_path: Path, body: str, year: int | None,
-                                                               code: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "year", "code"),
+    [
+        ("某某区人民政府", 2024, "F-BODY"),
+        ("大榭街道", 2023, "F-YEAR"),
+        ("大榭街道", None, "F-YEAR"),
+        ("", None, "F-BODY"),
+    ],
+)
+def test_a_file_for_another_body_or_year_is_refused_on_the_page(
+    client: TestClient, store: Store, cid: int, tmp_path: Path, body: str, year: int | None, code: str
+) -> None:
     from nianbao.workbook.template import Identity, write_filled
 
     data = pipeline.check([Upload("x.xlsx", example_bytes(DEPT))]).files[0].read.to_data()
     path = tmp_path / "其他.xlsx"
-    write_filled(path, Identity(body, year, DEPT), data.values, texts=data.texts,
-                 meta={"meta.preparer": "张三", "meta.phone": "0574-86761234", "meta.date": "2025-01-06"})
+    write_filled(
+        path,
+        Identity(body, year, DEPT),
+        data.values,
+        texts=data.texts,
+        meta={"meta.preparer": "张三", "meta.phone": "0574-86761234", "meta.date": "2025-01-06"},
+    )
     page = upload(client, link_of(store, cid, DEPT), path.read_bytes(), path.name)
     assert "有错误" in page.text and code in page.text  # type: ignore[attr-defined]
 
@@ -318,19 +361,23 @@ def test_a_body_without_a_declared_length_is_capped_as_it_streams(store: Store, 
     boundary = "nianbao-test"
 
     def body() -> object:
-        yield f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\n".encode()
+        yield f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n\r\n'.encode()
         for _ in range(50):
             yield b"x" * 8192
         yield f"\r\n--{boundary}--\r\n".encode()
 
-    answer = client.post("/api/v1/check", content=body(),  # type: ignore[arg-type]
-                         headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    answer = client.post(
+        "/api/v1/check",
+        content=body(),  # type: ignore[arg-type]
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert "content-length" not in {k.lower() for k in answer.request.headers}
     assert answer.status_code == 413
 
 
-def test_an_internal_error_is_a_clear_page_and_keeps_earlier_files(store: Store, collection: int,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_internal_error_is_a_clear_page_and_keeps_earlier_files(
+    store: Store, collection: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nianbao.site import service
 
     client = TestClient(create_app(store), follow_redirects=True, raise_server_exceptions=False)

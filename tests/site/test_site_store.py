@@ -62,7 +62,9 @@ def test_a_blob_name_is_only_ever_a_digest(store: Store) -> None:
 def test_editing_a_collection_keeps_links_and_adds_departments(store: Store) -> None:
     cid = store.create_collection("大榭街道", 2024, dt.date(2025, 1, 10), ["甲", "乙"])
     before = {d.name: d.token for d in store.departments(cid)}
-    store.update_collection(cid, body="大榭街道办事处", year=2024, deadline=dt.date(2025, 1, 20), roster=["甲", "乙", "丙"])
+    store.update_collection(
+        cid, body="大榭街道办事处", year=2024, deadline=dt.date(2025, 1, 20), roster=["甲", "乙", "丙"]
+    )
     after = {d.name: d.token for d in store.departments(cid)}
     assert list(after) == ["甲", "乙", "丙"] and after["甲"] == before["甲"]
     c = store.collection(cid)

@@ -10,8 +10,15 @@ from . import zh
 zh.install()  # before the decorators below: click's help and errors in Chinese
 
 # Chinese names of the commands' arguments, shown in usage lines (`nianbao merge [选项] 文件夹`).
-ARGUMENT_NAMES = {"files": "工作簿", "directory": "文件夹", "outdir": "汇总结果文件夹", "key": "键或单元格",
-                  "target": "报告或文件夹", "data_files": "数据文件", "report": "报告"}
+ARGUMENT_NAMES = {
+    "files": "工作簿",
+    "directory": "文件夹",
+    "outdir": "汇总结果文件夹",
+    "key": "键或单元格",
+    "target": "报告或文件夹",
+    "data_files": "数据文件",
+    "report": "报告",
+}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 DEFAULT_OUT = "审核结果.xlsx"
 
+
 def _print_report(report: AuditReport) -> None:
     from rich.table import Table
 
@@ -35,8 +36,7 @@ def _print_report(report: AuditReport) -> None:
         style = "red" if f.severity == Severity.ERROR else "yellow" if f.severity == Severity.WARNING else ""
         where = " / ".join(x for x in (f.sheet, f.cell) if x)
         label = SEVERITY_LABELS.get(f.severity, f.severity)
-        table.add_row(f"[{style}]{label}[/]" if style else label,
-                      f.code, where, f.message)
+        table.add_row(f"[{style}]{label}[/]" if style else label, f.code, where, f.message)
     console.print(table)
 
 
@@ -49,17 +49,33 @@ def _print_summary(reports: Sequence[AuditReport]) -> None:
     for name in SUMMARY_COLUMNS:
         table.add_column(name, overflow="fold")
     for r in sorted_reports(reports):
-        table.add_row(r.body, str(r.year or ""), r.file, str(r.errors), str(r.warnings),
-                      "是" if r.imported.complete else "否", verdict(r), rule_list(r))
+        table.add_row(
+            r.body,
+            str(r.year or ""),
+            r.file,
+            str(r.errors),
+            str(r.warnings),
+            "是" if r.imported.complete else "否",
+            verdict(r),
+            rule_list(r),
+        )
     console.print(table)
 
 
 @click.command("audit")
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option("--last-year", "last_year", type=click.Path(path_type=Path),
-              help="上年的 merged.json 或上年发布的报告（.docx/.html/.pdf/.txt/.md），用于跨年度核对。")
-@click.option("--out", "out", type=OutputPath("file"),
-              help=f"把审核结果写入 Excel（默认：审核文件夹时写入当前目录的 {DEFAULT_OUT}）。")
+@click.option(
+    "--last-year",
+    "last_year",
+    type=click.Path(path_type=Path),
+    help="上年的 merged.json 或上年发布的报告（.docx/.html/.pdf/.txt/.md），用于跨年度核对。",
+)
+@click.option(
+    "--out",
+    "out",
+    type=OutputPath("file"),
+    help=f"把审核结果写入 Excel（默认：审核文件夹时写入当前目录的 {DEFAULT_OUT}）。",
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部审核发现。")
 @handle_errors
 def audit(target: Path, last_year: Path | None, out: Path | None, as_json: bool) -> None:

@@ -82,7 +82,9 @@ def handle_errors(func: F) -> F:
             if debug:
                 raise
             log = _log_traceback()
-            err_console.print(f"[bold red]内部错误：[/]{type(exc).__name__}: {exc}（详细信息已写入 {log}，加 --debug 可查看）")
+            err_console.print(
+                f"[bold red]内部错误：[/]{type(exc).__name__}: {exc}（详细信息已写入 {log}，加 --debug 可查看）"
+            )
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
@@ -147,8 +149,9 @@ class OutputPath(_PathType):
 
     name = "path"
 
-    def __init__(self, kind: Literal["folder", "file", "any"],
-                 lock: bool | Callable[[Mapping[str, Any]], bool] = False) -> None:
+    def __init__(
+        self, kind: Literal["folder", "file", "any"], lock: bool | Callable[[Mapping[str, Any]], bool] = False
+    ) -> None:
         self.kind = kind
         self.lock = lock
 
@@ -181,7 +184,9 @@ def _refuse_output_over_input(ctx: click.Context) -> None:
     for param, path in outputs:
         if Path(os.path.realpath(path)) in inputs:
             option = param.opts[0] if param.opts else "--out"
-            raise CommandLineError(f"{option} {path} 不能用作输出：它就是本次的输入，写入会覆盖输入。请换一个输出位置。")
+            raise CommandLineError(
+                f"{option} {path} 不能用作输出：它就是本次的输入，写入会覆盖输入。请换一个输出位置。"
+            )
 
 
 @contextlib.contextmanager

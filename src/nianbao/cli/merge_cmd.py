@@ -26,12 +26,16 @@ if TYPE_CHECKING:
 MAX_WARNINGS_LISTED = 30
 
 
-ALLOW_MISSING_HELP = ("经同意不报送的部门（按部门名单中的名称），可重复，也可用逗号分隔，如 --allow-missing 民政办；"
-                      "这些部门不算未报送，记入 merged.json 和 汇总.xlsx 的回收情况。")
+ALLOW_MISSING_HELP = (
+    "经同意不报送的部门（按部门名单中的名称），可重复，也可用逗号分隔，如 --allow-missing 民政办；"
+    "这些部门不算未报送，记入 merged.json 和 汇总.xlsx 的回收情况。"
+)
 
 
-BODY_HELP = ("本次汇总的机关名称；不填则以多数文件封面上的为准。文件夹中有其他单位的 merged.json 或已发布的报告时为区域汇总，"
-             "须用它给出本区域的机关名称（如 某某区人民政府）。")
+BODY_HELP = (
+    "本次汇总的机关名称；不填则以多数文件封面上的为准。文件夹中有其他单位的 merged.json 或已发布的报告时为区域汇总，"
+    "须用它给出本区域的机关名称（如 某某区人民政府）。"
+)
 
 
 def split_names(values: Sequence[str]) -> list[str]:
@@ -42,8 +46,10 @@ def split_names(values: Sequence[str]) -> list[str]:
 def missing_line(result: MergeResult) -> str:
     """Who has not returned, and the two ways forward (chase them, or allow them knowingly)."""
     names = result.not_returned
-    return (f"[yellow]未报送（{len(names)} 个）[/]：{escape('、'.join(names))}。请催报后重新汇总；如经同意不报送，"
-            f"请加 --allow-missing {escape(','.join(names))}")
+    return (
+        f"[yellow]未报送（{len(names)} 个）[/]：{escape('、'.join(names))}。请催报后重新汇总；如经同意不报送，"
+        f"请加 --allow-missing {escape(','.join(names))}"
+    )
 
 
 def _counts_line(findings: Sequence[Finding]) -> str:
@@ -72,8 +78,11 @@ def _print_findings(out: Console, findings: Sequence[Finding], where_full: str =
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 在标准输出列出全部问题。")
-@click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
-              help="上年数据（merged.json、上年工作簿或已发布的报告），用于跨年度核对（上年结转、现行有效件数）。")
+@click.option(
+    "--last-year",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="上年数据（merged.json、上年工作簿或已发布的报告），用于跨年度核对（上年结转、现行有效件数）。",
+)
 @handle_errors
 def check(files: tuple[Path, ...], as_json: bool, last_year: Path | None) -> None:
     """检查填好的工作簿（不汇总）。部门发送前可自查。
@@ -95,21 +104,43 @@ def check(files: tuple[Path, ...], as_json: bool, last_year: Path | None) -> Non
 
 @click.command("merge")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
-              help="部门名单（CSV 或 .xlsx，含“部门”列），用于核对谁未报送、谁不在名单中。")
-@click.option("--out", "outdir", type=OutputPath("folder", lock=True), default=Path("汇总结果"),
-              show_default=True, help="输出文件夹：merged.json、汇总.xlsx、provenance.csv。")
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="部门名单（CSV 或 .xlsx，含“部门”列），用于核对谁未报送、谁不在名单中。",
+)
+@click.option(
+    "--out",
+    "outdir",
+    type=OutputPath("folder", lock=True),
+    default=Path("汇总结果"),
+    show_default=True,
+    help="输出文件夹：merged.json、汇总.xlsx、provenance.csv。",
+)
 @click.option("--body", help=BODY_HELP)
 @click.option("--year", type=int, help="本次汇总的报告年度；不填则以多数文件封面上的为准。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 在标准输出列出全部问题（摘要改到标准错误输出）。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度条。")
 @click.option("--jobs", type=click.IntRange(min=1), help="同时读取工作簿的进程数；默认文件多时每个 CPU 核一个。")
-@click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
-              help="上年数据（merged.json、上年工作簿或已发布的报告），用于跨年度核对（上年结转、现行有效件数）。")
+@click.option(
+    "--last-year",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="上年数据（merged.json、上年工作簿或已发布的报告），用于跨年度核对（上年结转、现行有效件数）。",
+)
 @click.option("--allow-missing", "allow_missing", multiple=True, metavar="部门", help=ALLOW_MISSING_HELP)
 @handle_errors
-def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, year: int | None,
-          as_json: bool, quiet: bool, jobs: int | None, last_year: Path | None, allow_missing: tuple[str, ...]) -> None:
+def merge(
+    directory: Path,
+    roster: Path | None,
+    outdir: Path,
+    body: str | None,
+    year: int | None,
+    as_json: bool,
+    quiet: bool,
+    jobs: int | None,
+    last_year: Path | None,
+    allow_missing: tuple[str, ...],
+) -> None:
     """读取文件夹（含子文件夹）中的全部工作簿，逐个校验，汇总没有错误的，写出汇总结果。
 
     文件夹中还有其他单位的 merged.json 或已发布的报告（.docx、.html、.pdf、.txt）时为区域汇总：按封面上的机关名称
@@ -124,9 +155,17 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
     from .progress import progress_bar
 
     with progress_bar("读取工作簿", not quiet) as bar:
-        result = pipeline.merge(directory, roster=roster, body=body, year=year, exclude=[outdir], jobs=jobs,
-                                last_year=last_year, allowed_missing=split_names(allow_missing),
-                                progress=(lambda _w, d, t: bar(d, t)) if bar else None)
+        result = pipeline.merge(
+            directory,
+            roster=roster,
+            body=body,
+            year=year,
+            exclude=[outdir],
+            jobs=jobs,
+            last_year=last_year,
+            allowed_missing=split_names(allow_missing),
+            progress=(lambda _w, d, t: bar(d, t)) if bar else None,
+        )
     paths = pipeline.write_merge_outputs(result, outdir)
     out = err_console if as_json else console
     if as_json:
@@ -141,8 +180,10 @@ def merge(directory: Path, roster: Path | None, outdir: Path, body: str | None, 
     if result.allowed_missing:
         out.print(f"经同意不报送（{len(result.allowed_missing)} 个）：{'、'.join(result.allowed_missing)}")
     if result.ignored:
-        out.print(f"已忽略 {len(result.ignored)} 个非工作簿文件：{'、'.join(result.ignored[:10])}"
-                  f"{' 等' if len(result.ignored) > 10 else ''}")
+        out.print(
+            f"已忽略 {len(result.ignored)} 个非工作簿文件：{'、'.join(result.ignored[:10])}"
+            f"{' 等' if len(result.ignored) > 10 else ''}"
+        )
     if not as_json:
         _print_findings(out, result.findings, f"，详见 {paths[1]} 的“问题清单”")
     merged = len(result.departments)
@@ -177,8 +218,14 @@ def explain(outdir: Path, key: str, as_json: bool) -> None:
         values = data.get("values") if isinstance(data, dict) else None
         merged_value = values.get(field_key) if isinstance(values, dict) else None
     if as_json:
-        click.echo(json.dumps({"key": field_key, "value": merged_value, "sources": rows}, ensure_ascii=False, indent=2,
-                              default=to_json))
+        click.echo(
+            json.dumps(
+                {"key": field_key, "value": merged_value, "sources": rows},
+                ensure_ascii=False,
+                indent=2,
+                default=to_json,
+            )
+        )
         return
     _print_explanation(field_key, rows, merged_value)
 

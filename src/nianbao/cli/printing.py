@@ -24,8 +24,7 @@ def severity_markup(severity: str) -> str:
     return {"error": f"[bold red]{label}[/]", "warning": f"[yellow]{label}[/]"}.get(severity, label)
 
 
-def print_findings(console: Console, findings: Sequence[Finding], *, limit: int | None = None,
-                   rest: str = "") -> None:
+def print_findings(console: Console, findings: Sequence[Finding], *, limit: int | None = None, rest: str = "") -> None:
     """One block per finding (readable at any terminal width, unlike a table with a long message column).
 
     With `limit`, only the first findings are shown and one line says how many more there are and `rest`
@@ -60,10 +59,18 @@ def status_table(result: MergeResult) -> RichTable:
     table = RichTable("部门", "状态", "文件", "错误数", title=title)
     for department, status in statuses.items():
         style = {"merged": "green", "not_returned": "red", "allowed_missing": "yellow"}.get(status, "red")
-        table.add_row(department, f"[{style}]{DEPARTMENT_STATUS[status]}[/]", "、".join(files.get(department, [])),
-                      str(errors.get(department, "")))
+        table.add_row(
+            department,
+            f"[{style}]{DEPARTMENT_STATUS[status]}[/]",
+            "、".join(files.get(department, [])),
+            str(errors.get(department, "")),
+        )
     for s in result.sources:
         if not s.department:
-            table.add_row("（无法识别）", "[red]有错误未汇总[/]", s.file, str(sum(
-                1 for f in result.findings if f.file == s.file and f.is_error)))
+            table.add_row(
+                "（无法识别）",
+                "[red]有错误未汇总[/]",
+                s.file,
+                str(sum(1 for f in result.findings if f.file == s.file and f.is_error)),
+            )
     return table

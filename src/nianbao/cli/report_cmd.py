@@ -56,9 +56,13 @@ def _print_render(outcome: Any, out: Path) -> bool:
         _print_findings(outcome.findings)
     if outcome.docx is None:
         if outcome.template_refused:
-            err_console.print("[bold red]Word 模板不能使用，未生成报告。[/]按上面列出的段落改正模板（--draft 也不会使用这样的模板）。")
+            err_console.print(
+                "[bold red]Word 模板不能使用，未生成报告。[/]按上面列出的段落改正模板（--draft 也不会使用这样的模板）。"
+            )
         else:
-            err_console.print("[bold red]数据有错误，未生成报告。[/]改正后重试；如需先看效果，可加 --draft 生成标有“草稿”的报告。")
+            err_console.print(
+                "[bold red]数据有错误，未生成报告。[/]改正后重试；如需先看效果，可加 --draft 生成标有“草稿”的报告。"
+            )
         return False
     console.print(f"已生成报告：[bold]{escape(str(out))}[/]" + ("（草稿）" if outcome.draft else ""))
     if outcome.pdf is not None:
@@ -91,24 +95,47 @@ def _charts_pdf(docx: Path, convert: bool) -> None:
 
 # -- render -----------------------------------------------------------------------------------------
 @click.command("render")
-@click.argument("data_files", metavar="MERGED_JSON...", nargs=-1, required=True,
-                type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--out", type=OutputPath("any", lock=more_than_one("data_files")), required=True,
-              help="输出的 Word 报告（.docx）；给出多个数据文件时为输出文件夹。")
-@click.option("--template", type=click.Path(path_type=Path, dir_okay=False),
-              help="使用修改过的 Word 模板（先检查其中的占位符）。")
-@click.option("--date", "report_date", callback=_parse_date_option,
-              help="落款日期，如 2025-01-08；默认取数据中的 date（汇总时为各部门最晚的填报日期），没有时必须给出。")
+@click.argument(
+    "data_files", metavar="MERGED_JSON...", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
+)
+@click.option(
+    "--out",
+    type=OutputPath("any", lock=more_than_one("data_files")),
+    required=True,
+    help="输出的 Word 报告（.docx）；给出多个数据文件时为输出文件夹。",
+)
+@click.option(
+    "--template", type=click.Path(path_type=Path, dir_okay=False), help="使用修改过的 Word 模板（先检查其中的占位符）。"
+)
+@click.option(
+    "--date",
+    "report_date",
+    callback=_parse_date_option,
+    help="落款日期，如 2025-01-08；默认取数据中的 date（汇总时为各部门最晚的填报日期），没有时必须给出。",
+)
 @click.option("--draft", is_flag=True, help="数据有错误也生成，每页标“草稿”。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
 @click.option("--jobs", type=click.IntRange(min=1), help="同时生成报告的进程数；默认报告多时每个 CPU 核一个。")
 @click.option("--html", is_flag=True, help=HTML_HELP)
 @click.option("--charts", is_flag=True, help=CHARTS_HELP)
-@click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
-              help="上年数据（merged.json 或已发布的报告），图解中画出本年与上年的对比。")
+@click.option(
+    "--last-year",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="上年数据（merged.json 或已发布的报告），图解中画出本年与上年的对比。",
+)
 @handle_errors
-def render(data_files: tuple[Path, ...], out: Path, template: Path | None, report_date: dt.date | None, draft: bool,
-           pdf: bool, jobs: int | None, html: bool, charts: bool, last_year: Path | None) -> None:
+def render(
+    data_files: tuple[Path, ...],
+    out: Path,
+    template: Path | None,
+    report_date: dt.date | None,
+    draft: bool,
+    pdf: bool,
+    jobs: int | None,
+    html: bool,
+    charts: bool,
+    last_year: Path | None,
+) -> None:
     """按官方格式把汇总数据（merged.json）生成 Word 报告；可一次生成多份。
 
     数据只需 body、year、values、texts 四项，其他系统导出的数字也可以生成。合计由各项重新计算。
@@ -122,44 +149,64 @@ def render(data_files: tuple[Path, ...], out: Path, template: Path | None, repor
         from ..crossyear import load_last_year
 
         last = load_last_year(last_year) if last_year else None  # a bad file stops before any output
-        outcome = pipeline.render(data_files[0], out, template=template, report_date=report_date, draft=draft,
-                                  pdf=pdf and not charts)
+        outcome = pipeline.render(
+            data_files[0], out, template=template, report_date=report_date, draft=draft, pdf=pdf and not charts
+        )
         if not _print_render(outcome, out):
             sys.exit(EXIT_FINDINGS)
         if html or charts:
             from ..report.editions import render_editions
 
-            _print_editions(render_editions(data_files[0], out, html=html, charts=charts, draft=draft,
-                                            report_date=report_date, last=last))
+            _print_editions(
+                render_editions(
+                    data_files[0], out, html=html, charts=charts, draft=draft, report_date=report_date, last=last
+                )
+            )
             _charts_pdf(out, pdf and charts)
         return
     if html or charts or last_year:
         raise UsageError("--html、--charts 和 --last-year 只用于单个数据文件，请逐份生成。")
     if out.suffix.lower() == ".docx" or out.is_file():
         raise UsageError(f"给出多个数据文件时，--out 应为文件夹，而不是 {out}。")
-    if not _render_batch(data_files, out, template=template, report_date=report_date, draft=draft, pdf=pdf,
-                         jobs=jobs):
+    if not _render_batch(data_files, out, template=template, report_date=report_date, draft=draft, pdf=pdf, jobs=jobs):
         sys.exit(EXIT_FINDINGS)
 
 
-def _render_batch(sources: Sequence[Path], outdir: Path, *, template: Path | None, report_date: dt.date | None,
-                  draft: bool, pdf: bool, jobs: int | None) -> bool:
+def _render_batch(
+    sources: Sequence[Path],
+    outdir: Path,
+    *,
+    template: Path | None,
+    report_date: dt.date | None,
+    draft: bool,
+    pdf: bool,
+    jobs: int | None,
+) -> bool:
     """Render many reports; one line per report that was not written. False when any was not."""
     from .. import pipeline
     from .progress import progress_bar
 
     with progress_bar("生成报告") as bar:
-        outcomes, pdfs = pipeline.render_many(sources, outdir, template=template, report_date=report_date,
-                                              draft=draft, jobs=jobs, pdf=pdf,
-                                              progress=(lambda _w, d, t: bar(d, t)) if bar else None)
+        outcomes, pdfs = pipeline.render_many(
+            sources,
+            outdir,
+            template=template,
+            report_date=report_date,
+            draft=draft,
+            jobs=jobs,
+            pdf=pdf,
+            progress=(lambda _w, d, t: bar(d, t)) if bar else None,
+        )
     written = [o.output for o in outcomes if o.output is not None]
     for outcome in outcomes:
         if outcome.output is None:
             reason = outcome.error or "；".join(f.message for f in outcome.findings if f.is_error)
             err_console.print(f"[red]未生成[/] {escape(str(outcome.source))}：{escape(reason)}")
     warned = sum(1 for o in outcomes if o.output is not None and o.findings)
-    console.print(f"已生成 {len(written)} 份报告（共 {len(outcomes)} 份数据），在 [bold]{escape(str(outdir))}[/]"
-                  + (f"；其中 {warned} 份有警告，可逐份用 nianbao render 查看" if warned else ""))
+    console.print(
+        f"已生成 {len(written)} 份报告（共 {len(outcomes)} 份数据），在 [bold]{escape(str(outdir))}[/]"
+        + (f"；其中 {warned} 份有警告，可逐份用 nianbao render 查看" if warned else "")
+    )
     if pdfs:
         console.print(f"已生成 PDF {len(pdfs)} 份。")
     return len(written) == len(outcomes)
@@ -174,12 +221,13 @@ def _no_final_report(findings: Sequence[Finding], not_returned: Sequence[str]) -
     others = [f for f in findings if f.is_error and f.code != "F-MISSING"]
     if others:
         reasons.append(f"有 {len(others)} 个错误（见上面的清单）")
-    options = ["改正后重新运行" if others else "催报后重新运行",
-               "加 --draft 先生成每页标“草稿”的报告"]
+    options = ["改正后重新运行" if others else "催报后重新运行", "加 --draft 先生成每页标“草稿”的报告"]
     if not_returned:
         options.insert(1, f"如这些部门经同意不报送，加 --allow-missing {','.join(not_returned)} 生成正式报告")
-    err_console.print(f"[bold red]未生成报告[/]：{escape('；'.join(reasons))}，不能生成正式报告。"
-                      f"可以：{escape('；'.join(f'{i}. {o}' for i, o in enumerate(options, start=1)))}。")
+    err_console.print(
+        f"[bold red]未生成报告[/]：{escape('；'.join(reasons))}，不能生成正式报告。"
+        f"可以：{escape('；'.join(f'{i}. {o}' for i, o in enumerate(options, start=1)))}。"
+    )
 
 
 def _print_merge_summary(result: Any, written: Sequence[Path], outdir: Path) -> None:
@@ -191,18 +239,37 @@ def _print_merge_summary(result: Any, written: Sequence[Path], outdir: Path) -> 
         console.print(f"[yellow]汇总有 {warnings} 条警告[/]，请在 汇总.xlsx 的问题清单中核实。")
 
 
-def build_report(directory: Path, roster: Path | None, outdir: Path, *, template: Path | None = None,
-                 report_date: dt.date | None = None, draft: bool = False, pdf: bool = False,
-                 last_year: Path | None = None, allowed_missing: Sequence[str] = (),
-                 body: str | None = None) -> Path | None:
+def build_report(
+    directory: Path,
+    roster: Path | None,
+    outdir: Path,
+    *,
+    template: Path | None = None,
+    report_date: dt.date | None = None,
+    draft: bool = False,
+    pdf: bool = False,
+    last_year: Path | None = None,
+    allowed_missing: Sequence[str] = (),
+    body: str | None = None,
+) -> Path | None:
     """`pipeline.build`, with what it came to printed; the report path, or None if blocked."""
     from .. import pipeline
     from .progress import progress_bar
 
     with progress_bar("读取工作簿") as bar:
-        result = pipeline.build(directory, outdir, roster=roster, template=template, report_date=report_date,
-                                draft=draft, pdf=pdf, last_year=last_year, allowed_missing=allowed_missing,
-                                body=body, progress=(lambda _w, d, t: bar(d, t)) if bar else None)
+        result = pipeline.build(
+            directory,
+            outdir,
+            roster=roster,
+            template=template,
+            report_date=report_date,
+            draft=draft,
+            pdf=pdf,
+            last_year=last_year,
+            allowed_missing=allowed_missing,
+            body=body,
+            progress=(lambda _w, d, t: bar(d, t)) if bar else None,
+        )
     if result.blocked == "template":
         _print_findings(result.findings)
         err_console.print("[bold red]Word 模板不能使用，未汇总，也未生成报告。[/]按上面列出的段落改正模板后重试。")
@@ -224,24 +291,50 @@ def build_report(directory: Path, roster: Path | None, outdir: Path, *, template
 
 @click.command("build")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), help="部门名单（CSV 或 .xlsx，含“部门”列）。")
-@click.option("--out", "outdir", type=OutputPath("folder", lock=True), default=Path("汇总结果"),
-              show_default=True, help="输出文件夹：汇总结果和 Word 报告。")
+@click.option(
+    "--roster", type=click.Path(path_type=Path, dir_okay=False), help="部门名单（CSV 或 .xlsx，含“部门”列）。"
+)
+@click.option(
+    "--out",
+    "outdir",
+    type=OutputPath("folder", lock=True),
+    default=Path("汇总结果"),
+    show_default=True,
+    help="输出文件夹：汇总结果和 Word 报告。",
+)
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False), help="使用修改过的 Word 模板。")
-@click.option("--date", "report_date", callback=_parse_date_option,
-              help="落款日期，如 2025-01-08；默认为各部门最晚的填报日期，都没有填写时必须给出。")
+@click.option(
+    "--date",
+    "report_date",
+    callback=_parse_date_option,
+    help="落款日期，如 2025-01-08；默认为各部门最晚的填报日期，都没有填写时必须给出。",
+)
 @click.option("--draft", is_flag=True, help="有部门未报送、汇总有错误或必填的部分没有文字时也生成报告，每页标“草稿”。")
 @click.option("--allow-missing", "allow_missing", multiple=True, metavar="部门", help=ALLOW_MISSING_HELP)
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
-@click.option("--last-year", type=click.Path(path_type=Path, dir_okay=False),
-              help="上年数据（merged.json 或已发布的报告），用于跨年度核对；核对出错误时不生成报告（除非 --draft）。")
+@click.option(
+    "--last-year",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="上年数据（merged.json 或已发布的报告），用于跨年度核对；核对出错误时不生成报告（除非 --draft）。",
+)
 @click.option("--body", help=BODY_HELP)
 @click.option("--html", is_flag=True, help=HTML_HELP)
 @click.option("--charts", is_flag=True, help=CHARTS_HELP + "汇总.xlsx 中另加“图解”表。")
 @handle_errors
-def build(directory: Path, roster: Path | None, outdir: Path, template: Path | None, report_date: dt.date | None,
-          draft: bool, allow_missing: tuple[str, ...], pdf: bool, last_year: Path | None, body: str | None,
-          html: bool, charts: bool) -> None:
+def build(
+    directory: Path,
+    roster: Path | None,
+    outdir: Path,
+    template: Path | None,
+    report_date: dt.date | None,
+    draft: bool,
+    allow_missing: tuple[str, ...],
+    pdf: bool,
+    last_year: Path | None,
+    body: str | None,
+    html: bool,
+    charts: bool,
+) -> None:
     """汇总文件夹中各部门交回的工作簿，然后生成 Word 报告（一步完成）。
 
     只有名单中的部门都已报送（或用 --allow-missing 注明经同意不报送）、汇总没有错误、必填的部分都有文字时，
@@ -249,23 +342,58 @@ def build(directory: Path, roster: Path | None, outdir: Path, template: Path | N
 
     例：nianbao build 收到的报表 --roster 部门名单.csv --out 汇总结果
     """
-    if _build_editions(directory, roster, outdir, template=template, report_date=report_date, draft=draft, pdf=pdf,
-                       last_year=last_year, allowed_missing=split_names(allow_missing), body=body, html=html,
-                       charts=charts) is None:
+    if (
+        _build_editions(
+            directory,
+            roster,
+            outdir,
+            template=template,
+            report_date=report_date,
+            draft=draft,
+            pdf=pdf,
+            last_year=last_year,
+            allowed_missing=split_names(allow_missing),
+            body=body,
+            html=html,
+            charts=charts,
+        )
+        is None
+    ):
         sys.exit(EXIT_FINDINGS)
 
 
-def _build_editions(directory: Path, roster: Path | None, outdir: Path, *, html: bool, charts: bool, pdf: bool,
-                    draft: bool = False, report_date: dt.date | None = None, last_year: Path | None = None,
-                    **options: Any) -> Path | None:
+def _build_editions(
+    directory: Path,
+    roster: Path | None,
+    outdir: Path,
+    *,
+    html: bool,
+    charts: bool,
+    pdf: bool,
+    draft: bool = False,
+    report_date: dt.date | None = None,
+    last_year: Path | None = None,
+    **options: Any,
+) -> Path | None:
     """`build_report`, then the web page and the charts when asked; the report path, or None if blocked."""
-    report = build_report(directory, roster, outdir, report_date=report_date, draft=draft, pdf=pdf and not charts,
-                          last_year=last_year, **options)
+    report = build_report(
+        directory,
+        roster,
+        outdir,
+        report_date=report_date,
+        draft=draft,
+        pdf=pdf and not charts,
+        last_year=last_year,
+        **options,
+    )
     if report is not None and (html or charts):
         from ..report.editions import build_editions
 
-        _print_editions(build_editions(outdir, report, html=html, charts=charts, draft=draft,
-                                       report_date=report_date, last_year=last_year))
+        _print_editions(
+            build_editions(
+                outdir, report, html=html, charts=charts, draft=draft, report_date=report_date, last_year=last_year
+            )
+        )
         _charts_pdf(report, pdf and charts)
     return report
 
@@ -278,18 +406,24 @@ def find_example() -> Path | None:
 
 
 @click.command("demo")
-@click.option("--out", "outdir", type=OutputPath("folder", lock=True), default=DEMO_OUT,
-              show_default=True, help="输出文件夹。")
+@click.option(
+    "--out", "outdir", type=OutputPath("folder", lock=True), default=DEMO_OUT, show_default=True, help="输出文件夹。"
+)
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转为 PDF。")
-@click.option("--region", is_flag=True,
-              help="演示区域汇总：示例区的 4 个单位（大榭街道的科室报表、示例镇的报表、区教育局发布的网页、"
-                   "区政府办公室的报表）汇成全区的报告，并生成网页版和图解。")
+@click.option(
+    "--region",
+    is_flag=True,
+    help="演示区域汇总：示例区的 4 个单位（大榭街道的科室报表、示例镇的报表、区教育局发布的网页、"
+    "区政府办公室的报表）汇成全区的报告，并生成网页版和图解。",
+)
 @handle_errors
 def demo(outdir: Path, pdf: bool, region: bool) -> None:
     """用自带的示例（大榭街道 2024 年，6 个科室的报表）演示汇总并生成报告；加 --region 演示区域汇总。"""
     example = find_example()
     if example is None:
-        raise UsageError(f"找不到自带的示例文件夹 nianbao/{DEMO_EXAMPLE.as_posix()}：安装可能不完整，请重新安装 nianbao。")
+        raise UsageError(
+            f"找不到自带的示例文件夹 nianbao/{DEMO_EXAMPLE.as_posix()}：安装可能不完整，请重新安装 nianbao。"
+        )
     if region:
         _demo_region(example, outdir, pdf)
         return
@@ -312,12 +446,24 @@ def _demo_region(example: Path, outdir: Path, pdf: bool) -> None:
         inbox = Path(tmp) / "各单位报送"
         shutil.copytree(region, inbox)
         shutil.copytree(example, inbox / "大榭街道", ignore=shutil.ignore_patterns("*.csv"))
-        console.print(f"示例：{REGION_AREA} 的 4 个单位（{escape(str(region))}，大榭街道的报表取自 {escape(str(example))}）")
-        report = _build_editions(inbox, inbox / REGION_ROSTER, outdir, report_date=REGION_DATE, pdf=pdf, html=True,
-                                 charts=True, body=REGION_AREA)
+        console.print(
+            f"示例：{REGION_AREA} 的 4 个单位（{escape(str(region))}，大榭街道的报表取自 {escape(str(example))}）"
+        )
+        report = _build_editions(
+            inbox,
+            inbox / REGION_ROSTER,
+            outdir,
+            report_date=REGION_DATE,
+            pdf=pdf,
+            html=True,
+            charts=True,
+            body=REGION_AREA,
+        )
     if report is None:
         sys.exit(EXIT_FINDINGS)
-    console.print(f"[bold green]完成。[/]全区的报告在：[bold]{escape(str(report.resolve()))}[/]（网页版和图解在同一文件夹）")
+    console.print(
+        f"[bold green]完成。[/]全区的报告在：[bold]{escape(str(report.resolve()))}[/]（网页版和图解在同一文件夹）"
+    )
 
 
 # -- import -----------------------------------------------------------------------------------------
@@ -346,8 +492,10 @@ def import_(report: Path, as_json: bool, out: Path | None) -> None:
         click.echo(text)
     elif out is None:
         n = len(data["values"])
-        console.print(f"{escape(data['body'])} {data['year']} 年报告：读到 {n} 个数字、{len(data['texts'])} 项文字。"
-                      "加 --json 输出全部内容。")
+        console.print(
+            f"{escape(data['body'])} {data['year']} 年报告：读到 {n} 个数字、{len(data['texts'])} 项文字。"
+            "加 --json 输出全部内容。"
+        )
         if data.get("missing"):
             console.print(f"[yellow]有 {len(data['missing'])} 个数字未找到[/]（见 --json 输出中的 missing）。")
         for problem in data.get("problems", []):

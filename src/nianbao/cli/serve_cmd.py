@@ -16,10 +16,19 @@ from .common import console, handle_errors
 
 PASSWORD_ENV = "NIANBAO_ADMIN_PASSWORD"
 
-_DATA = click.option("--data", "data", required=True, type=click.Path(file_okay=False, path_type=Path),
-                     help="数据文件夹：数据库（默认 SQLite）和收到的全部文件都保存在这里（不存在时自动创建）。")
-_DB = click.option("--db", default=None, metavar="URL",
-                   help="数据库地址，如 postgresql://用户:密码@主机/库名；不给时用数据文件夹中的 SQLite。")
+_DATA = click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="数据文件夹：数据库（默认 SQLite）和收到的全部文件都保存在这里（不存在时自动创建）。",
+)
+_DB = click.option(
+    "--db",
+    default=None,
+    metavar="URL",
+    help="数据库地址，如 postgresql://用户:密码@主机/库名；不给时用数据文件夹中的 SQLite。",
+)
 
 
 def _open_store(data: Path, db: str | None) -> Any:
@@ -46,7 +55,9 @@ def _ensure_password(store: Any) -> None:
     if given is None:
         if not sys.stdin.isatty():
             raise UsageError(f"第一次启动需要设置管理密码：请在终端中运行，或设置环境变量 {PASSWORD_ENV}。")
-        given = click.prompt("第一次启动，请设置汇总单位的管理密码", hide_input=True, confirmation_prompt="请再输入一次")
+        given = click.prompt(
+            "第一次启动，请设置汇总单位的管理密码", hide_input=True, confirmation_prompt="请再输入一次"
+        )
     problem = password_problem(given)
     if problem:
         raise UsageError(problem)
@@ -70,18 +81,28 @@ def _example_collection(store: Any) -> None:
 
 @click.command("serve")
 @_DATA
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="监听地址；默认只有本机能访问，让办公网访问请用 0.0.0.0。")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="监听地址；默认只有本机能访问，让办公网访问请用 0.0.0.0。"
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="端口。")
 @_DB
-@click.option("--max-upload", default=20, show_default=True, type=click.IntRange(1, 200), metavar="MB",
-              help="上传文件的大小上限（MB）。")
-@click.option("--public-url", default="", metavar="URL",
-              help="各部门访问本站的地址（如 http://192.168.1.20:8000），用于生成报送链接；不给时取浏览器访问的地址。")
+@click.option(
+    "--max-upload",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 200),
+    metavar="MB",
+    help="上传文件的大小上限（MB）。",
+)
+@click.option(
+    "--public-url",
+    default="",
+    metavar="URL",
+    help="各部门访问本站的地址（如 http://192.168.1.20:8000），用于生成报送链接；不给时取浏览器访问的地址。",
+)
 @click.option("--example", is_flag=True, help="没有收集时，按自带示例（大榭街道 2024 年）建立一个。")
 @handle_errors
-def serve(data: Path, host: str, port: int, db: str | None, max_upload: int, public_url: str,
-          example: bool) -> None:
+def serve(data: Path, host: str, port: int, db: str | None, max_upload: int, public_url: str, example: bool) -> None:
     """启动填报收集网站：各部门用专用链接上传填报表并立即看到检查结果，汇总单位在网页上查看回收情况、下载汇总和报告。
 
     例：nianbao serve --data 年报收集
@@ -112,8 +133,12 @@ def collection() -> None:
 @collection.command("create")
 @_DATA
 @_DB
-@click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="部门名单：CSV（UTF-8 或 GBK）或 .xlsx，第一行有“部门”列（与 distribute 相同）。")
+@click.option(
+    "--roster",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="部门名单：CSV（UTF-8 或 GBK）或 .xlsx，第一行有“部门”列（与 distribute 相同）。",
+)
 @click.option("--body", required=True, help="机关名称，如“大榭街道”。")
 @click.option("--year", required=True, type=int, help="报告年度，如 2024。")
 @click.option("--deadline", required=True, type=click.DateTime(["%Y-%m-%d"]), help="截止日期，如 2025-01-10。")

@@ -12,8 +12,7 @@ from .common import OutputPath, console, handle_errors
 
 
 @click.command("template")
-@click.option("--out", "out", required=True, type=OutputPath("file"),
-              help="输出的 .xlsx 文件。")
+@click.option("--out", "out", required=True, type=OutputPath("file"), help="输出的 .xlsx 文件。")
 @click.option("--body", default="", help="机关名称，如“大榭街道”（可不填，生成通用模板）。")
 @click.option("--year", type=int, default=None, help="报告年度，如 2024。")
 @click.option("--department", default="", help="填报部门（可不填）。")
@@ -41,12 +40,15 @@ def template(out: Path, body: str, year: int | None, department: str, force: boo
 
 
 @click.command("distribute")
-@click.option("--roster", required=True, type=click.Path(path_type=Path),
-              help="部门名单：CSV（UTF-8 或 GBK）或 .xlsx，第一行有“部门”列。")
+@click.option(
+    "--roster",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="部门名单：CSV（UTF-8 或 GBK）或 .xlsx，第一行有“部门”列。",
+)
 @click.option("--body", required=True, help="机关名称，如“大榭街道”。")
 @click.option("--year", required=True, type=int, help="报告年度，如 2024。")
-@click.option("--out", "outdir", required=True, type=OutputPath("folder"),
-              help="输出文件夹（不存在时自动创建）。")
+@click.option("--out", "outdir", required=True, type=OutputPath("folder"), help="输出文件夹（不存在时自动创建）。")
 @click.option("--force", is_flag=True, help="覆盖输出文件夹中的同名文件。")
 @handle_errors
 def distribute_cmd(roster: Path, body: str, year: int, outdir: Path, force: bool) -> None:

@@ -89,13 +89,30 @@ CATALOG: dict[str, str] = {
 }
 
 # The modules of click that bind gettext's `_` and `ngettext` at import.
-_CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui", "utils",
-                  "shell_completion")
+_CLICK_MODULES = (
+    "core",
+    "decorators",
+    "exceptions",
+    "formatting",
+    "parser",
+    "types",
+    "termui",
+    "utils",
+    "shell_completion",
+)
 
 # Metavars click derives from a parameter's type name (`--out PATH`) or name (`DIRECTORY`).
 TYPE_METAVARS: dict[str, str] = {
-    "path": "路径", "file": "文件", "directory": "文件夹", "text": "文字", "integer": "整数",
-    "integer range": "整数", "float": "数字", "float range": "数字", "boolean": "是/否", "choice": "选项",
+    "path": "路径",
+    "file": "文件",
+    "directory": "文件夹",
+    "text": "文字",
+    "integer": "整数",
+    "integer range": "整数",
+    "float": "数字",
+    "float range": "数字",
+    "boolean": "是/否",
+    "choice": "选项",
 }
 USAGE_WORDS: dict[str, str] = {"[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]..."}
 

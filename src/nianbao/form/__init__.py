@@ -66,9 +66,19 @@ def _text_fields() -> tuple[Field, ...]:
 
 def _meta_fields() -> tuple[Field, ...]:
     return tuple(
-        Field(key, "基本信息", (label,), (), FieldType.TEXT, not locked, help=help_,
-              required=locked or when_empty == Severity.ERROR, when_empty=when_empty, format=format_,
-              choices=official.CONFIRM_CHOICES if format_ == "choice" else ())
+        Field(
+            key,
+            "基本信息",
+            (label,),
+            (),
+            FieldType.TEXT,
+            not locked,
+            help=help_,
+            required=locked or when_empty == Severity.ERROR,
+            when_empty=when_empty,
+            format=format_,
+            choices=official.CONFIRM_CHOICES if format_ == "choice" else (),
+        )
         for key, label, locked, help_, when_empty, format_ in official.META_FIELDS
     )
 
@@ -130,8 +140,13 @@ class Form:
         numbers = ("一", "二", "三", "四", "五", "六")
         tables = (None, "t2", "t3", "t4", None, None)
         return tuple(
-            Section(n, heading, table, tuple(f.key for f in self.texts if f.part == heading and f.type is FieldType.TEXT),
-                    mandatory=heading in official.MANDATORY_SECTIONS)
+            Section(
+                n,
+                heading,
+                table,
+                tuple(f.key for f in self.texts if f.part == heading and f.type is FieldType.TEXT),
+                mandatory=heading in official.MANDATORY_SECTIONS,
+            )
             for n, heading, table in zip(numbers, h, tables, strict=True)
         )
 

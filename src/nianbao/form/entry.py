@@ -30,12 +30,17 @@ class EntryKind:
 # A placeholder word is not a number: the clerk was told to write 0, and a "无" might equally stand for
 # "not counted yet". It is an error, as the sheet's data validation already refuses it. Full-width
 # digits, spaces and a trailing unit leave no doubt about the number: a warning, and the number is used.
-ENTRY_KINDS: dict[str, EntryKind] = {k.key: k for k in (
-    EntryKind("blank", "V-BLANK", Severity.WARNING, "空白：按0计算（各表都空白时，须在基本信息中确认“全部为0”）"),
-    EntryKind("placeholder", "V-INVALID", Severity.ERROR, "“无”“—”“/”等文字：不是数字，没有发生请填0"),
-    EntryKind("normalized", "V-NORMALIZED", Severity.WARNING, "全角数字、空格、千位分隔符或“件”等单位：自动规范后使用"),
-    EntryKind("invalid", "V-INVALID", Severity.ERROR, "其他文字、负数、件数带小数：不能使用"),
-)}
+ENTRY_KINDS: dict[str, EntryKind] = {
+    k.key: k
+    for k in (
+        EntryKind("blank", "V-BLANK", Severity.WARNING, "空白：按0计算（各表都空白时，须在基本信息中确认“全部为0”）"),
+        EntryKind("placeholder", "V-INVALID", Severity.ERROR, "“无”“—”“/”等文字：不是数字，没有发生请填0"),
+        EntryKind(
+            "normalized", "V-NORMALIZED", Severity.WARNING, "全角数字、空格、千位分隔符或“件”等单位：自动规范后使用"
+        ),
+        EntryKind("invalid", "V-INVALID", Severity.ERROR, "其他文字、负数、件数带小数：不能使用"),
+    )
+}
 
 # Words clerks write for "nothing"; compared after NFKC folding, spaces removed and lower-cased.
 PLACEHOLDER_WORDS: frozenset[str] = frozenset({"无", "-", "—", "–", "/", "\\", "——", "--", "无。", "没有", "n/a", "na"})

@@ -18,8 +18,19 @@ def _t3(row: str) -> tuple[str, ...]:
     return (f"t3.{row}.total",)
 
 
-_WITHHELD = tuple(f"t3.withheld_{k}.total" for k in ("state_secret", "prohibited", "security", "third_party",
-                                                     "internal", "process", "enforcement_file", "query"))
+_WITHHELD = tuple(
+    f"t3.withheld_{k}.total"
+    for k in (
+        "state_secret",
+        "prohibited",
+        "security",
+        "third_party",
+        "internal",
+        "process",
+        "enforcement_file",
+        "query",
+    )
+)
 _UNAVAILABLE = tuple(f"t3.unavailable_{k}.total" for k in ("not_held", "needs_creation", "unclear"))
 _SUITS = ("t4.suit_direct.total", "t4.suit_after_review.total")
 

@@ -46,7 +46,11 @@ T2_DOC_COLUMNS: tuple[Axis, ...] = (
     Axis("in_force", ("现行有效件数",), "截至12月31日本机关现行有效的件数（存量，不是本年新增）。"),
 )
 T2_DECISION_COLUMN = Axis("decisions", ("本年处理决定数量",), "本年度作出的处理决定数量（含准予和不予）。")
-T2_AMOUNT_COLUMN = Axis("amount", ("本年收费金额（单位：万元）",), "本年度实际收取的行政事业性收费金额，单位为万元，可填小数。不是信息处理费。")
+T2_AMOUNT_COLUMN = Axis(
+    "amount",
+    ("本年收费金额（单位：万元）",),
+    "本年度实际收取的行政事业性收费金额，单位为万元，可填小数。不是信息处理费。",
+)
 
 # (block key, block header, ((row key, row label, help), ...), columns)
 T2_BLOCKS: tuple[tuple[str, str, tuple[Axis, ...], tuple[Axis, ...]], ...] = (
@@ -54,7 +58,11 @@ T2_BLOCKS: tuple[tuple[str, str, tuple[Axis, ...], tuple[Axis, ...]], ...] = (
         "item1",
         "第二十条第（一）项",
         (
-            Axis("rules", ("规章",), "只有国务院部门和省、设区的市、自治州人民政府有规章制定权；乡镇、街道、县级政府及其部门通常填0。"),
+            Axis(
+                "rules",
+                ("规章",),
+                "只有国务院部门和省、设区的市、自治州人民政府有规章制定权；乡镇、街道、县级政府及其部门通常填0。",
+            ),
             Axis("normative_docs", ("行政规范性文件",), "本机关制发的行政规范性文件。"),
         ),
         T2_DOC_COLUMNS,
@@ -107,27 +115,71 @@ _OTHER = "（六）其他处理"
 
 T3_ROWS: tuple[Axis, ...] = (
     Axis("new", ("一、本年新收政府信息公开申请数量",), "本年1月1日至12月31日收到的申请，一件申请计一件。"),
-    Axis("carried_over", ("二、上年结转政府信息公开申请数量",), "上年度收到、跨年仍在办理的申请，应等于上年报告的“四、结转下年度继续办理”。"),
+    Axis(
+        "carried_over",
+        ("二、上年结转政府信息公开申请数量",),
+        "上年度收到、跨年仍在办理的申请，应等于上年报告的“四、结转下年度继续办理”。",
+    ),
     Axis("disclosed", (_RESULTS, "（一）予以公开"), "全部公开，或告知获取途径的。"),
-    Axis("partly_disclosed", (_RESULTS, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"), "区分处理、部分公开的，只计在这一行，不再计入其他行。"),
+    Axis(
+        "partly_disclosed",
+        (_RESULTS, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"),
+        "区分处理、部分公开的，只计在这一行，不再计入其他行。",
+    ),
     Axis("withheld_state_secret", (_RESULTS, _WITHHELD, "1.属于国家秘密")),
     Axis("withheld_prohibited", (_RESULTS, _WITHHELD, "2.其他法律行政法规禁止公开")),
-    Axis("withheld_security", (_RESULTS, _WITHHELD, "3.危及“三安全一稳定”"), "公开后可能危及国家安全、公共安全、经济安全、社会稳定的。"),
-    Axis("withheld_third_party", (_RESULTS, _WITHHELD, "4.保护第三方合法权益"), "涉及商业秘密、个人隐私等，公开会损害第三方合法权益的。"),
-    Axis("withheld_internal", (_RESULTS, _WITHHELD, "5.属于三类内部事务信息"), "人事管理、后勤管理、内部工作流程等内部事务信息。"),
-    Axis("withheld_process", (_RESULTS, _WITHHELD, "6.属于四类过程性信息"), "讨论记录、过程稿、磋商信函、请示报告等过程性信息。"),
+    Axis(
+        "withheld_security",
+        (_RESULTS, _WITHHELD, "3.危及“三安全一稳定”"),
+        "公开后可能危及国家安全、公共安全、经济安全、社会稳定的。",
+    ),
+    Axis(
+        "withheld_third_party",
+        (_RESULTS, _WITHHELD, "4.保护第三方合法权益"),
+        "涉及商业秘密、个人隐私等，公开会损害第三方合法权益的。",
+    ),
+    Axis(
+        "withheld_internal",
+        (_RESULTS, _WITHHELD, "5.属于三类内部事务信息"),
+        "人事管理、后勤管理、内部工作流程等内部事务信息。",
+    ),
+    Axis(
+        "withheld_process",
+        (_RESULTS, _WITHHELD, "6.属于四类过程性信息"),
+        "讨论记录、过程稿、磋商信函、请示报告等过程性信息。",
+    ),
     Axis("withheld_enforcement_file", (_RESULTS, _WITHHELD, "7.属于行政执法案卷")),
-    Axis("withheld_query", (_RESULTS, _WITHHELD, "8.属于行政查询事项"), "法律法规对信息的获取有专门规定、应通过查询渠道获取的。"),
-    Axis("unavailable_not_held", (_RESULTS, _UNAVAILABLE, "1.本机关不掌握相关政府信息"), "信息不存在，或不属于本机关公开的，都计在这一行。"),
-    Axis("unavailable_needs_creation", (_RESULTS, _UNAVAILABLE, "2.没有现成信息需要另行制作"), "需要对现有信息加工、分析才能提供的。"),
+    Axis(
+        "withheld_query",
+        (_RESULTS, _WITHHELD, "8.属于行政查询事项"),
+        "法律法规对信息的获取有专门规定、应通过查询渠道获取的。",
+    ),
+    Axis(
+        "unavailable_not_held",
+        (_RESULTS, _UNAVAILABLE, "1.本机关不掌握相关政府信息"),
+        "信息不存在，或不属于本机关公开的，都计在这一行。",
+    ),
+    Axis(
+        "unavailable_needs_creation",
+        (_RESULTS, _UNAVAILABLE, "2.没有现成信息需要另行制作"),
+        "需要对现有信息加工、分析才能提供的。",
+    ),
     Axis("unavailable_unclear", (_RESULTS, _UNAVAILABLE, "3.补正后申请内容仍不明确")),
     Axis("refused_petition", (_RESULTS, _NOT_PROCESSED, "1.信访举报投诉类申请")),
     Axis("refused_repeat", (_RESULTS, _NOT_PROCESSED, "2.重复申请")),
     Axis("refused_publication", (_RESULTS, _NOT_PROCESSED, "3.要求提供公开出版物")),
     Axis("refused_excessive", (_RESULTS, _NOT_PROCESSED, "4.无正当理由大量反复申请")),
     Axis("refused_confirmation", (_RESULTS, _NOT_PROCESSED, "5.要求行政机关确认或重新出具已获取信息")),
-    Axis("other_no_correction", (_RESULTS, _OTHER, "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"), "申请人逾期不补正，视为放弃申请的。"),
-    Axis("other_unpaid_fee", (_RESULTS, _OTHER, "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"), "发出收费通知后申请人逾期未缴费的；有此项时，“六、其他需要报告的事项”应写明收费通知情况。"),
+    Axis(
+        "other_no_correction",
+        (_RESULTS, _OTHER, "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+        "申请人逾期不补正，视为放弃申请的。",
+    ),
+    Axis(
+        "other_unpaid_fee",
+        (_RESULTS, _OTHER, "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+        "发出收费通知后申请人逾期未缴费的；有此项时，“六、其他需要报告的事项”应写明收费通知情况。",
+    ),
     Axis("other_other", (_RESULTS, _OTHER, "3.其他"), "申请人撤回申请等其他情形。"),
     Axis("concluded_total", (_RESULTS, "（七）总计"), "自动计算：（一）至（六）各行之和，即本年办结的申请数。"),
     Axis("carried_forward", ("四、结转下年度继续办理",), "截至12月31日仍在办理、结转到下一年度的申请。"),
@@ -160,14 +212,29 @@ T4_BLOCKS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # (key, label, help, required)
 OVERVIEW_TEXTS: tuple[tuple[str, str, str, bool], ...] = (
     ("text.overview.summary", "概述", "可选：总体情况的开头段落。", False),
-    ("text.overview.active", "（一）主动公开", "本年主动公开的做法和数量（如公开信息条数、栏目更新、政策解读）。", True),
+    (
+        "text.overview.active",
+        "（一）主动公开",
+        "本年主动公开的做法和数量（如公开信息条数、栏目更新、政策解读）。",
+        True,
+    ),
     ("text.overview.on_request", "（二）依申请公开", "依申请公开的受理、办理情况；没有申请的也请说明。", True),
     ("text.overview.management", "（三）政府信息管理", "公开目录、公开指南、保密审查、规范性文件管理等。", True),
     ("text.overview.platform", "（四）政府信息公开平台建设", "政府网站公开专栏、政务新媒体等平台建设情况。", True),
     ("text.overview.supervision", "（五）监督保障", "组织领导、培训、考核、社会评议和责任追究情况。", True),
 )
-PROBLEMS_TEXT = ("text.problems", "存在的主要问题及改进情况", "存在的主要问题、改进措施，以及上年问题的整改情况。", True)
-OTHER_TEXT = ("text.other", "其他需要报告的事项", "如人大代表建议和政协提案办理结果公开、年度政务公开工作要点落实、创新做法等。", False)
+PROBLEMS_TEXT = (
+    "text.problems",
+    "存在的主要问题及改进情况",
+    "存在的主要问题、改进措施，以及上年问题的整改情况。",
+    True,
+)
+OTHER_TEXT = (
+    "text.other",
+    "其他需要报告的事项",
+    "如人大代表建议和政协提案办理结果公开、年度政务公开工作要点落实、创新做法等。",
+    False,
+)
 
 FEE_SUBJECT = "信息处理费"
 FEE_FIELDS: tuple[tuple[str, str, str, str], ...] = (
@@ -202,8 +269,14 @@ META_FIELDS: tuple[tuple[str, str, bool, str, str, str], ...] = (
     ("meta.preparer", "填报人", False, "填报人姓名，汇总单位有疑问时联系。", "error", ""),
     ("meta.phone", "联系电话", False, "填报人的联系电话，便于汇总单位核对。", "error", "phone"),
     ("meta.date", "填报日期", False, "如 2025-01-06。", "warning", "date"),
-    ("meta.all_zero", "本部门本年度各表数字全部为0（确认）", False,
-     "本年度各表确实没有发生任何事项时选“是”，各表可以不填；否则请在各表中逐项填写。", "", "choice"),
+    (
+        "meta.all_zero",
+        "本部门本年度各表数字全部为0（确认）",
+        False,
+        "本年度各表确实没有发生任何事项时选“是”，各表可以不填；否则请在各表中逐项填写。",
+        "",
+        "choice",
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -226,10 +299,18 @@ _2019_PURCHASE_AMOUNT = Axis("amount", ("采购总金额",), "单位：万元，
 
 # (block key, block header, rows, columns), as T2_BLOCKS.
 T2_2019_BLOCKS: tuple[tuple[str, str, tuple[Axis, ...], tuple[Axis, ...]], ...] = (
-    ("item1", T2_BLOCKS[0][1], (T2_BLOCKS[0][2][0], Axis("normative_docs", ("规范性文件",))),
-     (_2019_MADE, _2019_PUBLISHED, _2019_TOTAL_PUBLISHED)),
-    ("item5", T2_BLOCKS[1][1], (T2_BLOCKS[1][2][0], Axis("other_services", ("其他对外管理服务事项",))),
-     (_2019_LAST_YEAR_ITEMS, _2019_CHANGE, _2019_DECISIONS)),
+    (
+        "item1",
+        T2_BLOCKS[0][1],
+        (T2_BLOCKS[0][2][0], Axis("normative_docs", ("规范性文件",))),
+        (_2019_MADE, _2019_PUBLISHED, _2019_TOTAL_PUBLISHED),
+    ),
+    (
+        "item5",
+        T2_BLOCKS[1][1],
+        (T2_BLOCKS[1][2][0], Axis("other_services", ("其他对外管理服务事项",))),
+        (_2019_LAST_YEAR_ITEMS, _2019_CHANGE, _2019_DECISIONS),
+    ),
     ("item6", T2_BLOCKS[2][1], T2_BLOCKS[2][2], (_2019_LAST_YEAR_ITEMS, _2019_CHANGE, _2019_DECISIONS)),
     ("item8", T2_BLOCKS[3][1], T2_BLOCKS[3][2], (_2019_LAST_YEAR_ITEMS, _2019_CHANGE)),
     ("item9", _2019_ITEM9, (_2019_PROCUREMENT,), (_2019_PURCHASES, _2019_PURCHASE_AMOUNT)),

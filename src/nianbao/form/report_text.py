@@ -28,11 +28,16 @@ STYLE_ITEM = "报告条目"  # an item of a numbered list the department wrote (
 FEE_KEYS: tuple[str, ...] = tuple(f.key for f in FORM.texts if f.numeric)
 _FEE_SUBJECT = official.FEE_SUBJECT
 _FEE_NONE = f"本年度未发出{_FEE_SUBJECT}收费通知，未收取{_FEE_SUBJECT}。"
-_FEE_FIGURES = ("依据《政府信息公开信息处理费管理办法》，本年度发出收费通知{n}件，收费通知总金额{a}元，"
-                "实际收取" + _FEE_SUBJECT + "{c}元。")
+_FEE_FIGURES = (
+    "依据《政府信息公开信息处理费管理办法》，本年度发出收费通知{n}件，收费通知总金额{a}元，"
+    "实际收取" + _FEE_SUBJECT + "{c}元。"
+)
 _FEE_FIGURES_PATTERN = re.compile(
-    re.escape(_FEE_FIGURES).replace(r"\{n\}", r"(?P<n>\d+)").replace(r"\{a\}", r"(?P<a>[\d.]+)")
-    .replace(r"\{c\}", r"(?P<c>[\d.]+)"))
+    re.escape(_FEE_FIGURES)
+    .replace(r"\{n\}", r"(?P<n>\d+)")
+    .replace(r"\{a\}", r"(?P<a>[\d.]+)")
+    .replace(r"\{c\}", r"(?P<c>[\d.]+)")
+)
 
 
 def fee_statement(fees: Mapping[str, Number], other_text: str) -> list[str]:

@@ -97,39 +97,54 @@ def table3_rules() -> list[Rule]:
     applicant_cols = [c for c in o.T3_COLUMNS if c.key != "total"]
     for col in o.T3_COLUMNS:
         scope = _column_scope(col.label)
-        rules.append(SumRule(
-            "T3-1", scope,
-            (_t3("new", col.key), _t3("carried_over", col.key)),
-            (_t3("concluded_total", col.key), _t3("carried_forward", col.key)),
-            "一、本年新收 + 二、上年结转 应等于 （七）总计 + 四、结转下年度继续办理",
-        ))
-        rules.append(SumRule(
-            "T3-2", scope,
-            (_t3("concluded_total", col.key),),
-            tuple(_t3(r, col.key) for r in result_rows),
-            "（七）总计 应等于 （一）至（六）各行之和",
-            derives=_t3("concluded_total", col.key) if col.key != "total" else None,
-        ))
-        rules.append(BoundRule(
-            "T3-6", scope,
-            (_t3("carried_forward", col.key),),
-            (_t3("new", col.key), _t3("carried_over", col.key)),
-            "四、结转下年度继续办理 不应超过 一、本年新收 + 二、上年结转",
-        ))
-        rules.append(ZeroRule(
-            "T3-5", scope,
-            (_t3("new", col.key), _t3("carried_over", col.key)),
-            tuple(_t3(r.key, col.key) for r in o.T3_ROWS[2:]),
-            "本年新收和上年结转都为0时，办理结果和结转下年度也应为0",
-        ))
+        rules.append(
+            SumRule(
+                "T3-1",
+                scope,
+                (_t3("new", col.key), _t3("carried_over", col.key)),
+                (_t3("concluded_total", col.key), _t3("carried_forward", col.key)),
+                "一、本年新收 + 二、上年结转 应等于 （七）总计 + 四、结转下年度继续办理",
+            )
+        )
+        rules.append(
+            SumRule(
+                "T3-2",
+                scope,
+                (_t3("concluded_total", col.key),),
+                tuple(_t3(r, col.key) for r in result_rows),
+                "（七）总计 应等于 （一）至（六）各行之和",
+                derives=_t3("concluded_total", col.key) if col.key != "total" else None,
+            )
+        )
+        rules.append(
+            BoundRule(
+                "T3-6",
+                scope,
+                (_t3("carried_forward", col.key),),
+                (_t3("new", col.key), _t3("carried_over", col.key)),
+                "四、结转下年度继续办理 不应超过 一、本年新收 + 二、上年结转",
+            )
+        )
+        rules.append(
+            ZeroRule(
+                "T3-5",
+                scope,
+                (_t3("new", col.key), _t3("carried_over", col.key)),
+                tuple(_t3(r.key, col.key) for r in o.T3_ROWS[2:]),
+                "本年新收和上年结转都为0时，办理结果和结转下年度也应为0",
+            )
+        )
     for row in o.T3_ROWS:
-        rules.append(SumRule(
-            "T3-3", f"「{row.label}」行",
-            (_t3(row.key, "total"),),
-            tuple(_t3(row.key, c.key) for c in applicant_cols),
-            "总计 应等于 自然人与五类法人或其他组织之和",
-            derives=_t3(row.key, "total"),
-        ))
+        rules.append(
+            SumRule(
+                "T3-3",
+                f"「{row.label}」行",
+                (_t3(row.key, "total"),),
+                tuple(_t3(row.key, c.key) for c in applicant_cols),
+                "总计 应等于 自然人与五类法人或其他组织之和",
+                derives=_t3(row.key, "total"),
+            )
+        )
     return rules
 
 
@@ -137,12 +152,16 @@ def table4_rules() -> list[Rule]:
     rules: list[Rule] = []
     for block, labels in o.T4_BLOCKS:
         parts = tuple(f"t4.{block}.{x.key}" for x in o.T4_OUTCOMES if x.key != "total")
-        rules.append(SumRule(
-            "T4-1", f"「{labels[-1]}」",
-            (f"t4.{block}.total",), parts,
-            "结果维持 + 结果纠正 + 其他结果 + 尚未审结 应等于 总计",
-            derives=f"t4.{block}.total",
-        ))
+        rules.append(
+            SumRule(
+                "T4-1",
+                f"「{labels[-1]}」",
+                (f"t4.{block}.total",),
+                parts,
+                "结果维持 + 结果纠正 + 其他结果 + 尚未审结 应等于 总计",
+                derives=f"t4.{block}.total",
+            )
+        )
     return rules
 
 

@@ -70,8 +70,16 @@ def _row_label_cells(rows: Sequence[Axis], top: int, depth: int) -> list[GridCel
     return cells
 
 
-def _field(key: str, part: str, row: tuple[str, ...], column: tuple[str, ...], type_: FieldType,
-           input_: bool, unit: str, help_: str = "") -> Field:
+def _field(
+    key: str,
+    part: str,
+    row: tuple[str, ...],
+    column: tuple[str, ...],
+    type_: FieldType,
+    input_: bool,
+    unit: str,
+    help_: str = "",
+) -> Field:
     return Field(key=key, part=part, row=row, column=column, type=type_, input=input_, unit=unit, help=help_)
 
 
@@ -97,14 +105,22 @@ def build_table2() -> Table:
                 key = f"t2.{row.key}.{col.key}"
                 is_amount = col.key == o.T2_AMOUNT_COLUMN.key
                 fields.append(
-                    _field(key, "表二", (header, row.label), col.labels,
-                           FieldType.DECIMAL if is_amount else FieldType.INT, True,
-                           "万元" if is_amount else "件", row.help or col.help)
+                    _field(
+                        key,
+                        "表二",
+                        (header, row.label),
+                        col.labels,
+                        FieldType.DECIMAL if is_amount else FieldType.INT,
+                        True,
+                        "万元" if is_amount else "件",
+                        row.help or col.help,
+                    )
                 )
                 grid.append(GridCell(r, 1 + j * span, colspan=span, kind="value", key=key))
             r += 1
-    return Table("t2", "表二", o.HEADINGS[1], tuple(rows), tuple(columns.values()), tuple(grid), r, width,
-                 tuple(fields))
+    return Table(
+        "t2", "表二", o.HEADINGS[1], tuple(rows), tuple(columns.values()), tuple(grid), r, width, tuple(fields)
+    )
 
 
 def build_table3() -> Table:
@@ -120,8 +136,17 @@ def build_table3() -> Table:
             derived = col.key == "total" or row.key == "concluded_total"
             fields.append(_field(key, "表三", row.labels, col.labels, FieldType.INT, not derived, "件", row.help))
             grid.append(GridCell(header_depth + i, depth + j, kind="value", key=key))
-    return Table("t3", "表三", o.HEADINGS[2], o.T3_ROWS, o.T3_COLUMNS, tuple(grid),
-                 header_depth + len(o.T3_ROWS), depth + len(o.T3_COLUMNS), tuple(fields))
+    return Table(
+        "t3",
+        "表三",
+        o.HEADINGS[2],
+        o.T3_ROWS,
+        o.T3_COLUMNS,
+        tuple(grid),
+        header_depth + len(o.T3_ROWS),
+        depth + len(o.T3_COLUMNS),
+        tuple(fields),
+    )
 
 
 def t4_columns() -> tuple[Axis, ...]:
@@ -142,5 +167,4 @@ def build_table4() -> Table:
         derived = col.key.endswith(".total")
         fields.append(_field(key, "表四", (), col.labels, FieldType.INT, not derived, "件", col.help))
         grid.append(GridCell(header_depth, j, kind="value", key=key))
-    return Table("t4", "表四", o.HEADINGS[3], (), columns, tuple(grid), header_depth + 1, len(columns),
-                 tuple(fields))
+    return Table("t4", "表四", o.HEADINGS[3], (), columns, tuple(grid), header_depth + 1, len(columns), tuple(fields))

@@ -119,7 +119,8 @@ class TableResult:
     def complete(self) -> bool:
         """Every row of the table was found, with the right number of cells."""
         return self.rows_found == len(row_specs(self.table)) and not any(
-            p.code in ("IM-3", "IM-4", "IM-12") for p in self.problems)
+            p.code in ("IM-3", "IM-4", "IM-12") for p in self.problems
+        )
 
 
 # -- the form, as the aligner needs it ------------------------------------------------------------
@@ -132,7 +133,9 @@ def row_specs(table_key: str) -> tuple[RowSpec, ...]:
     specs = []
     for row in table.rows:
         prefix = f"{table_key}.{row.key}."
-        specs.append(RowSpec(f"{table_key}.{row.key}", row.label, tuple(f.key for f in fields if f.key.startswith(prefix))))
+        specs.append(
+            RowSpec(f"{table_key}.{row.key}", row.label, tuple(f.key for f in fields if f.key.startswith(prefix)))
+        )
     return tuple(specs)
 
 
@@ -263,10 +266,10 @@ def _is_2019_other_row(run: Run, group: str) -> bool:
     return bool(run.before) and lb.match_key(run.before[-1]) == lb.match_key(group)
 
 
-def _problem(code: str, message: str, table: str, where: str = "", key: str = "",
-             severity: str = Severity.ERROR, **extra: object) -> Finding:
-    return Finding(code=code, severity=severity, message=message, sheet=table, cell=where, key=key,
-                   extra=dict(extra))
+def _problem(
+    code: str, message: str, table: str, where: str = "", key: str = "", severity: str = Severity.ERROR, **extra: object
+) -> Finding:
+    return Finding(code=code, severity=severity, message=message, sheet=table, cell=where, key=key, extra=dict(extra))
 
 
 def _store_values(result: TableResult, spec: RowSpec, run: Run, table_name: str, row_label: str) -> None:
@@ -275,9 +278,17 @@ def _store_values(result: TableResult, spec: RowSpec, run: Run, table_name: str,
         if cells is not None and len(run.values) < len(spec.keys):
             _store_split(result, spec, cells, table_name, row_label)
             return
-        result.problems.append(_problem(
-            "IM-4", f"{table_name}“{row_label}”一行应有{len(spec.keys)}个数，报告中有{len(run.values)}个，本行未读取。",
-            table_name, row_label, spec.key, value=len(run.values), expected=len(spec.keys)))
+        result.problems.append(
+            _problem(
+                "IM-4",
+                f"{table_name}“{row_label}”一行应有{len(spec.keys)}个数，报告中有{len(run.values)}个，本行未读取。",
+                table_name,
+                row_label,
+                spec.key,
+                value=len(run.values),
+                expected=len(spec.keys),
+            )
+        )
         return
     for key, tok in zip(spec.keys, run.values, strict=True):
         field_ = FORM.by_key[key]
@@ -287,15 +298,30 @@ def _store_values(result: TableResult, spec: RowSpec, run: Run, table_name: str,
             result.blank.append(key)
             continue
         if lb.has_note(tok.text):
-            result.problems.append(_problem(
-                "IM-6", f"{table_name}“{row_label}”的“{col}”写成“{tok.text.strip()}”，只读取了数字{tok.number}。",
-                table_name, f"{row_label} / {col}", key, severity=Severity.WARNING, value=tok.text))
+            result.problems.append(
+                _problem(
+                    "IM-6",
+                    f"{table_name}“{row_label}”的“{col}”写成“{tok.text.strip()}”，只读取了数字{tok.number}。",
+                    table_name,
+                    f"{row_label} / {col}",
+                    key,
+                    severity=Severity.WARNING,
+                    value=tok.text,
+                )
+            )
         if field_.type is FieldType.INT:
             if tok.number != tok.number.to_integral_value():
                 code = _cell_rule_codes().get(key, "IM-4")
-                result.problems.append(_problem(
-                    code, f"{table_name}“{row_label}”的“{col}”应为整数，报告中为{tok.number}。",
-                    table_name, f"{row_label} / {col}", key, value=str(tok.number)))
+                result.problems.append(
+                    _problem(
+                        code,
+                        f"{table_name}“{row_label}”的“{col}”应为整数，报告中为{tok.number}。",
+                        table_name,
+                        f"{row_label} / {col}",
+                        key,
+                        value=str(tok.number),
+                    )
+                )
                 continue
             result.values[key] = int(tok.number)
         else:
@@ -307,9 +333,17 @@ def _store_split(result: TableResult, spec: RowSpec, cells: list[str], table_nam
     options = runtogether.splits(cells, spec.keys)
     printed = " ".join(cells)
     if not options:
-        result.problems.append(_problem(
-            "IM-12", f"{table_name}“{row_label}”一行的数字连在一起（“{printed}”），无法按勾稽关系拆分为"
-            f"{len(spec.keys)}个数，本行未读取。", table_name, row_label, spec.key, value=printed))
+        result.problems.append(
+            _problem(
+                "IM-12",
+                f"{table_name}“{row_label}”一行的数字连在一起（“{printed}”），无法按勾稽关系拆分为"
+                f"{len(spec.keys)}个数，本行未读取。",
+                table_name,
+                row_label,
+                spec.key,
+                value=printed,
+            )
+        )
         return
     result.split[spec.key] = options
     result.values.update(zip(spec.keys, options[0], strict=True))
@@ -345,19 +379,33 @@ def _resolve_splits(result: TableResult, table_name: str) -> None:
             continue
         for key in spec.keys:
             result.values.pop(key, None)
-        result.problems.append(_problem(
-            "IM-12", f"{table_name}“{label}”一行的数字连在一起，有{len(result.split[row])}种拆分方式，"
-            f"{'没有一种' if not chosen else '不止一种'}能使全表勾稽关系成立，本行未读取。",
-            table_name, label, spec.key))
+        result.problems.append(
+            _problem(
+                "IM-12",
+                f"{table_name}“{label}”一行的数字连在一起，有{len(result.split[row])}种拆分方式，"
+                f"{'没有一种' if not chosen else '不止一种'}能使全表勾稽关系成立，本行未读取。",
+                table_name,
+                label,
+                spec.key,
+            )
+        )
     result.split.clear()
 
 
 def _note_split(result: TableResult, spec: RowSpec, numbers: tuple[int, ...], table_name: str) -> None:
     label = spec.label or table_name
     result.values.update(zip(spec.keys, numbers, strict=True))
-    result.problems.append(_problem(
-        "IM-11", f"{table_name}“{label}”一行的数字连在一起，已按勾稽关系拆分为 {' '.join(map(str, numbers))}，请核对。",
-        table_name, label, spec.key, severity=Severity.WARNING, value=" ".join(map(str, numbers))))
+    result.problems.append(
+        _problem(
+            "IM-11",
+            f"{table_name}“{label}”一行的数字连在一起，已按勾稽关系拆分为 {' '.join(map(str, numbers))}，请核对。",
+            table_name,
+            label,
+            spec.key,
+            severity=Severity.WARNING,
+            value=" ".join(map(str, numbers)),
+        )
+    )
 
 
 def _record_label(result: TableResult, table_name: str, spec: RowSpec, found: str, *, fragments: bool = False) -> None:
@@ -407,9 +455,15 @@ def align_rows(table_key: str, tokens: Sequence[Token], *, interleaved: bool = F
         chosen = good[0]
         _finish(chosen)
         if chosen is not first:
-            chosen.problems.append(_problem(
-                "IM-9", f"{FORM.table(table_key).name}的部分行标签与数字不在同一行，已按表格的勾稽关系确定各行的数字"
-                f"（{chosen.how}对齐），请核对。", FORM.table(table_key).name, severity=Severity.INFO))
+            chosen.problems.append(
+                _problem(
+                    "IM-9",
+                    f"{FORM.table(table_key).name}的部分行标签与数字不在同一行，已按表格的勾稽关系确定各行的数字"
+                    f"（{chosen.how}对齐），请核对。",
+                    FORM.table(table_key).name,
+                    severity=Severity.INFO,
+                )
+            )
         return chosen
     rivals = [r for r in readings[1:] if r.complete and r.values != first.values]
     if not good and not rivals and first.complete:  # the only reading: its failed rules are the report's own errors
@@ -421,8 +475,12 @@ def align_rows(table_key: str, tokens: Sequence[Token], *, interleaved: bool = F
 def _rules_hold_after_splits(result: TableResult) -> bool:
     if not result.split:
         return rules_hold(result.table, result.values)
-    trial = dataclasses.replace(result, values=dict(result.values), problems=list(result.problems),
-                                split={k: list(v) for k, v in result.split.items()})
+    trial = dataclasses.replace(
+        result,
+        values=dict(result.values),
+        problems=list(result.problems),
+        split={k: list(v) for k, v in result.split.items()},
+    )
     _resolve_splits(trial, FORM.table(result.table).name)
     return not any(p.code == "IM-12" for p in trial.problems) and rules_hold(result.table, trial.values)
 
@@ -433,10 +491,17 @@ def _finish(result: TableResult) -> None:
     _resolve_splits(result, table_name)
     if result.blank:
         shown = "、".join(_cell_name(k) for k in result.blank[:3]) + ("等" if len(result.blank) > 3 else "")
-        result.problems.append(_problem(
-            "IM-8", f"{table_name}有{len(result.blank)}个单元格为空或写成“—”“/”“无”（{shown}），已按0读取；"
-            "按官方格式应填0。", table_name, severity=Severity.WARNING, value=len(result.blank),
-            keys=list(result.blank)))
+        result.problems.append(
+            _problem(
+                "IM-8",
+                f"{table_name}有{len(result.blank)}个单元格为空或写成“—”“/”“无”（{shown}），已按0读取；"
+                "按官方格式应填0。",
+                table_name,
+                severity=Severity.WARNING,
+                value=len(result.blank),
+                keys=list(result.blank),
+            )
+        )
 
 
 def _cell_name(key: str) -> str:
@@ -462,9 +527,16 @@ def _keep_anchored(first: TableResult, table_key: str, *, ambiguous: bool) -> Ta
     left_out = [s for s in row_specs(table_key) if s.key not in rows]
     why = "有多种对齐方式都能使勾稽关系成立" if ambiguous else "没有一种对齐方式能使各行齐全且勾稽关系成立"
     names = "、".join(f"“{s.label}”" for s in left_out[:3]) + ("等" if len(left_out) > 3 else "")
-    first.problems.append(_problem(
-        "IM-10", f"{table.name}的行标签与数字不在同一行，{why}，无法确定{names}{len(left_out)}行的数字，这些行未导入。",
-        table.name, "", table_key, rows=[s.key for s in left_out]))
+    first.problems.append(
+        _problem(
+            "IM-10",
+            f"{table.name}的行标签与数字不在同一行，{why}，无法确定{names}{len(left_out)}行的数字，这些行未导入。",
+            table.name,
+            "",
+            table_key,
+            rows=[s.key for s in left_out],
+        )
+    )
     return first
 
 
@@ -481,7 +553,9 @@ def _align_by_position(table_key: str, runs: Sequence[Run]) -> TableResult | Non
     return result
 
 
-def _align_by_labels(table_key: str, runs: Sequence[Run], *, interleaved: bool = False, side: str = "before") -> TableResult:
+def _align_by_labels(
+    table_key: str, runs: Sequence[Run], *, interleaved: bool = False, side: str = "before"
+) -> TableResult:
     """Match runs to the form's rows in order, by the label before (or, `side="after"`, after) each run."""
     table = FORM.table(table_key)
     result = TableResult(table_key, how="按数字下方的标签" if side == "after" else "按标签")
@@ -504,8 +578,15 @@ def _align_by_labels(table_key: str, runs: Sequence[Run], *, interleaved: bool =
                 i += len(other_group[1])
                 continue
         if match is None:
-            result.problems.append(_problem(
-                "IM-3", f"{table.name}中找不到“{spec.label}”一行，本行数据未导入。", table.name, spec.label, spec.key))
+            result.problems.append(
+                _problem(
+                    "IM-3",
+                    f"{table.name}中找不到“{spec.label}”一行，本行数据未导入。",
+                    table.name,
+                    spec.label,
+                    spec.key,
+                )
+            )
             i += 1
             continue
         j, found = match
@@ -532,13 +613,20 @@ def _on_its_line(run: Run, spec: RowSpec, skip: frozenset[str]) -> bool:
     return bool(run.own) and _best_label(Run(run.values, run.own, run.after), spec, skip)[0] >= ROW_THRESHOLD
 
 
-def _find_row(runs: Sequence[Run], start: int, specs: Sequence[RowSpec], i: int,
-              skip: frozenset[str], interleaved: bool, side: str = "before") -> tuple[int, str] | None:
+def _find_row(
+    runs: Sequence[Run],
+    start: int,
+    specs: Sequence[RowSpec],
+    i: int,
+    skip: frozenset[str],
+    interleaved: bool,
+    side: str = "before",
+) -> tuple[int, str] | None:
     """The first run from `start` labelled as specs[i]; None when a later row's label comes first.
 
     Returns the label as printed, or "" when it was only found interleaved (then it cannot be
     compared verbatim)."""
-    later = specs[i + 1:]
+    later = specs[i + 1 :]
     for j in range(start, len(runs)):
         score, found = _best_label(runs[j], specs[i], skip, side)
         if score >= ROW_THRESHOLD:
@@ -548,7 +636,8 @@ def _find_row(runs: Sequence[Run], start: int, specs: Sequence[RowSpec], i: int,
         if (
             interleaved
             and _interleaved_score(runs[j], specs[i]) >= ROW_THRESHOLD
-            and _interleaved_score(runs[j], specs[i]) >= max((_interleaved_score(runs[j], s) for s in later[:1]), default=0)
+            and _interleaved_score(runs[j], specs[i])
+            >= max((_interleaved_score(runs[j], s) for s in later[:1]), default=0)
         ):
             return j, ""
     return None
@@ -571,15 +660,23 @@ def _store_2019_other(result: TableResult, table_name: str, group: tuple[str, tu
     target = next(s for s in row_specs("t3") if s.key == keys[-1])
     _store_values(result, target, run, table_name, label)
     old_row = f"t3_2019.{official.T3_2019_OTHER_ROW.key}"
-    result.values_2019.update({f"{old_row}.{k.rsplit('.', 1)[1]}": result.values[k] for k in target.keys
-                               if k in result.values})
+    result.values_2019.update(
+        {f"{old_row}.{k.rsplit('.', 1)[1]}": result.values[k] for k in target.keys if k in result.values}
+    )
     for key in keys[:-1]:
         spec = next(s for s in row_specs("t3") if s.key == key)
         for value_key in spec.keys:
             result.values.setdefault(value_key, 0)
-    result.problems.append(_problem(
-        "IM-5", f"{table_name}使用2019年试行格式的单行“{label}”，已计入“{target.label}”，其余两行按0处理。",
-        table_name, label, target.key, severity=Severity.WARNING))
+    result.problems.append(
+        _problem(
+            "IM-5",
+            f"{table_name}使用2019年试行格式的单行“{label}”，已计入“{target.label}”，其余两行按0处理。",
+            table_name,
+            label,
+            target.key,
+            severity=Severity.WARNING,
+        )
+    )
 
 
 def align_single_row(table_key: str, tokens: Sequence[Token]) -> TableResult:
@@ -595,9 +692,17 @@ def align_single_row(table_key: str, tokens: Sequence[Token]) -> TableResult:
     result.found = True
     run_together = len(values) < len(spec.keys) and runtogether.digit_cells([t.text for t in values]) is not None
     if len(values) != len(spec.keys) and not run_together:
-        result.problems.append(_problem(
-            "IM-4", f"{table.name}应有{len(spec.keys)}个数，报告中有{len(values)}个，未导入。",
-            table.name, "", spec.key, value=len(values), expected=len(spec.keys)))
+        result.problems.append(
+            _problem(
+                "IM-4",
+                f"{table.name}应有{len(spec.keys)}个数，报告中有{len(values)}个，未导入。",
+                table.name,
+                "",
+                spec.key,
+                value=len(values),
+                expected=len(spec.keys),
+            )
+        )
         return result
     _store_values(result, spec, Run(values, runs[0].before), table.name, table.name)
     result.rows_found = 1 if not any(p.code == "IM-12" for p in result.problems) else 0
@@ -612,7 +717,9 @@ def check_headers(table_key: str, tokens: Sequence[Token]) -> list[lb.LabelDevia
     """
     table_name = FORM.table(table_key).name
     texts = [t.text for t in tokens if t.number is None and not t.blank]
-    row_keys = {lb.match_key(s.label) for s in row_specs(table_key)} | {lb.match_key(g) for g in group_labels(table_key)}
+    row_keys = {lb.match_key(s.label) for s in row_specs(table_key)} | {
+        lb.match_key(g) for g in group_labels(table_key)
+    }
     deviations: list[lb.LabelDeviation] = []
     for header in header_labels(table_key):
         exact = [t for t in texts if lb.squash(t) == lb.squash(header)]

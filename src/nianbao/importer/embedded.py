@@ -48,17 +48,32 @@ def read_embedded(path: Path) -> dict[str, Any] | None:
         data = ReportData.from_json(raw, what="网页内嵌的数据")
     except UsageError:
         return None
-    return {"body": data.body, "year": data.year, "values": dict(data.values), "texts": dict(data.texts),
-            **({"date": data.date} if data.date else {})}
+    return {
+        "body": data.body,
+        "year": data.year,
+        "values": dict(data.values),
+        "texts": dict(data.texts),
+        **({"date": data.date} if data.date else {}),
+    }
 
 
 def compare_visible(embedded: Mapping[str, Any], visible: Mapping[str, Any], file: str) -> list[Finding]:
     """One warning when the page's visible tables say something else than its embedded data."""
-    differ = [f.key for f in FORM.table_fields
-              if f.key in visible and f.key in embedded and Decimal(visible[f.key]) != Decimal(embedded[f.key])]
+    differ = [
+        f.key
+        for f in FORM.table_fields
+        if f.key in visible and f.key in embedded and Decimal(visible[f.key]) != Decimal(embedded[f.key])
+    ]
     if not differ:
         return []
     shown = "、".join(FORM.by_key[k].label for k in differ[:3]) + (" 等" if len(differ) > 3 else "")
-    return [Finding("IM-13", Severity.WARNING,
-                    f"网页中的表格与其内嵌数据有 {len(differ)} 处不一致（{shown}），已按内嵌数据导入："
-                    "网页可能在生成后被改动，请核对。", file=file, value=differ)]
+    return [
+        Finding(
+            "IM-13",
+            Severity.WARNING,
+            f"网页中的表格与其内嵌数据有 {len(differ)} 处不一致（{shown}），已按内嵌数据导入："
+            "网页可能在生成后被改动，请核对。",
+            file=file,
+            value=differ,
+        )
+    ]

@@ -23,16 +23,24 @@ ROW_THRESHOLD = 0.8
 def specs() -> tuple[RowSpec, ...]:
     return tuple(
         RowSpec(f"t2_2019.{row.key}", row.label, tuple(f"t2_2019.{row.key}.{col.key}" for col in cols))
-        for _block, _header, rows, cols in official.T2_2019_BLOCKS for row in rows)
+        for _block, _header, rows, cols in official.T2_2019_BLOCKS
+        for row in rows
+    )
 
 
 @cache
 def labels() -> dict[str, str]:
     """Key → "表二 / block / row / column" (or "表三 / … / column") as printed in the 2019 tables."""
-    out = {f"t2_2019.{row.key}.{col.key}": " / ".join(("表二", header, row.label, col.label))
-           for _block, header, rows, cols in official.T2_2019_BLOCKS for row in rows for col in cols}
+    out = {
+        f"t2_2019.{row.key}.{col.key}": " / ".join(("表二", header, row.label, col.label))
+        for _block, header, rows, cols in official.T2_2019_BLOCKS
+        for row in rows
+        for col in cols
+    }
     row = official.T3_2019_OTHER_ROW
-    out.update({f"t3_2019.{row.key}.{col.key}": " / ".join(("表三", *row.labels, col.label)) for col in official.T3_COLUMNS})
+    out.update(
+        {f"t3_2019.{row.key}.{col.key}": " / ".join(("表三", *row.labels, col.label)) for col in official.T3_COLUMNS}
+    )
     return out
 
 

@@ -18,9 +18,39 @@ from .align import Block, Document
 from .labels import squash
 
 _SKIP = frozenset({"script", "style", "noscript", "head", "template", "iframe", "select", "option", "button"})
-_BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "center",
-                    "blockquote", "pre", "dd", "dt", "header", "footer", "main", "td", "th", "tr", "table", "ul",
-                    "ol", "dl", "form", "body", "span_block"})
+_BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "section",
+        "article",
+        "center",
+        "blockquote",
+        "pre",
+        "dd",
+        "dt",
+        "header",
+        "footer",
+        "main",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "ul",
+        "ol",
+        "dl",
+        "form",
+        "body",
+        "span_block",
+    }
+)
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.IGNORECASE)
@@ -90,9 +120,16 @@ def _walk(el: lxml.html.HtmlElement, blocks: list[Block]) -> None:
             if cells:
                 blocks.append(Block(cells, is_row=True))
         return
-    has_block_children = any(isinstance(c.tag, str) and (c.tag in _BLOCK or c.find(".//table") is not None
-                                                         or c.find(".//p") is not None or c.find(".//div") is not None)
-                             for c in el)
+    has_block_children = any(
+        isinstance(c.tag, str)
+        and (
+            c.tag in _BLOCK
+            or c.find(".//table") is not None
+            or c.find(".//p") is not None
+            or c.find(".//div") is not None
+        )
+        for c in el
+    )
     if not has_block_children:
         _add_paragraphs(_cell_text(el), blocks)
         return
@@ -103,8 +140,12 @@ def _walk(el: lxml.html.HtmlElement, blocks: list[Block]) -> None:
             if child.tail and squash(child.tail):
                 _add_paragraphs(child.tail, blocks)
             continue
-        if child.tag in _BLOCK or child.find(".//table") is not None or child.find(".//p") is not None \
-                or child.find(".//div") is not None:
+        if (
+            child.tag in _BLOCK
+            or child.find(".//table") is not None
+            or child.find(".//p") is not None
+            or child.find(".//div") is not None
+        ):
             _walk(child, blocks)
         else:
             _add_paragraphs(_cell_text(child), blocks)

@@ -136,5 +136,10 @@ class LabelDeviation:
     key: str = ""  # the row or column it names, e.g. t3.carried_over
 
     def to_dict(self) -> dict[str, str]:
-        return {"table": self.table, "expected": self.expected, "found": self.found, "kind": self.kind.value,
-                "key": self.key}
+        return {
+            "table": self.table,
+            "expected": self.expected,
+            "found": self.found,
+            "kind": self.kind.value,
+            "key": self.key,
+        }

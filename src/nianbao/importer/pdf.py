@@ -27,8 +27,12 @@ def pdf_text(path: Path) -> str:
     if exe is None:
         raise UsageError("读取 PDF 需要 poppler 的 pdftotext 程序（Debian/Ubuntu：apt-get install poppler-utils）。")
     try:
-        done = subprocess.run([exe, "-layout", "-enc", "UTF-8", "-l", str(MAX_PDF_PAGES), str(path), "-"],
-                              capture_output=True, timeout=PDFTOTEXT_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            [exe, "-layout", "-enc", "UTF-8", "-l", str(MAX_PDF_PAGES), str(path), "-"],
+            capture_output=True,
+            timeout=PDFTOTEXT_TIMEOUT_S,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise UsageError(f"{path.name}：读取 PDF 超时。") from exc
     if done.returncode != 0:

@@ -74,8 +74,13 @@ class ImportResult:
     @property
     def data(self) -> ReportData:
         """What was read, typed (numbers only where they were read)."""
-        return ReportData(body=self.body, year=self.year, values=dict(self.values), texts=dict(self.texts),
-                          provenance=(Provenance(file=self.file, kind="report", department=self.body),))
+        return ReportData(
+            body=self.body,
+            year=self.year,
+            values=dict(self.values),
+            texts=dict(self.texts),
+            provenance=(Provenance(file=self.file, kind="report", department=self.body),),
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         data = self._json_dict()
@@ -108,20 +113,22 @@ class ImportResult:
         }
 
 
-
-
 # -- readers ----------------------------------------------------------------------------------------
 def _reader(kind: str) -> Callable[[Path], Document]:
     if kind == "docx":
         from .published_docx import read_docx
+
         return read_docx
     if kind == "html":
         from .html import read_html
+
         return read_html
     if kind == "pdf":
         from .pdf import read_pdf
+
         return read_pdf
     from .text import read_text
+
     return read_text
 
 
@@ -155,12 +162,16 @@ def read_document(path: Path) -> Document:
     kind = sniff(path)
     expected = _SUFFIX_KINDS.get(path.suffix.lower())
     if expected and kind != expected:  # the bytes decide what is read; a .pdf that is not one is not guessed at
-        raise UsageError(f"{path.name} 的扩展名是 {path.suffix}，但内容不是{_KIND_NAMES[expected]}"
-                         "（文件已损坏，或只是改了扩展名），无法读取。")
+        raise UsageError(
+            f"{path.name} 的扩展名是 {path.suffix}，但内容不是{_KIND_NAMES[expected]}"
+            "（文件已损坏，或只是改了扩展名），无法读取。"
+        )
     size = path.stat().st_size
     if size > MAX_BYTES[kind]:
-        raise UsageError(f"{path.name}：{_KIND_NAMES[kind]}大小 {size // 1024 // 1024} MB，远超正常的年报"
-                         f"（应在 {MAX_BYTES[kind] // 1024 // 1024} MB 以内），拒绝读取。")
+        raise UsageError(
+            f"{path.name}：{_KIND_NAMES[kind]}大小 {size // 1024 // 1024} MB，远超正常的年报"
+            f"（应在 {MAX_BYTES[kind] // 1024 // 1024} MB 以内），拒绝读取。"
+        )
     try:
         return _reader(kind)(path)
     except UsageError as exc:  # every answer names the file: an audit of a folder lists many
@@ -204,16 +215,30 @@ def import_document(doc: Document, file: str = "") -> ImportResult:
             result.deviations.extend(check_headers(table.key, tokens))
     result.problems = [dataclasses.replace(p, file=file) for p in result.problems]
     if not out.title:
-        result.problems.append(Finding(
-            "IM-7", Severity.WARNING, "找不到报告标题（应为“<机关全称><年份>年政府信息公开工作年度报告”），无法确定机关名称。",
-            file=file, sheet="标题"))
+        result.problems.append(
+            Finding(
+                "IM-7",
+                Severity.WARNING,
+                "找不到报告标题（应为“<机关全称><年份>年政府信息公开工作年度报告”），无法确定机关名称。",
+                file=file,
+                sheet="标题",
+            )
+        )
     elif not out.body:
-        result.problems.append(Finding(
-            "IM-7", Severity.WARNING, f"报告标题“{out.title}”中没有机关名称（应为“<机关全称><年份>年政府信息公开工作年度报告”）。",
-            file=file, sheet="标题", value=out.title))
+        result.problems.append(
+            Finding(
+                "IM-7",
+                Severity.WARNING,
+                f"报告标题“{out.title}”中没有机关名称（应为“<机关全称><年份>年政府信息公开工作年度报告”）。",
+                file=file,
+                sheet="标题",
+                value=out.title,
+            )
+        )
     if result.year is None:
-        result.problems.append(Finding(
-            "IM-7", Severity.WARNING, "标题和统计期限中都找不到报告年度。", file=file, sheet="标题"))
+        result.problems.append(
+            Finding("IM-7", Severity.WARNING, "标题和统计期限中都找不到报告年度。", file=file, sheet="标题")
+        )
     return result
 
 
@@ -248,18 +273,36 @@ def _align(table_key: str, tokens: Sequence[Token], result: ImportResult, interl
     if table_key == "t2" and result.layout_2019:
         aligned = TableResult(table_key, found=True)
         read = len(result.values_2019)
-        aligned.problems.append(Finding(
-            "IM-2", Severity.WARNING if read else Severity.ERROR,
-            f"{table.name}使用2019年试行格式（{'、'.join(result.layout_2019[:3])}），与2021年格式无法一一对应，"
-            + (f"已按旧格式的标签读取{read}个数（另列为旧格式数据），未计入2021年格式的{table.name}。" if read else "未导入。"),
-            sheet=table.name, value=read))
+        aligned.problems.append(
+            Finding(
+                "IM-2",
+                Severity.WARNING if read else Severity.ERROR,
+                f"{table.name}使用2019年试行格式（{'、'.join(result.layout_2019[:3])}），与2021年格式无法一一对应，"
+                + (
+                    f"已按旧格式的标签读取{read}个数（另列为旧格式数据），未计入2021年格式的{table.name}。"
+                    if read
+                    else "未导入。"
+                ),
+                sheet=table.name,
+                value=read,
+            )
+        )
         return aligned
-    aligned = align_single_row(table_key, tokens) if table_key == "t4" else align_rows(table_key, tokens, interleaved=interleaved)
+    aligned = (
+        align_single_row(table_key, tokens)
+        if table_key == "t4"
+        else align_rows(table_key, tokens, interleaved=interleaved)
+    )
     if not aligned.found:
         aligned = TableResult(table_key)
-        aligned.problems.append(Finding(
-            "IM-2", Severity.ERROR, f"找不到{table.name}（“{table.section}”下的表格），或无法与官方格式对齐，{table.name}未导入。",
-            sheet=table.name))
+        aligned.problems.append(
+            Finding(
+                "IM-2",
+                Severity.ERROR,
+                f"找不到{table.name}（“{table.section}”下的表格），或无法与官方格式对齐，{table.name}未导入。",
+                sheet=table.name,
+            )
+        )
     return aligned
 
 

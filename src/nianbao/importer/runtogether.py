@@ -30,6 +30,8 @@ MAX_STEPS = 5_000
 
 class _TooLong(Exception):
     pass
+
+
 _DIGITS = re.compile(r"\d+")
 
 

@@ -84,7 +84,11 @@ def _heading_match(text: str) -> tuple[str, str] | None:
             return section.number, kind.value
         if not has_numeral and lb.match_key(body) == lb.match_key(heading_body):
             return section.number, "numeral"
-        if has_numeral and squashed.startswith(section.number) and lb.similarity(body, heading_body) >= HEADING_THRESHOLD:
+        if (
+            has_numeral
+            and squashed.startswith(section.number)
+            and lb.similarity(body, heading_body) >= HEADING_THRESHOLD
+        ):
             return section.number, "wording"
     return None
 
@@ -104,7 +108,7 @@ def find_title(doc: Document) -> tuple[str, int]:
         paragraphs.append((i, text))
     for span in (1, 2, 3):  # a one-paragraph title first: a breadcrumb line must not join it
         for n in range(len(paragraphs) - span + 1):
-            part = paragraphs[n: n + span]
+            part = paragraphs[n : n + span]
             if span > 1 and any(len(lb.squash(t)) > 40 for _i, t in part):
                 continue
             text = "".join(t.strip() for _i, t in part)
@@ -143,9 +147,14 @@ _PREFACE = re.compile(r"[《》]|^(?:本报告|根据|按照|依据|依照|编�
 
 
 def _looks_like_title(squashed: str) -> bool:
-    return (len(squashed) <= 80 and "。" not in squashed and bool(_YEAR.search(squashed))
-            and any(w in squashed for w in _TITLE_WORDS) and ("报告" in squashed or "年报" in squashed)
-            and not _PREFACE.search(squashed))
+    return (
+        len(squashed) <= 80
+        and "。" not in squashed
+        and bool(_YEAR.search(squashed))
+        and any(w in squashed for w in _TITLE_WORDS)
+        and ("报告" in squashed or "年报" in squashed)
+        and not _PREFACE.search(squashed)
+    )
 
 
 def split_title(title: str) -> tuple[str, int | None]:
@@ -156,7 +165,7 @@ def split_title(title: str) -> tuple[str, int | None]:
         return "", None
     body = squashed[: match.start()]
     if not body:
-        rest = squashed[match.end():].lstrip("度")
+        rest = squashed[match.end() :].lstrip("度")
         body = re.split("|".join(_TITLE_WORDS), rest)[0]
     return body, int(match.group(1))
 
@@ -217,8 +226,12 @@ def strip_signature(text: str, body: str = "") -> str:
     while lines:
         last = lb.squash(lines[-1])
         is_date = bool(_DATE_LINE.match(last))
-        is_issuer = bool(last) and len(last) <= 30 and not re.search("[。；;！？，,：:]", last) and (
-            (body and body in last) or bool(_ORG_SUFFIX.search(last)))
+        is_issuer = (
+            bool(last)
+            and len(last) <= 30
+            and not re.search("[。；;！？，,：:]", last)
+            and ((body and body in last) or bool(_ORG_SUFFIX.search(last)))
+        )
         if not (is_date or is_issuer or not last):
             break
         lines.pop()
@@ -240,5 +253,5 @@ def _split_overview(text: str) -> dict[str, str]:
     if starts[0][0] > 0:
         out[summary_key] = "\n".join(lines[: starts[0][0]])
     for (n, key), nxt in zip(starts, [*starts[1:], (len(lines), "")], strict=True):
-        out[key] = "\n".join(lines[n + 1: nxt[0]])
+        out[key] = "\n".join(lines[n + 1 : nxt[0]])
     return out

@@ -85,8 +85,10 @@ def parse_markdown(lines: list[str]) -> list[Block]:
             inner = line.strip()
             inner = inner[1:] if inner.startswith("|") else inner
             inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-            cells = [_MARKUP.sub(lambda m: " " if m.group().lower() == "&nbsp;" else "", c).replace("\\|", "|").strip()
-                     for c in re.split(r"(?<!\\)\|", inner)]
+            cells = [
+                _MARKUP.sub(lambda m: " " if m.group().lower() == "&nbsp;" else "", c).replace("\\|", "|").strip()
+                for c in re.split(r"(?<!\\)\|", inner)
+            ]
             blocks.append(Block(tuple(cells), is_row=True))
             continue
         text = _MARKUP.sub("", _MD_LINE_PREFIX.sub("", line)).strip()
@@ -145,4 +147,6 @@ def _starts_paragraph(line: str) -> bool:
 
 
 def _is_heading_like(stripped: str) -> bool:
-    return len(stripped) <= 40 and bool(re.match(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)", stripped))
+    return len(stripped) <= 40 and bool(
+        re.match(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)", stripped)
+    )

@@ -46,7 +46,9 @@ def sniff_bytes(data: bytes, suffix: str) -> Refusal | None:
     if not data:
         return Refusal("F-CORRUPT", "文件是空的（0 字节），请重新保存后再发送")
     if len(data) > MAX_FILE_BYTES:
-        return Refusal("F-TOO-LARGE", f"文件大小 {len(data) // 1024 // 1024} MB，远超正常填报表，请检查是否粘贴了大量无关数据")
+        return Refusal(
+            "F-TOO-LARGE", f"文件大小 {len(data) // 1024 // 1024} MB，远超正常填报表，请检查是否粘贴了大量无关数据"
+        )
     if data.startswith(OLE2_MAGIC):
         return _classify_ole(data, suffix)
     if data.startswith((ZIP_MAGIC, b"PK")):
@@ -54,7 +56,9 @@ def sniff_bytes(data: bytes, suffix: str) -> Refusal | None:
     if data.startswith(b"%PDF"):
         return Refusal("F-NOT-XLSX", "这是 PDF 文件，不是 Excel 工作簿，请发送填好的 .xlsx 模板")
     if data.lstrip()[:5].lower() in (b"<html", b"<!doc") or data.lstrip().startswith(b"<?xml"):
-        return Refusal("F-NOT-XLSX", "这是网页或 XML 文件，不是 .xlsx 工作簿，请在 Excel/WPS 中“另存为”Excel 工作簿(.xlsx)")
+        return Refusal(
+            "F-NOT-XLSX", "这是网页或 XML 文件，不是 .xlsx 工作簿，请在 Excel/WPS 中“另存为”Excel 工作簿(.xlsx)"
+        )
     if _looks_like_text(data):
         return Refusal("F-NOT-XLSX", "这是文本文件（如 CSV），不是 .xlsx 工作簿，请使用下发的模板填报后发送")
     return Refusal("F-NOT-XLSX", "无法识别的文件格式，不是 .xlsx 工作簿，请使用下发的模板填报后发送")
@@ -63,7 +67,9 @@ def sniff_bytes(data: bytes, suffix: str) -> Refusal | None:
 def _classify_ole(data: bytes, suffix: str) -> Refusal:
     """OLE2 holds either a legacy .xls/.et workbook or an OOXML workbook encrypted with a password."""
     if _ENCRYPTED_STREAM in data:
-        return Refusal("F-ENCRYPTED", "文件设置了打开密码，无法读取，请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后重新发送")
+        return Refusal(
+            "F-ENCRYPTED", "文件设置了打开密码，无法读取，请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后重新发送"
+        )
     kind = "WPS 表格 .et" if suffix.lower() in (".et", ".ett") else "旧版 Excel .xls"
     return Refusal("F-XLS", f"这是{kind}格式，请在 Excel/WPS 中“另存为”Excel 工作簿(.xlsx)后重新发送")
 
@@ -82,8 +88,20 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 # What zipfile raises for damaged archives (a damaged directory can claim any version or method).
-_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, struct.error,
-               UnicodeError, OverflowError, zlib.error, KeyError, IndexError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+    UnicodeError,
+    OverflowError,
+    zlib.error,
+    KeyError,
+    IndexError,
+)
 
 
 def open_zip(data: bytes) -> zipfile.ZipFile | Refusal:
@@ -181,7 +199,7 @@ def _head(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         signature, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, info.header_offset)
         if signature == b"PK\x03\x04":
             start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
-            raw = data[start:start + min(info.compress_size, _DTD_SCAN_BYTES * 4)]
+            raw = data[start : start + min(info.compress_size, _DTD_SCAN_BYTES * 4)]
             if info.compress_type == zipfile.ZIP_STORED:
                 return raw[:_DTD_SCAN_BYTES]
             return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, _DTD_SCAN_BYTES)
@@ -200,7 +218,9 @@ def _scan_head(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Refus
     if b"<!ENTITY" in prolog or (root is None and len(head) >= _DTD_SCAN_BYTES):
         return Refusal("F-UNSAFE", f"部件 {info.filename} 含有 XML 实体声明（可能是“实体炸弹”攻击），拒绝读取")
     if b"<!DOCTYPE" in prolog:  # Office never writes one; it is how entities and external references get in
-        return Refusal("F-UNSAFE", f"部件 {info.filename} 含有 XML 文档类型声明（DOCTYPE，可用于“实体炸弹”等攻击），拒绝读取")
+        return Refusal(
+            "F-UNSAFE", f"部件 {info.filename} 含有 XML 文档类型声明（DOCTYPE，可用于“实体炸弹”等攻击），拒绝读取"
+        )
     return None
 
 
@@ -248,8 +268,11 @@ def refuse_macros(zf: zipfile.ZipFile, suffix: str) -> Refusal | None:
         except _ZIP_ERRORS:
             return Refusal("F-CORRUPT", "文件内部部件 [Content_Types].xml 已损坏，无法读取，请重新保存后再发送")
     if macro:
-        return Refusal("F-MACRO", "工作簿含有宏（或是启用宏的 .xlsm 格式），为安全起见拒绝读取；"
-                                  "请在 Excel/WPS 中“另存为”普通的 Excel 工作簿(.xlsx)后重新发送")
+        return Refusal(
+            "F-MACRO",
+            "工作簿含有宏（或是启用宏的 .xlsm 格式），为安全起见拒绝读取；"
+            "请在 Excel/WPS 中“另存为”普通的 Excel 工作簿(.xlsx)后重新发送",
+        )
     return None
 
 
@@ -271,12 +294,16 @@ def check_shared_strings(zf: zipfile.ZipFile, data: bytes) -> Refusal | None:
         root = re.search(rb"<(?:\w+:)?sst\b[^>]*>", head)
         count = _UNIQUE_COUNT.search(root.group(0)) if root else None
         if count and int(count.group(1)) > max(1000, info.file_size // _MIN_STRING_BYTES):
-            return Refusal("F-TOO-LARGE", f"共享字符串部件 {info.filename} 声明的字符串数量（{int(count.group(1))}）"
-                                          "与部件大小不符（可能是伪造的文件），拒绝读取")
+            return Refusal(
+                "F-TOO-LARGE",
+                f"共享字符串部件 {info.filename} 声明的字符串数量（{int(count.group(1))}）"
+                "与部件大小不符（可能是伪造的文件），拒绝读取",
+            )
     return None
 
 
 # -- the used range of a sheet -----------------------------------------------------------------------
+
 
 @dataclass
 class SheetScan:
@@ -319,11 +346,16 @@ _ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
 # What every `_ERROR_TYPE` match contains, found in one pass that starts at a literal "=" (faster than
 # `_ERROR_TYPE`, whose leading whitespace class is tried everywhere, and than two substring searches).
 _MAYBE_ERROR_TYPE = re.compile(rb"""=\s*["']e["']""")
-_ERROR_CELL = re.compile(rb"<" + _P + rb"""c\s+r\s*=\s*["']([A-Za-z]+[0-9]+)["'][^>]*?\st\s*=\s*["']e["'][^>]*>"""
-                         rb"(?:(?!</" + _P + rb"c>).)*?<" + _P + rb"v>([^<]*)<", re.DOTALL)
+_ERROR_CELL = re.compile(
+    rb"<" + _P + rb"""c\s+r\s*=\s*["']([A-Za-z]+[0-9]+)["'][^>]*?\st\s*=\s*["']e["'][^>]*>"""
+    rb"(?:(?!</" + _P + rb"c>).)*?<" + _P + rb"v>([^<]*)<",
+    re.DOTALL,
+)
 # A formula with no (or an empty) saved value, up to the end of its cell; the cell's tag is the one before it.
-_UNCACHED_FORMULA = re.compile(rb"<" + _P + rb"f\b[^>]*(?:/>|>[^<]*</" + _P + rb"f>)\s*"
-                               rb"(?:<" + _P + rb"v\s*/>|<" + _P + rb"v>\s*</" + _P + rb"v>)?\s*</" + _P + rb"c>")
+_UNCACHED_FORMULA = re.compile(
+    rb"<" + _P + rb"f\b[^>]*(?:/>|>[^<]*</" + _P + rb"f>)\s*"
+    rb"(?:<" + _P + rb"v\s*/>|<" + _P + rb"v>\s*</" + _P + rb"v>)?\s*</" + _P + rb"c>"
+)
 
 
 class _BadSheet(Exception):
@@ -354,8 +386,11 @@ def _greater(bound: str, alphabet: str) -> str:
     """A pattern for the strings over an ordered alphabet that sort after `bound`: longer ones, or as long
     and greater at the first difference (how row numbers and bijective base-26 column letters compare)."""
     longer = f"[{alphabet}]{{{len(bound) + 1},}}"
-    same = [f"{re.escape(bound[:i])}[{''.join(c for c in alphabet if c > ch)}][{alphabet}]{{{len(bound) - i - 1}}}"
-            for i, ch in enumerate(bound) if ch != alphabet[-1]]
+    same = [
+        f"{re.escape(bound[:i])}[{''.join(c for c in alphabet if c > ch)}][{alphabet}]{{{len(bound) - i - 1}}}"
+        for i, ch in enumerate(bound)
+        if ch != alphabet[-1]
+    ]
     return "|".join([longer, *same])
 
 
@@ -382,8 +417,11 @@ _PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.-]*:")
 @functools.lru_cache(maxsize=16)
 def _odd_cell_pattern(max_rows: int, max_cols: int) -> re.Pattern[bytes]:
     """Without prefixes: `_CELL_WITHOUT_REF` or `_far_cell_pattern`, in one pass."""
-    return re.compile(rb"""<c(?:(?!\s+r\s*=\s*["'][A-Za-z]{1,8}[0-9]{1,12}["'])[\s/>]|\s+r\s*=\s*["'](?i:"""
-                      + _far_ref(max_rows, max_cols) + rb""")["'])""")
+    return re.compile(
+        rb"""<c(?:(?!\s+r\s*=\s*["'][A-Za-z]{1,8}[0-9]{1,12}["'])[\s/>]|\s+r\s*=\s*["'](?i:"""
+        + _far_ref(max_rows, max_cols)
+        + rb""")["'])"""
+    )
 
 
 _UNCACHED_FORMULA_UNPREFIXED = re.compile(rb"<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
@@ -414,8 +452,11 @@ def _quick_scan_any_prefix(xml: bytes, max_rows: int, max_cols: int) -> SheetSca
 def _errors_and_formulas(xml: bytes, uncached: re.Pattern[bytes]) -> SheetScan:
     scan = SheetScan()
     if _MAYBE_ERROR_TYPE.search(xml) and _ERROR_TYPE.search(xml):
-        scan.errors = {ref.upper().decode(): text.strip()[:_MAX_ERROR_TEXT].decode("utf-8", "replace")
-                       for ref, text in _ERROR_CELL.findall(xml) if text.strip()}
+        scan.errors = {
+            ref.upper().decode(): text.strip()[:_MAX_ERROR_TEXT].decode("utf-8", "replace")
+            for ref, text in _ERROR_CELL.findall(xml)
+            if text.strip()
+        }
     for formula in uncached.finditer(xml):
         cell = _FIRST_REF.match(xml, xml.rfind(b"<", 0, formula.start()))
         if cell:
@@ -442,7 +483,7 @@ def _scan_cells(xml: bytes, max_rows: int, max_cols: int) -> SheetScan:
             continue  # <c r="Z9" s="3"/>: formatting only, calamine keeps no cell for it
         close = b"</" + (tag.group("prefix") or b"") + b"c>"
         end = xml.find(close, tag.end())
-        content = xml[tag.end():end if end >= 0 else len(xml)]
+        content = xml[tag.end() : end if end >= 0 else len(xml)]
         if not content.strip():
             continue
         if cell_row > max_rows or col > max_cols:
@@ -482,7 +523,9 @@ def scan_sheet(zf: zipfile.ZipFile, part: str, max_rows: int, max_cols: int) -> 
     try:
         return _quick_scan(xml, max_rows, max_cols) or _scan_cells(xml, max_rows, max_cols)
     except _BadSheet as exc:
-        return Refusal("F-CORRUPT", f"工作表部件 {part} 的内容已损坏（{exc}），无法读取，请在 Excel/WPS 中打开并重新保存后再发送")
+        return Refusal(
+            "F-CORRUPT", f"工作表部件 {part} 的内容已损坏（{exc}），无法读取，请在 Excel/WPS 中打开并重新保存后再发送"
+        )
 
 
 # -- Word documents (published reports) -------------------------------------------------------------
@@ -524,7 +567,9 @@ def _docx_sizes(zf: zipfile.ZipFile) -> Refusal | None:
         if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             return Refusal("IM-1", f"部件 {info.filename} 的压缩比异常（疑似压缩炸弹），拒绝读取")
         if info.file_size > (MAX_DOCX_XML_BYTES if is_xml else MAX_DOCX_PART_BYTES):
-            return Refusal("IM-1", f"部件 {info.filename} 解压后 {info.file_size // 1024 // 1024} MB，大小不合理，拒绝读取")
+            return Refusal(
+                "IM-1", f"部件 {info.filename} 解压后 {info.file_size // 1024 // 1024} MB，大小不合理，拒绝读取"
+            )
         if total > MAX_DOCX_TOTAL_BYTES:
             return Refusal("IM-1", "文件解压后大小超出合理范围（可能是压缩炸弹），拒绝读取")
     return None

@@ -23,9 +23,25 @@ _PLACEHOLDERS = entry.PLACEHOLDER_WORDS
 _UNITS = entry.NUMBER_UNITS
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 # What Excel and WPS show for a formula that failed (the classic seven, then the dynamic-array ones).
-EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
-                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
-                          "#UNKNOWN!"})
+EXCEL_ERRORS = frozenset(
+    {
+        "#DIV/0!",
+        "#N/A",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
 
 
 class Outcome(str, Enum):

@@ -103,14 +103,26 @@ class WorkbookRead:
 
     def to_data(self) -> ReportData:
         """This workbook's data (for rules and checks that compare with other data)."""
-        return ReportData(body=self.identity.body, year=self.identity.year, values=dict(self.values),
-                          texts=dict(self.texts), provenance=(self.provenance(),))
+        return ReportData(
+            body=self.identity.body,
+            year=self.identity.year,
+            values=dict(self.values),
+            texts=dict(self.texts),
+            provenance=(self.provenance(),),
+        )
 
     def provenance(self, department: str = "", status: str = "") -> Provenance:
         modified = dt.datetime.fromtimestamp(self.mtime).strftime("%Y-%m-%d %H:%M:%S") if self.mtime else ""
-        return Provenance(file=self.file, kind="workbook", department=department or self.department,
-                          sha256=self.sha256, status=status, modified=modified, date=self.identity.date,
-                          size=self.size)
+        return Provenance(
+            file=self.file,
+            kind="workbook",
+            department=department or self.department,
+            sha256=self.sha256,
+            status=status,
+            modified=modified,
+            date=self.identity.date,
+            size=self.size,
+        )
 
 
 def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:
@@ -164,17 +176,22 @@ def _read_with_calamine(data: bytes, scans: dict[str, SheetScan], result: Workbo
 
 
 def crash_finding(result: WorkbookRead, reason: str) -> Finding:
-    return _file_finding(result, Refusal(
-        "F-READER-CRASH",
-        f"读取此文件时程序异常退出（{reason}），未能读取，其他文件不受影响；请在 Excel/WPS 中打开此文件，"
-        "“另存为”Excel 工作簿(.xlsx)后重新发送，如仍出现请把文件交给技术人员检查",
-    ), value=reason)
+    return _file_finding(
+        result,
+        Refusal(
+            "F-READER-CRASH",
+            f"读取此文件时程序异常退出（{reason}），未能读取，其他文件不受影响；请在 Excel/WPS 中打开此文件，"
+            "“另存为”Excel 工作簿(.xlsx)后重新发送，如仍出现请把文件交给技术人员检查",
+        ),
+        value=reason,
+    )
 
 
 def crashed_bytes(data: bytes, display: str, reason: str) -> WorkbookRead:
     """The same for an upload given as bytes."""
-    result = WorkbookRead(file=display, path=Path(PurePath(display).name), size=len(data),
-                          sha256=hashlib.sha256(data).hexdigest())
+    result = WorkbookRead(
+        file=display, path=Path(PurePath(display).name), size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
     result.findings.append(crash_finding(result, reason))
     return result
 
@@ -237,8 +254,15 @@ def _scan_sheets(zf: zipfile.ZipFile, result: WorkbookRead) -> dict[str, SheetSc
     """Scan every sheet calamine will read; None (with a finding) when one is refused."""
     parts = _sheet_parts(zf)
     if parts is None:
-        result.findings.append(_file_finding(result, Refusal(
-            "F-CORRUPT", "工作簿目录（xl/workbook.xml）已损坏，无法读取，请在 Excel/WPS 中打开并重新保存后再发送")))
+        result.findings.append(
+            _file_finding(
+                result,
+                Refusal(
+                    "F-CORRUPT",
+                    "工作簿目录（xl/workbook.xml）已损坏，无法读取，请在 Excel/WPS 中打开并重新保存后再发送",
+                ),
+            )
+        )
         return None
     scans: dict[str, SheetScan] = {}
     for sheet in _SHEETS_READ:
@@ -256,11 +280,18 @@ def _scan_sheets(zf: zipfile.ZipFile, result: WorkbookRead) -> dict[str, SheetSc
 
 
 def _far_cell_finding(result: WorkbookRead, sheet: str, scan: SheetScan, max_rows: int, max_cols: int) -> Finding:
-    return _file_finding(result, Refusal(
-        "F-TOO-LARGE",
-        f"「{sheet}」的 {scan.far_cell} 单元格有内容（第 {scan.far_row} 行、第 {scan.far_col} 列），远超填报表的范围"
-        f"（约 {max_rows} 行、{max_cols} 列以内），拒绝读取；请删除这个单元格（或粘贴的大片数据）后重新保存",
-    ), sheet=sheet, cell=scan.far_cell, value=scan.far_cell, expected=f"{layout.Location(sheet, max_rows, max_cols).cell} 以内")
+    return _file_finding(
+        result,
+        Refusal(
+            "F-TOO-LARGE",
+            f"「{sheet}」的 {scan.far_cell} 单元格有内容（第 {scan.far_row} 行、第 {scan.far_col} 列），远超填报表的范围"
+            f"（约 {max_rows} 行、{max_cols} 列以内），拒绝读取；请删除这个单元格（或粘贴的大片数据）后重新保存",
+        ),
+        sheet=sheet,
+        cell=scan.far_cell,
+        value=scan.far_cell,
+        expected=f"{layout.Location(sheet, max_rows, max_cols).cell} 以内",
+    )
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, list[str]] | None:
@@ -307,15 +338,26 @@ def _part_name(target: str) -> str:
 def _calamine_refusal(exc: Exception) -> Refusal:
     if isinstance(exc, PasswordError):
         return Refusal("F-ENCRYPTED", "文件设置了密码，无法读取，请取消密码后重新发送")
-    return Refusal("F-CORRUPT", f"文件内容已损坏，无法读取（{type(exc).__name__}），请在 Excel/WPS 中打开并重新保存后再发送")
+    return Refusal(
+        "F-CORRUPT", f"文件内容已损坏，无法读取（{type(exc).__name__}），请在 Excel/WPS 中打开并重新保存后再发送"
+    )
 
 
 def _file_finding(result: WorkbookRead, refusal: Refusal, sheet: str = "", cell: str = "", **kw: Any) -> Finding:
-    return Finding(code=refusal.code, severity="error", message=refusal.message, file=result.file, sheet=sheet,
-                   cell=cell, department=result.identity.department, **kw)
+    return Finding(
+        code=refusal.code,
+        severity="error",
+        message=refusal.message,
+        file=result.file,
+        sheet=sheet,
+        cell=cell,
+        department=result.identity.department,
+        **kw,
+    )
 
 
 # -- the workbook ------------------------------------------------------------------------------------
+
 
 def _read_book(book: CalamineWorkbook, scans: dict[str, SheetScan], result: WorkbookRead) -> None:
     grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ if name in book.sheet_names and name in scans}
@@ -374,22 +416,33 @@ def _cell(rows: Sequence[Sequence[Any]], row: int, col: int) -> Any:
 def _missing_sheets_finding(result: WorkbookRead, missing: list[str], present: list[str]) -> Finding:
     extra = [n for n in present if n not in layout.SHEET_ORDER]
     hint = f"（文件中有：{'、'.join(extra)}，可能是被改了名）" if extra else ""
-    return _file_finding(result, Refusal(
-        "F-STRUCTURE",
-        f"缺少工作表「{'」「'.join(missing)}」{hint}；工作表被改名或删除，请用下发的模板重新填报，不要改动工作表",
-    ), sheet=missing[0], value="、".join(present), expected="、".join(missing))
+    return _file_finding(
+        result,
+        Refusal(
+            "F-STRUCTURE",
+            f"缺少工作表「{'」「'.join(missing)}」{hint}；工作表被改名或删除，请用下发的模板重新填报，不要改动工作表",
+        ),
+        sheet=missing[0],
+        value="、".join(present),
+        expected="、".join(missing),
+    )
 
 
 def _extra_sheets_finding(result: WorkbookRead, extra: list[str]) -> Finding:
     return Finding(
-        code="F-EXTRA-SHEET", severity="warning", file=result.file, sheet=extra[0],
-        department=result.identity.department, value="、".join(extra),
+        code="F-EXTRA-SHEET",
+        severity="warning",
+        file=result.file,
+        sheet=extra[0],
+        department=result.identity.department,
+        value="、".join(extra),
         message=f"工作簿中有模板以外的工作表「{'」「'.join(extra)}」，其中的内容不会读取也不会汇总；"
-                "需要上报的数字和文字请填在模板原有的工作表中",
+        "需要上报的数字和文字请填在模板原有的工作表中",
     )
 
 
 # -- identity ----------------------------------------------------------------------------------------
+
 
 def _as_text(raw: Any) -> str:
     if raw is None:
@@ -456,21 +509,41 @@ def _property_mismatches(result: WorkbookRead) -> list[Finding]:
             continue
         loc = layout.location(key)
         label = FORM.by_key[key].row[-1]
-        findings.append(_file_finding(result, Refusal(
-            code, f"封面的{label}「{shown}」与下发时的「{stored}」不一致（封面被改动过），请使用汇总单位下发给本部门的模板重新填报",
-        ), sheet=loc.sheet, cell=loc.cell, key=key, value=shown, expected=stored))
+        findings.append(
+            _file_finding(
+                result,
+                Refusal(
+                    code,
+                    f"封面的{label}「{shown}」与下发时的「{stored}」不一致（封面被改动过），请使用汇总单位下发给本部门的模板重新填报",
+                ),
+                sheet=loc.sheet,
+                cell=loc.cell,
+                key=key,
+                value=shown,
+                expected=stored,
+            )
+        )
     return findings
 
 
 def _version_finding(result: WorkbookRead) -> Finding:
     loc = layout.version_location()
     found = result.identity.version or "（空）"
-    return _file_finding(result, Refusal(
-        "F-VERSION", f"模板版本为「{found}」，本次汇总使用「{FORM.template_version}」，请使用汇总单位本次下发的模板重新填报",
-    ), sheet=loc.sheet, cell=loc.cell, value=found, expected=FORM.template_version)
+    return _file_finding(
+        result,
+        Refusal(
+            "F-VERSION",
+            f"模板版本为「{found}」，本次汇总使用「{FORM.template_version}」，请使用汇总单位本次下发的模板重新填报",
+        ),
+        sheet=loc.sheet,
+        cell=loc.cell,
+        value=found,
+        expected=FORM.template_version,
+    )
 
 
 # -- structure ---------------------------------------------------------------------------------------
+
 
 def _same_label(a: str, b: str) -> bool:
     """Labels compare equal across full/half-width punctuation, spaces and line breaks (wrapped text)."""
@@ -511,11 +584,18 @@ def _structure_finding(grids: dict[str, list[list[Any]]], result: WorkbookRead) 
         if _same_label(found, text):
             continue
         cell = f"{layout.Location(sheet, row, col).cell}"
-        return _file_finding(result, Refusal(
-            "F-STRUCTURE",
-            f"「{sheet}」{cell} 应为「{text}」，实际为「{found or '空白'}」：表格中插入、删除或改动了行列，"
-            f"数据位置已不可靠，请用下发的模板重新填报，不要插入或删除行列",
-        ), sheet=sheet, cell=cell, value=found, expected=text)
+        return _file_finding(
+            result,
+            Refusal(
+                "F-STRUCTURE",
+                f"「{sheet}」{cell} 应为「{text}」，实际为「{found or '空白'}」：表格中插入、删除或改动了行列，"
+                f"数据位置已不可靠，请用下发的模板重新填报，不要插入或删除行列",
+            ),
+            sheet=sheet,
+            cell=cell,
+            value=found,
+            expected=text,
+        )
     return None
 
 
@@ -543,12 +623,28 @@ def _read_values(grids: dict[str, list[list[Any]]], scans: dict[str, SheetScan],
         parsed = parse_value(raw, f)
         if parsed.outcome is Outcome.EXCEL_ERROR or loc.cell in scan.errors:
             result.invalid.add(f.key)
-            result.findings.append(_value_finding(result, f, "V-EXCEL-ERROR", "error", raw,
-                                                  f"显示 Excel 错误值“{_as_text(raw)}”（公式出错），未计入；请改正公式或直接填写数字"))
+            result.findings.append(
+                _value_finding(
+                    result,
+                    f,
+                    "V-EXCEL-ERROR",
+                    "error",
+                    raw,
+                    f"显示 Excel 错误值“{_as_text(raw)}”（公式出错），未计入；请改正公式或直接填写数字",
+                )
+            )
             continue
         if parsed.outcome is Outcome.BLANK and loc.cell in scan.uncached_formulas:
-            result.findings.append(_value_finding(result, f, "V-FORMULA", "error", raw,
-                                                  "是公式但没有保存计算结果，请在 Excel/WPS 中打开后保存，或直接填写数字"))
+            result.findings.append(
+                _value_finding(
+                    result,
+                    f,
+                    "V-FORMULA",
+                    "error",
+                    raw,
+                    "是公式但没有保存计算结果，请在 Excel/WPS 中打开后保存，或直接填写数字",
+                )
+            )
             result.invalid.add(f.key)
             continue
         if parsed.outcome is Outcome.INVALID:
@@ -563,12 +659,18 @@ def _read_values(grids: dict[str, list[list[Any]]], scans: dict[str, SheetScan],
             blanks.setdefault(loc.sheet, []).append(f)
         elif parsed.outcome is Outcome.PLACEHOLDER:
             kind = ENTRY_KINDS[parsed.outcome.value]
-            result.findings.append(_value_finding(result, f, kind.code, kind.severity, raw,
-                                                  f"填了“{str(raw).strip()}”，不是数字；没有发生请填0"))
+            result.findings.append(
+                _value_finding(
+                    result, f, kind.code, kind.severity, raw, f"填了“{str(raw).strip()}”，不是数字；没有发生请填0"
+                )
+            )
         elif parsed.outcome is Outcome.NORMALIZED:
             kind = ENTRY_KINDS[parsed.outcome.value]
-            result.findings.append(_value_finding(result, f, kind.code, kind.severity, raw,
-                                                  f"写法不规范，已按 {parsed.value} 读取，请只填阿拉伯数字"))
+            result.findings.append(
+                _value_finding(
+                    result, f, kind.code, kind.severity, raw, f"写法不规范，已按 {parsed.value} 读取，请只填阿拉伯数字"
+                )
+            )
     for f, loc in _DERIVED_CELLS:
         result.cached[f.key] = _cell(grids[loc.sheet], loc.row, loc.col)
     result.findings.extend(_blank_findings(result, [f for fields in blanks.values() for f in fields]))
@@ -597,8 +699,15 @@ def _section_blank_finding(result: WorkbookRead, label: str, keys: list[str]) ->
     ranges = "、".join(range_refs(locs))
     kind = ENTRY_KINDS[Outcome.BLANK.value]
     return Finding(
-        code=kind.code, severity=kind.severity, file=result.file, sheet=locs[0].sheet, cell=locs[0].cell,
-        department=result.department, key=keys[0], value="", expected="不小于0的数",
+        code=kind.code,
+        severity=kind.severity,
+        file=result.file,
+        sheet=locs[0].sheet,
+        cell=locs[0].cell,
+        department=result.department,
+        key=keys[0],
+        value="",
+        expected="不小于0的数",
         message=f"{label} 有 {len(keys)} 个单元格未填写（「{locs[0].sheet}」{ranges}），按0计算；没有发生的请填0",
         extra={"cells": [loc.cell for loc in locs], "section": label},
     )
@@ -609,10 +718,19 @@ def _unfilled_finding(result: WorkbookRead) -> Finding:
     loc = layout.location(confirm.key)
     yes = confirm.choices[0]
     return Finding(
-        code=entry.UNFILLED_CODE, severity=entry.UNFILLED_SEVERITY, file=result.file, sheet=loc.sheet,
-        cell=loc.cell, department=result.department, key=confirm.key, value="", expected=yes,
-        message=(f"各表的数字都没有填写，不能当作全部为0汇总：请在各表中逐项填写（没有发生的填0）；"
-                 f"如果本部门本年度确实没有发生任何事项，请在「{loc.sheet}」{loc.cell}“{confirm.row[0]}”中选“{yes}”"),
+        code=entry.UNFILLED_CODE,
+        severity=entry.UNFILLED_SEVERITY,
+        file=result.file,
+        sheet=loc.sheet,
+        cell=loc.cell,
+        department=result.department,
+        key=confirm.key,
+        value="",
+        expected=yes,
+        message=(
+            f"各表的数字都没有填写，不能当作全部为0汇总：请在各表中逐项填写（没有发生的填0）；"
+            f"如果本部门本年度确实没有发生任何事项，请在「{loc.sheet}」{loc.cell}“{confirm.row[0]}”中选“{yes}”"
+        ),
     )
 
 
@@ -621,12 +739,19 @@ def _value_finding(result: WorkbookRead, f: Field, code: str, severity: str, raw
     name = f"{f.part}「{' / '.join(x for x in (*f.row[-1:], *f.column[-1:]) if x)}」"
     expected = "不小于0的数（万元/元，最多4位小数）" if f.type is FieldType.DECIMAL else "不小于0的整数"
     return Finding(
-        code=code, severity=severity, message=f"{name} {loc.cell} {what}", file=result.file, sheet=loc.sheet,
-        cell=loc.cell, department=result.department, key=f.key, value=_as_text(raw), expected=expected,
+        code=code,
+        severity=severity,
+        message=f"{name} {loc.cell} {what}",
+        file=result.file,
+        sheet=loc.sheet,
+        cell=loc.cell,
+        department=result.department,
+        key=f.key,
+        value=_as_text(raw),
+        expected=expected,
     )
 
 
 def _text(grids: dict[str, list[list[Any]]], f: Field) -> str:
     loc = layout.location(f.key)
     return _as_text(_cell(grids[loc.sheet], loc.row, loc.col)).replace("\r\n", "\n")
-

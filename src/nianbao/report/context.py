@@ -105,8 +105,13 @@ class CheckedReport:
 
     @property
     def data(self) -> ReportData:
-        return ReportData(self.body, self.year, {**self.values, **self.fees}, dict(self.texts),
-                          date=self.date.isoformat() if self.date else "")
+        return ReportData(
+            self.body,
+            self.year,
+            {**self.values, **self.fees},
+            dict(self.texts),
+            date=self.date.isoformat() if self.date else "",
+        )
 
 
 def _cell_rule_code(key: str) -> str:
@@ -116,8 +121,9 @@ def _cell_rule_code(key: str) -> str:
     return CODE_FEE
 
 
-def _finding(code: str, message: str, key: str = "", value: Any = None, expected: Any = None,
-             severity: str = Severity.ERROR) -> Finding:
+def _finding(
+    code: str, message: str, key: str = "", value: Any = None, expected: Any = None, severity: str = Severity.ERROR
+) -> Finding:
     return Finding(code=code, severity=severity, message=message, key=key, value=value, expected=expected)
 
 
@@ -132,8 +138,9 @@ def _read_number(key: str, raw: Any, findings: list[Finding]) -> Number | None:
     try:
         number = to_decimal(raw)
     except NotANumber as exc:
-        findings.append(_finding(_cell_rule_code(key), f"「{f.label}」（{key}）{exc}：{_shown(raw)}。", key,
-                                 _shown(raw)))
+        findings.append(
+            _finding(_cell_rule_code(key), f"「{f.label}」（{key}）{exc}：{_shown(raw)}。", key, _shown(raw))
+        )
         return None
     if number < 0:
         findings.append(_finding(_cell_rule_code(key), f"「{f.label}」不能为负数：{raw}。", key, raw))
@@ -150,15 +157,22 @@ def _derivation_codes() -> dict[str, str]:
     return {rule.derives or "": rule.code for rule in FORM.derivations}
 
 
-def _read_values(values: Mapping[str, Any],
-                 findings: list[Finding]) -> tuple[dict[str, Number], dict[str, Number], frozenset[str]]:
+def _read_values(
+    values: Mapping[str, Any], findings: list[Finding]
+) -> tuple[dict[str, Number], dict[str, Number], frozenset[str]]:
     """Inputs checked and converted; totals recomputed and compared with any given total."""
     known = {f.key for f in FORM.table_fields} | set(FEE_KEYS)
     unknown = sorted(k for k in values if k not in known)
     if unknown:
         shown = "、".join(unknown[:5]) + (" 等" if len(unknown) > 5 else "")
-        findings.append(_finding(CODE_UNKNOWN_KEY, f"数据中有 {len(unknown)} 个未知的键，已忽略：{shown}。",
-                                 severity=Severity.WARNING, value=unknown))
+        findings.append(
+            _finding(
+                CODE_UNKNOWN_KEY,
+                f"数据中有 {len(unknown)} 个未知的键，已忽略：{shown}。",
+                severity=Severity.WARNING,
+                value=unknown,
+            )
+        )
     inputs: dict[str, Number] = {}
     invalid: list[str] = []
     for f in FORM.table_fields:
@@ -166,7 +180,9 @@ def _read_values(values: Mapping[str, Any],
             continue
         if values.get(f.key) is None:
             invalid.append(f.key)
-            findings.append(_finding(_cell_rule_code(f.key), f"缺少「{f.label}」的数字（不能空白，没有请填0）。", f.key))
+            findings.append(
+                _finding(_cell_rule_code(f.key), f"缺少「{f.label}」的数字（不能空白，没有请填0）。", f.key)
+            )
             continue
         number = _read_number(f.key, values[f.key], findings)
         if number is None:
@@ -180,8 +196,15 @@ def _read_values(values: Mapping[str, Any],
             continue
         given = _read_number(key, values[key], findings)
         if given is not None and given != computed[key]:
-            findings.append(_finding(code, f"「{FORM.by_key[key].label}」给出的合计 {given} 与按各项重新计算的 "
-                                           f"{computed[key]} 不一致。", key, given, computed[key]))
+            findings.append(
+                _finding(
+                    code,
+                    f"「{FORM.by_key[key].label}」给出的合计 {given} 与按各项重新计算的 {computed[key]} 不一致。",
+                    key,
+                    given,
+                    computed[key],
+                )
+            )
     fees: dict[str, Number] = {}
     for key in FEE_KEYS:
         if values.get(key) is None:
@@ -212,8 +235,10 @@ def read_report_data(data: Mapping[str, Any]) -> CheckedReport:
     if not clean_text(body).strip():
         raise UsageError("报告数据中的机关名称 body 为空。")
     if len(clean_text(body).strip()) > MAX_BODY_CHARS:
-        raise UsageError(f"报告数据中的机关名称 body 太长（{len(body)} 个字，最多 {MAX_BODY_CHARS} 个字），"
-                         "请检查是否误粘贴了其他文字。")
+        raise UsageError(
+            f"报告数据中的机关名称 body 太长（{len(body)} 个字，最多 {MAX_BODY_CHARS} 个字），"
+            "请检查是否误粘贴了其他文字。"
+        )
     values, texts = data["values"], data["texts"]
     if not isinstance(values, Mapping) or not isinstance(texts, Mapping):
         raise UsageError("报告数据中的 values 和 texts 应为 JSON 对象。")
@@ -225,11 +250,17 @@ def read_report_data(data: Mapping[str, Any]) -> CheckedReport:
         try:
             report_date = parse_date(data["date"])
         except ValueError:
-            findings.append(_finding(CODE_DATE, f"报告日期 date 无法识别：{data['date']!r}，请用 --date 指定落款日期。",
-                                     severity=Severity.WARNING))
+            findings.append(
+                _finding(
+                    CODE_DATE,
+                    f"报告日期 date 无法识别：{data['date']!r}，请用 --date 指定落款日期。",
+                    severity=Severity.WARNING,
+                )
+            )
     findings += empty_section_findings(clean_texts)
-    report = CheckedReport(clean_text(body).strip(), _read_year(data["year"]), table_values, fees, clean_texts,
-                           report_date, findings)
+    report = CheckedReport(
+        clean_text(body).strip(), _read_year(data["year"]), table_values, fees, clean_texts, report_date, findings
+    )
     # The registered rules for a report (the official identities on the recomputed table, plausibility, X3);
     # rules touching a bad cell are skipped, that cell has its own finding.
     report.findings[:0] = run(Scope.RENDER, RuleInput(report.data, tainted=tainted))
@@ -244,7 +275,9 @@ def _read_texts(texts: Mapping[str, Any], findings: list[Finding]) -> dict[str, 
             continue
         if not isinstance(value, str):
             label = FORM.by_key[key].label
-            findings.append(_finding(CODE_TEXT, f"「{label}」（{key}）应为一段文字，实际为 {_shown(value)}。", key, value))
+            findings.append(
+                _finding(CODE_TEXT, f"「{label}」（{key}）应为一段文字，实际为 {_shown(value)}。", key, value)
+            )
             continue
         clean[key] = value
     return clean
@@ -263,10 +296,16 @@ def empty_section_findings(texts: Mapping[str, str]) -> list[Finding]:
             continue
         if any(paragraphs(texts.get(key)) for key in section.text_keys):
             continue
-        out.append(Finding(code=CODE_EMPTY_SECTION, severity=Severity.ERROR, sheet=section.heading,
-                           key=section.text_keys[0] if section.text_keys else "",
-                           message=f"“{section.heading}”没有内容，报告中只会有标题：请在填报表的文字部分填写后"
-                                   "重新汇总（正式报告中这一部分必须有文字）。"))
+        out.append(
+            Finding(
+                code=CODE_EMPTY_SECTION,
+                severity=Severity.ERROR,
+                sheet=section.heading,
+                key=section.text_keys[0] if section.text_keys else "",
+                message=f"“{section.heading}”没有内容，报告中只会有标题：请在填报表的文字部分填写后"
+                "重新汇总（正式报告中这一部分必须有文字）。",
+            )
+        )
     return out
 
 
@@ -274,8 +313,10 @@ def signature_date(report: CheckedReport, report_date: dt.date | None = None) ->
     """The date under the signature: `report_date` (--date), else the data's own date (the collection's)."""
     day = report_date or report.date
     if day is None:
-        raise UsageError("无法确定报告的落款日期：数据中没有日期（各部门工作簿都没有填写填报日期）。"
-                         "请用 --date 指定，如 --date 2025-01-08。")
+        raise UsageError(
+            "无法确定报告的落款日期：数据中没有日期（各部门工作簿都没有填写填报日期）。"
+            "请用 --date 指定，如 --date 2025-01-08。"
+        )
     return day
 
 
@@ -284,11 +325,17 @@ def date_window_findings(year: int, day: dt.date) -> list[Finding]:
     start, end = dt.date(year + 1, *WINDOW_START), dt.date(year + 1, *WINDOW_END)
     if start <= day <= end:
         return []
-    return [_finding(CODE_DATE, f"落款日期 {chinese_date(day)} 不在 {year} 年度报告的发布期内"
-                                f"（{chinese_date(start)}至{chinese_date(end)}；县级以上人民政府部门应在"
-                                f"{year + 1}年1月31日前公布）：请核对，如有误请用 --date 指定。",
-                     value=day.isoformat(), expected=f"{start.isoformat()}/{end.isoformat()}",
-                     severity=Severity.WARNING)]
+    return [
+        _finding(
+            CODE_DATE,
+            f"落款日期 {chinese_date(day)} 不在 {year} 年度报告的发布期内"
+            f"（{chinese_date(start)}至{chinese_date(end)}；县级以上人民政府部门应在"
+            f"{year + 1}年1月31日前公布）：请核对，如有误请用 --date 指定。",
+            value=day.isoformat(),
+            expected=f"{start.isoformat()}/{end.isoformat()}",
+            severity=Severity.WARNING,
+        )
+    ]
 
 
 # -- generated sentences ----------------------------------------------------------------------------
@@ -298,14 +345,18 @@ def chinese_date(day: dt.date) -> str:
 
 def contact_sentence(texts: Mapping[str, str]) -> str:
     """The e-version address and contact details of the opening paragraph, from text.report.*."""
+
     def get(name: str) -> str:
         return " ".join(paragraphs(texts.get(f"text.report.{name}", "")))
 
     sentences = []
     if website := get("website"):
         sentences.append(f"本报告电子版可在{website}查阅或下载。")
-    details = [f"{label}：{value}" for label, value in
-               (("地址", get("address")), ("邮编", get("postcode")), ("电话", get("phone"))) if value]
+    details = [
+        f"{label}：{value}"
+        for label, value in (("地址", get("address")), ("邮编", get("postcode")), ("电话", get("phone")))
+        if value
+    ]
     office = get("contact_office")
     if office or details:
         who = f"与{office}联系" if office else "联系"
@@ -350,13 +401,15 @@ def build_context(report: CheckedReport, *, report_date: dt.date | None = None, 
     shown = subheadings_shown({f.key: flat[f.key] for f in FORM.texts if f.type is FieldType.TEXT})
     flat.update({names.subheading_path(k): v for k, v in shown.items()})
     context: dict[str, Any] = _nest(flat)
-    context.update({
-        names.BODY: report.body,
-        names.YEAR: report.year,
-        names.CONTACT: contact_sentence(report.texts),
-        names.FEE_STATEMENT: fee_statement(report.fees, report.texts.get("text.other", "")),
-        names.ISSUER: issuer,
-        names.DATE: chinese_date(day),
-        names.DRAFT_MARK: DRAFT_MARK_TEXT if draft else "",
-    })
+    context.update(
+        {
+            names.BODY: report.body,
+            names.YEAR: report.year,
+            names.CONTACT: contact_sentence(report.texts),
+            names.FEE_STATEMENT: fee_statement(report.fees, report.texts.get("text.other", "")),
+            names.ISSUER: issuer,
+            names.DATE: chinese_date(day),
+            names.DRAFT_MARK: DRAFT_MARK_TEXT if draft else "",
+        }
+    )
     return context

@@ -28,8 +28,15 @@ from ..form import report_text
 from .context import CheckedReport
 from .html import render_html
 
-__all__ = ["Editions", "add_charts_to_docx", "build_editions", "charts_for", "html_path", "render_editions",
-           "write_editions"]
+__all__ = [
+    "Editions",
+    "add_charts_to_docx",
+    "build_editions",
+    "charts_for",
+    "html_path",
+    "render_editions",
+    "write_editions",
+]
 
 _CHART_WIDTH_MM = 150  # within the 156 mm text block
 
@@ -45,8 +52,13 @@ def html_path(docx_path: Path) -> Path:
     return docx_path.with_suffix(".html")
 
 
-def charts_for(report: CheckedReport, *, last: Mapping[str, Any] | None = None,
-               bodies: Mapping[str, Mapping[str, Any]] | None = None, notes: list[str] | None = None) -> list[Chart]:
+def charts_for(
+    report: CheckedReport,
+    *,
+    last: Mapping[str, Any] | None = None,
+    bodies: Mapping[str, Mapping[str, Any]] | None = None,
+    notes: list[str] | None = None,
+) -> list[Chart]:
     """The report's charts; none (and a note) when they cannot be drawn on this computer."""
     charts = report_charts(report.values, year=report.year, last=last, bodies=bodies)
     try:
@@ -94,9 +106,17 @@ def _last_year(last: ReportData | Mapping[str, Any] | None) -> Mapping[str, Any]
     return {"year": last.year, "values": dict(last.values)}
 
 
-def write_editions(report: CheckedReport, day: dt.date, docx_path: Path, *, html: bool, charts: bool, draft: bool,
-                   last: ReportData | Mapping[str, Any] | None = None,
-                   bodies: Mapping[str, Mapping[str, Any]] | None = None) -> Editions:
+def write_editions(
+    report: CheckedReport,
+    day: dt.date,
+    docx_path: Path,
+    *,
+    html: bool,
+    charts: bool,
+    draft: bool,
+    last: ReportData | Mapping[str, Any] | None = None,
+    bodies: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Editions:
     """The page beside `docx_path` (same name, .html) and/or the charts in the Word report."""
     out = Editions()
     if html or charts:
@@ -110,8 +130,16 @@ def write_editions(report: CheckedReport, day: dt.date, docx_path: Path, *, html
     return out
 
 
-def build_editions(outdir: Path, docx_path: Path, *, html: bool, charts: bool, draft: bool,
-                   report_date: dt.date | None = None, last_year: Path | None = None) -> Editions:
+def build_editions(
+    outdir: Path,
+    docx_path: Path,
+    *,
+    html: bool,
+    charts: bool,
+    draft: bool,
+    report_date: dt.date | None = None,
+    last_year: Path | None = None,
+) -> Editions:
     """`build --html/--charts`: the editions from what the merge wrote (merged.json, provenance.csv), and
     with `charts` the 图解 sheet of 汇总.xlsx; the departments are the bodies shown side by side."""
     from ..charts import department_values
@@ -127,19 +155,36 @@ def build_editions(outdir: Path, docx_path: Path, *, html: bool, charts: bool, d
     rows = [(r["department"], r["key"], r["value"]) for r in read_provenance(outdir)]
     last = load_last_year(last_year) if last_year is not None else None
     area = data.get("body_type") == AREA_BODY_TYPE  # an area's bodies side by side, not their departments
-    editions = write_editions(report, day, docx_path, html=html, charts=charts, draft=draft, last=last,
-                              bodies=department_values(rows, by_body=area))
+    editions = write_editions(
+        report,
+        day,
+        docx_path,
+        html=html,
+        charts=charts,
+        draft=draft,
+        last=last,
+        bodies=department_values(rows, by_body=area),
+    )
     if charts:
         add_charts_sheet(outdir / SUMMARY_XLSX, editions.charts)
     return editions
 
 
-def render_editions(source: Path, docx_path: Path, *, html: bool, charts: bool, draft: bool,
-                    report_date: dt.date | None = None, last: ReportData | Mapping[str, Any] | None = None) -> Editions:
+def render_editions(
+    source: Path,
+    docx_path: Path,
+    *,
+    html: bool,
+    charts: bool,
+    draft: bool,
+    report_date: dt.date | None = None,
+    last: ReportData | Mapping[str, Any] | None = None,
+) -> Editions:
     """`render --html/--charts`: the editions of the report just rendered from `source` (a merged.json)."""
     from .context import read_report_data, signature_date
     from .render import load_data
 
     report = read_report_data(load_data(source))
-    return write_editions(report, signature_date(report, report_date), docx_path, html=html, charts=charts,
-                          draft=draft, last=last)
+    return write_editions(
+        report, signature_date(report, report_date), docx_path, html=html, charts=charts, draft=draft, last=last
+    )

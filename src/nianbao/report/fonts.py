@@ -29,15 +29,19 @@ FALLBACKS: dict[str, tuple[tuple[str, ...], str | None]] = {
 def _match_rule(family: str, prefer: tuple[str, ...], weight: str | None) -> str:
     families = "".join(f"<string>{escape(f)}</string>" for f in prefer)
     weight_edit = f'<edit name="weight" mode="assign"><const>{weight}</const></edit>' if weight else ""
-    return (f'<match target="pattern"><test name="family"><string>{escape(family)}</string></test>'
-            f'<edit name="family" mode="prepend" binding="strong">{families}</edit>{weight_edit}</match>')
+    return (
+        f'<match target="pattern"><test name="family"><string>{escape(family)}</string></test>'
+        f'<edit name="family" mode="prepend" binding="strong">{families}</edit>{weight_edit}</match>'
+    )
 
 
 def fontconfig_xml(system_config: str | None = None) -> str:
     base = system_config or os.environ.get("FONTCONFIG_FILE") or _SYSTEM_CONFIG
     rules = "\n  ".join(_match_rule(family, prefer, weight) for family, (prefer, weight) in FALLBACKS.items())
-    return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
-            f'  <include ignore_missing="yes">{escape(base)}</include>\n  {rules}\n</fontconfig>\n')
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+        f'  <include ignore_missing="yes">{escape(base)}</include>\n  {rules}\n</fontconfig>\n'
+    )
 
 
 def write_fontconfig(directory: Path) -> Path:

@@ -92,8 +92,7 @@ def header_cells(table: Table, value: GridCell) -> list[GridCell]:
     """The header cells that label a value cell: column headers of its band above it, row labels to its left."""
     band = _header_band(table, value.row)
     columns = [c for c in table.grid if c.kind == "header" and c.row in band and _overlaps(c, value)]
-    rows = [c for c in table.grid if c.kind == "label" and c.col < value.col
-            and c.row <= value.row < c.row + c.rowspan]
+    rows = [c for c in table.grid if c.kind == "label" and c.col < value.col and c.row <= value.row < c.row + c.rowspan]
     return sorted(rows, key=lambda c: c.col) + sorted(columns, key=lambda c: c.row)
 
 
@@ -103,8 +102,9 @@ def _html_cell(table: Table, cell: GridCell, values: Mapping[str, Any]) -> HtmlC
         field = FORM.by_key[key]
         headers = " ".join(_cell_id(table, h) for h in header_cells(table, cell))
         css = "num" + ("" if field.input else " total") + (" amount" if field.type is FieldType.DECIMAL else "")
-        return HtmlCell("td", format_value(key, values[key]), cell.rowspan, cell.colspan, headers=headers, css=css,
-                        key=key)
+        return HtmlCell(
+            "td", format_value(key, values[key]), cell.rowspan, cell.colspan, headers=headers, css=css, key=key
+        )
     if cell.kind == "note":
         return HtmlCell("td", cell.text, cell.rowspan, cell.colspan, css="note")
     if cell.kind == "header":
@@ -131,7 +131,10 @@ def table_rows(table: Table, values: Mapping[str, Any]) -> list[HtmlRowGroup]:
     if len(blocks) == 1:
         head = [r for r in blocks[0] if r not in value_rows]
         body = [r for r in blocks[0] if r in value_rows]
-        return [HtmlRowGroup("thead", tuple(rows[r] for r in head)), HtmlRowGroup("tbody", tuple(rows[r] for r in body))]
+        return [
+            HtmlRowGroup("thead", tuple(rows[r] for r in head)),
+            HtmlRowGroup("tbody", tuple(rows[r] for r in body)),
+        ]
     return [HtmlRowGroup("tbody", tuple(rows[r] for r in block)) for block in blocks]
 
 
@@ -165,8 +168,9 @@ class PageSection:
 
 def _sections(report: CheckedReport, context: Mapping[str, Any]) -> list[PageSection]:
     # As in the Word report: a standard sub-heading is left out where the department wrote its own outline.
-    shown = subheadings_shown({f.key: paragraphs(report.texts.get(f.key)) for f in FORM.texts
-                               if f.type is FieldType.TEXT})
+    shown = subheadings_shown(
+        {f.key: paragraphs(report.texts.get(f.key)) for f in FORM.texts if f.type is FieldType.TEXT}
+    )
     out = []
     for i, section in enumerate(FORM.sections, start=1):
         blocks: list[tuple[str, tuple[str, ...]]] = []
@@ -179,10 +183,17 @@ def _sections(report: CheckedReport, context: Mapping[str, Any]) -> list[PageSec
                 heading = names.standard_subheading(key) if shown.get(key, True) else None
                 blocks.append((heading or "", texts))
         table = FORM.table(section.table) if section.table else None
-        out.append(PageSection(section.number, section.heading, f"part-{i}",
-                               table_rows(table, report.values) if table else None,
-                               table.name if table else "", table is not None and table.n_cols > _PHONE_COLUMNS,
-                               tuple(blocks)))
+        out.append(
+            PageSection(
+                section.number,
+                section.heading,
+                f"part-{i}",
+                table_rows(table, report.values) if table else None,
+                table.name if table else "",
+                table is not None and table.n_cols > _PHONE_COLUMNS,
+                tuple(blocks),
+            )
+        )
     return out
 
 
@@ -202,8 +213,13 @@ def _page_chart(chart: Chart) -> PageChart:
 
 @cache
 def _template() -> Template:
-    env = Environment(loader=PackageLoader("nianbao.report", "templates"), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("nianbao.report", "templates"),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return env.get_template(PAGE_TEMPLATE)
 
 
@@ -235,8 +251,9 @@ class HtmlResult:
     findings: list[Finding]
 
 
-def render_html(report: CheckedReport, out: Path, day: dt.date, *, draft: bool = False,
-                charts: Sequence[Chart] = ()) -> HtmlResult:
+def render_html(
+    report: CheckedReport, out: Path, day: dt.date, *, draft: bool = False, charts: Sequence[Chart] = ()
+) -> HtmlResult:
     """Write the page atomically; errors in the data block it unless `draft` (as for the Word report)."""
     findings = list(report.findings)
     if has_errors(findings) and not draft:

@@ -40,8 +40,14 @@ def subheading_keys() -> tuple[str, ...]:
 
 def known_paths() -> frozenset[str]:
     """Every placeholder path a template may use."""
-    return frozenset((*SCALARS, *(f.key for f in FORM.table_fields), *(f.key for f in FORM.texts),
-                      *(subheading_path(k) for k in subheading_keys())))
+    return frozenset(
+        (
+            *SCALARS,
+            *(f.key for f in FORM.table_fields),
+            *(f.key for f in FORM.texts),
+            *(subheading_path(k) for k in subheading_keys()),
+        )
+    )
 
 
 def value_paths() -> frozenset[str]:

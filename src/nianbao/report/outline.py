@@ -21,7 +21,9 @@ from . import names
 # （一）… as a line of its own, without a sentence's punctuation: a sub-heading.
 _SUBHEADING = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)][^。；;：:！？!?]{1,60}$")
 # 1. / 1、/ （1）/ 一是 at the start of a line: an item of a numbered list.
-_ITEM = re.compile(r"^(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,3}是|[（(][一二三四五六七八九十]{1,3}[）)])")
+_ITEM = re.compile(
+    r"^(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,3}是|[（(][一二三四五六七八九十]{1,3}[）)])"
+)
 
 
 class Kind(Enum):

@@ -41,16 +41,24 @@ _EXCERPT_CHARS = 30
 # What a template may use besides the form's names. The renderer's sandbox offers exactly these too.
 ALLOWED_FILTERS: frozenset[str] = frozenset({"default", "d", "trim", "length", "count", "first", "last"})
 ALLOWED_TESTS: frozenset[str] = frozenset({"defined", "undefined", "none", "string", "number"})
-LOOP_ATTRIBUTES: frozenset[str] = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length",
-                                             "depth", "depth0", "previtem", "nextitem"})
+LOOP_ATTRIBUTES: frozenset[str] = frozenset(
+    {"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0", "previtem", "nextitem"}
+)
 # Jinja's own globals and `self`: none of them is data, all of them reach Python objects.
 JINJA_GLOBALS: frozenset[str] = frozenset({*DEFAULT_NAMESPACE, "self"})
 # Statements a report template never needs; they include other files, define code or buffer output.
 REFUSED_STATEMENTS: dict[type[nodes.Node], str] = {
-    nodes.Include: "{% include %}", nodes.Import: "{% import %}", nodes.FromImport: "{% from … import %}",
-    nodes.Extends: "{% extends %}", nodes.Macro: "{% macro %}", nodes.CallBlock: "{% call %}",
-    nodes.Block: "{% block %}", nodes.FilterBlock: "{% filter %}", nodes.AssignBlock: "{% set %}…{% endset %}",
-    nodes.With: "{% with %}", nodes.ScopedEvalContextModifier: "{% autoescape %}",
+    nodes.Include: "{% include %}",
+    nodes.Import: "{% import %}",
+    nodes.FromImport: "{% from … import %}",
+    nodes.Extends: "{% extends %}",
+    nodes.Macro: "{% macro %}",
+    nodes.CallBlock: "{% call %}",
+    nodes.Block: "{% block %}",
+    nodes.FilterBlock: "{% filter %}",
+    nodes.AssignBlock: "{% set %}…{% endset %}",
+    nodes.With: "{% with %}",
+    nodes.ScopedEvalContextModifier: "{% autoescape %}",
     nodes.EvalContextModifier: "{% autoescape %}",
 }
 
@@ -452,7 +460,9 @@ def check_template(path: Path) -> TemplateCheck:
             raise
         raise UsageError(f"{path.name}：{exc}") from exc  # a syntax error: say which file it is in
     except (OSError, zipfile.BadZipFile, OpcError, ValueError, KeyError, etree.XMLSyntaxError) as exc:
-        raise UsageError(f"无法读取模板 {path.name}：它不是有效的 Word（.docx）文件（文件已损坏，或只是改了扩展名）。") from exc
+        raise UsageError(
+            f"无法读取模板 {path.name}：它不是有效的 Word（.docx）文件（文件已损坏，或只是改了扩展名）。"
+        ) from exc
 
 
 def source_problems(source: str) -> list[str]:

@@ -141,8 +141,9 @@ class _Bounding(NodeTransformer):
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
-        return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), _CONCAT_FILTER, [], [], None, None,
-                            lineno=node.lineno)
+        return nodes.Filter(
+            nodes.List(node.nodes, lineno=node.lineno), _CONCAT_FILTER, [], [], None, None, lineno=node.lineno
+        )
 
 
 def _is_data(value: Any) -> bool:
@@ -175,8 +176,7 @@ class _ReportEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "+", "**", "%"})
 
     def __init__(self) -> None:
-        super().__init__(undefined=StrictUndefined, autoescape=True, finalize=_finalize,
-                         keep_trailing_newline=True)
+        super().__init__(undefined=StrictUndefined, autoescape=True, finalize=_finalize, keep_trailing_newline=True)
         self.globals.clear()
         self.filters = {name: self.filters[name] for name in ALLOWED_FILTERS}
         self.filters.update({_LOOP_FILTER: _loop_items, _CONCAT_FILTER: _bounded_concat})
@@ -199,14 +199,20 @@ class _ReportEnvironment(ImmutableSandboxedEnvironment):
         raise SecurityError("模板中不允许调用函数或方法")
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
-        return self.undefined(f"模板中不允许访问 {type(obj).__name__} 的属性 {attribute}", name=attribute, obj=obj,
-                              exc=SecurityError)
+        return self.undefined(
+            f"模板中不允许访问 {type(obj).__name__} 的属性 {attribute}", name=attribute, obj=obj, exc=SecurityError
+        )
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):
             raise SecurityError("模板中不允许用 % 排版文字")
-        if operator == "**" and isinstance(left, int) and isinstance(right, int) \
-                and abs(left) > 1 and right * abs(left).bit_length() > _MAX_POWER_BITS:
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left) > 1
+            and right * abs(left).bit_length() > _MAX_POWER_BITS
+        ):
             raise SecurityError("模板中的乘方结果过大")
         _spend(made=_result_size(operator, left, right))
         return super().call_binop(context, operator, left, right)
@@ -355,12 +361,27 @@ class RenderResult:
 
 def _template_findings(check: TemplateCheck, template: Path) -> list[Finding]:
     """One error per paragraph that does what a template may not; one finding for the missing placeholders."""
-    findings = [Finding(CODE_TEMPLATE, Severity.ERROR, v.message(), file=template.name, value=list(v.problems),
-                        extra={"part": v.part, "paragraph": v.paragraph}) for v in check.violations]
+    findings = [
+        Finding(
+            CODE_TEMPLATE,
+            Severity.ERROR,
+            v.message(),
+            file=template.name,
+            value=list(v.problems),
+            extra={"part": v.part, "paragraph": v.paragraph},
+        )
+        for v in check.violations
+    ]
     if check.missing:
-        findings.append(Finding(CODE_TEMPLATE, Severity.ERROR if check.missing_values else Severity.WARNING,
-                                check.missing_summary(), file=template.name,
-                                value={"missing": list(check.missing), "unknown": list(check.unknown)}))
+        findings.append(
+            Finding(
+                CODE_TEMPLATE,
+                Severity.ERROR if check.missing_values else Severity.WARNING,
+                check.missing_summary(),
+                file=template.name,
+                value={"missing": list(check.missing), "unknown": list(check.unknown)},
+            )
+        )
     return findings
 
 
@@ -375,8 +396,14 @@ def template_refusal(template: Path) -> list[Finding]:
     return _template_findings(check, template) if _refused(check) else []
 
 
-def render_report(data: Mapping[str, Any] | CheckedReport, out: Path, *, template: Path | None = None,
-                  report_date: dt.date | None = None, draft: bool = False) -> RenderResult:
+def render_report(
+    data: Mapping[str, Any] | CheckedReport,
+    out: Path,
+    *,
+    template: Path | None = None,
+    report_date: dt.date | None = None,
+    draft: bool = False,
+) -> RenderResult:
     """Check the data (and a user template), then write the report atomically.
 
     Errors in the data or template block the report unless `draft`, which writes it marked 草稿 on every
@@ -505,9 +532,16 @@ def _unique(path: Path, taken: set[Path]) -> Path:
     return candidate
 
 
-def render_many(sources: Sequence[Path], outdir: Path, *, template: Path | None = None,
-                report_date: dt.date | None = None, draft: bool = False, jobs: int | None = None,
-                progress: parallel.Progress | None = None) -> list[BatchOutcome]:
+def render_many(
+    sources: Sequence[Path],
+    outdir: Path,
+    *,
+    template: Path | None = None,
+    report_date: dt.date | None = None,
+    draft: bool = False,
+    jobs: int | None = None,
+    progress: parallel.Progress | None = None,
+) -> list[BatchOutcome]:
     """Render one report per merged.json-shaped file into `outdir`, on every core when there are many.
 
     Each report is named after its body and year; a file that cannot be read is an outcome with an

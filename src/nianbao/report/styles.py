@@ -186,6 +186,7 @@ def set_page_layout(doc: DocumentObject) -> None:
 
 def add_page_number_field(paragraph: Paragraph) -> None:
     """'— N —' with a PAGE field, so every viewer numbers the pages itself."""
+
     def run(text: str = "") -> Run:
         r = paragraph.add_run(text)
         r.font.size = SIZE_PAGE_NUMBER

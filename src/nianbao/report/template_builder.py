@@ -75,7 +75,11 @@ def opening_parts(fill: Callable[[str], str]) -> tuple[str, ...]:
         "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作"
         f"年度报告格式》（{official.FORMAT_NAME}）要求编制。全文包括{_six_parts()}六部分。"
         "本报告所列数据的统计期限自",
-        fill(names.YEAR), "年1月1日起至", fill(names.YEAR), "年12月31日止。", fill(names.CONTACT),
+        fill(names.YEAR),
+        "年1月1日起至",
+        fill(names.YEAR),
+        "年12月31日止。",
+        fill(names.CONTACT),
     )
 
 
@@ -170,8 +174,9 @@ def _page_blocks(table: Table) -> list[tuple[int, int]]:
         return [(0, table.n_rows - 1)]
     header = table.header_rows()
     blocks = [(0, header)] if header else []
-    blocks += [(c.row, c.row + c.rowspan - 1) for c in table.grid
-               if c.kind == "label" and c.rowspan > 1 and c.row >= header]
+    blocks += [
+        (c.row, c.row + c.rowspan - 1) for c in table.grid if c.kind == "label" and c.rowspan > 1 and c.row >= header
+    ]
     return blocks
 
 

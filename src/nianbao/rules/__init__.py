@@ -8,8 +8,19 @@ from __future__ import annotations
 
 # isort: off
 from . import tables, plausibility, narrative, crossyear
+
 # isort: on
 from .registry import REGISTRY, RegisteredRule, RuleInput, Scope, rules_for, run
 
-__all__ = ["REGISTRY", "RegisteredRule", "RuleInput", "Scope", "crossyear", "narrative", "plausibility",
-           "rules_for", "run", "tables"]
+__all__ = [
+    "REGISTRY",
+    "RegisteredRule",
+    "RuleInput",
+    "Scope",
+    "crossyear",
+    "narrative",
+    "plausibility",
+    "rules_for",
+    "run",
+    "tables",
+]

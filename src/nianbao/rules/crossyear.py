@@ -45,8 +45,12 @@ def _whole(number: Decimal) -> int | float:
     return int(number) if number == int(number) else float(number)
 
 
-@register("C1", Severity.ERROR, "表三“{carried}”的“{column}”为{this}，{last_name}“{forward}”为{last}，两者应相等。",
-          _TWO_YEARS)
+@register(
+    "C1",
+    Severity.ERROR,
+    "表三“{carried}”的“{column}”为{this}，{last_name}“{forward}”为{last}，两者应相等。",
+    _TWO_YEARS,
+)
 def _carry_over(rule: RegisteredRule, given: RuleInput) -> Iterator[Finding]:
     if given.last is None:
         return
@@ -56,9 +60,19 @@ def _carry_over(rule: RegisteredRule, given: RuleInput) -> Iterator[Finding]:
         if a is None or b is None or a == b:
             continue
         column = FORM.by_key[key_this].column[-1]
-        yield rule.finding(sheet="表三", cell=f"{carried.label} / {column}", key=key_this, value=_whole(a),
-                           expected=int(b), carried=carried.label, column=column, this=plain(a),
-                           last_name=given.last_name, forward=forward.label, last=plain(b))
+        yield rule.finding(
+            sheet="表三",
+            cell=f"{carried.label} / {column}",
+            key=key_this,
+            value=_whole(a),
+            expected=int(b),
+            carried=carried.label,
+            column=column,
+            this=plain(a),
+            last_name=given.last_name,
+            forward=forward.label,
+            last=plain(b),
+        )
 
 
 _STOCK_HEADER, _STOCK_ROWS, _STOCK_COLUMNS = official.T2_BLOCKS[0][1:4]
@@ -77,30 +91,61 @@ def _stock_rows(given: RuleInput) -> Iterator[tuple[str, list[str], Decimal, Dec
             yield row.label, keys, issued, repealed, stock, last_stock
 
 
-@register("T2-3", Severity.ERROR, "表二“{row}”本年废止{repealed}件，超过上年现行有效{last_stock}件与本年制发{issued}件之和。",
-          _TWO_YEARS)
+@register(
+    "T2-3",
+    Severity.ERROR,
+    "表二“{row}”本年废止{repealed}件，超过上年现行有效{last_stock}件与本年制发{issued}件之和。",
+    _TWO_YEARS,
+)
 def _repealed_within_stock(rule: RegisteredRule, given: RuleInput) -> Iterator[Finding]:
     for label, keys, issued, repealed, _stock, last_stock in _stock_rows(given):
         if repealed > last_stock + issued:
-            yield rule.finding(sheet="表二", cell=f"{_STOCK_HEADER} / {label}", key=keys[1], value=int(repealed),
-                               expected=int(last_stock + issued), row=label, repealed=plain(repealed),
-                               last_stock=plain(last_stock), issued=plain(issued))
+            yield rule.finding(
+                sheet="表二",
+                cell=f"{_STOCK_HEADER} / {label}",
+                key=keys[1],
+                value=int(repealed),
+                expected=int(last_stock + issued),
+                row=label,
+                repealed=plain(repealed),
+                last_stock=plain(last_stock),
+                issued=plain(issued),
+            )
 
 
-@register("C2", Severity.WARNING, "表二“{row}”现行有效{stock}件，按{last_name}现行有效{last_stock}件 + 本年制发{issued}件"
-                                  " − 本年废止{repealed}件应为{expected}件；如有修订计入制发、自然失效或机构改革划转，请在报告中说明。",
-          _TWO_YEARS)
+@register(
+    "C2",
+    Severity.WARNING,
+    "表二“{row}”现行有效{stock}件，按{last_name}现行有效{last_stock}件 + 本年制发{issued}件"
+    " − 本年废止{repealed}件应为{expected}件；如有修订计入制发、自然失效或机构改革划转，请在报告中说明。",
+    _TWO_YEARS,
+)
 def _stock_rolls_forward(rule: RegisteredRule, given: RuleInput) -> Iterator[Finding]:
     for label, keys, issued, repealed, stock, last_stock in _stock_rows(given):
         expected = last_stock + issued - repealed
         if stock != expected:
-            yield rule.finding(sheet="表二", cell=f"{_STOCK_HEADER} / {label}", key=keys[2], value=int(stock),
-                               expected=int(expected), row=label, stock=plain(stock), last_name=given.last_name,
-                               last_stock=plain(last_stock), issued=plain(issued), repealed=plain(repealed))
+            yield rule.finding(
+                sheet="表二",
+                cell=f"{_STOCK_HEADER} / {label}",
+                key=keys[2],
+                value=int(stock),
+                expected=int(expected),
+                row=label,
+                stock=plain(stock),
+                last_name=given.last_name,
+                last_stock=plain(last_stock),
+                issued=plain(issued),
+                repealed=plain(repealed),
+            )
 
 
-@register("C-SWING", Severity.WARNING, "{table}“{label}”本年为{this}，{last_name}为{last}，变化超过{factor}倍，"
-                                       "请核实（是否多填或少填了一位数、单位是否一致）。", _TWO_YEARS)
+@register(
+    "C-SWING",
+    Severity.WARNING,
+    "{table}“{label}”本年为{this}，{last_name}为{last}，变化超过{factor}倍，"
+    "请核实（是否多填或少填了一位数、单位是否一致）。",
+    _TWO_YEARS,
+)
 def _swing(rule: RegisteredRule, given: RuleInput) -> Iterator[Finding]:
     if given.last is None:
         return
@@ -109,10 +154,19 @@ def _swing(rule: RegisteredRule, given: RuleInput) -> Iterator[Finding]:
         if a is None or b is None or min(a, b) < SWING_MINIMUM:
             continue
         if max(a, b) >= SWING_FACTOR * min(a, b):
-            yield rule.finding(sheet=f.part, cell=_label(f.key), key=f.key,
-                               value=float(a) if f.type.value == "decimal" else int(a), expected=float(b),
-                               table=f.part, label=_label(f.key), this=plain(a), last_name=given.last_name,
-                               last=plain(b), factor=SWING_FACTOR)
+            yield rule.finding(
+                sheet=f.part,
+                cell=_label(f.key),
+                key=f.key,
+                value=float(a) if f.type.value == "decimal" else int(a),
+                expected=float(b),
+                table=f.part,
+                label=_label(f.key),
+                this=plain(a),
+                last_name=given.last_name,
+                last=plain(b),
+                factor=SWING_FACTOR,
+            )
 
 
 _COMPARE = r"(?:较上年|比上年|同比|较去年|比去年|较上一年)度?"
@@ -132,9 +186,17 @@ def _year_on_year_claims(rule: RegisteredRule, given: RuleInput) -> Iterator[Fin
     text = name_key(text)
 
     def claim(quote: str, detail: str) -> Finding:
-        return rule.finding(sheet=official.HEADINGS[0], cell="与上年比较", key=_NEW_TOTAL, value=quote,
-                            expected=int(last_new), quote=quote, detail=detail, last_name=given.last_name,
-                            last_new=plain(last_new))
+        return rule.finding(
+            sheet=official.HEADINGS[0],
+            cell="与上年比较",
+            key=_NEW_TOTAL,
+            value=quote,
+            expected=int(last_new),
+            quote=quote,
+            detail=detail,
+            last_name=given.last_name,
+            last_new=plain(last_new),
+        )
 
     for match in _DELTA.finditer(text):
         stated, word, delta = int(match.group(1)), match.group(2), int(match.group(3))

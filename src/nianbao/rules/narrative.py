@@ -50,35 +50,61 @@ def _p(regex: str) -> re.Pattern[str]:
 
 
 CLAIMS: tuple[NarrativeClaim, ...] = (
-    NarrativeClaim("新收政府信息公开申请", _p(r"(?:新收|收到|受理|接收|接到)" + _GAP + r"申请" + r"[^。；;\d]{0,6}?" + _N),
-                   (("t3.new.total",), ("t3.new.total", "t3.carried_over.total"))),
+    NarrativeClaim(
+        "新收政府信息公开申请",
+        _p(r"(?:新收|收到|受理|接收|接到)" + _GAP + r"申请" + r"[^。；;\d]{0,6}?" + _N),
+        (("t3.new.total",), ("t3.new.total", "t3.carried_over.total")),
+    ),
     NarrativeClaim("上年结转的申请", _p(r"上年(?:度)?(?:结转|转结)" + _GAP + _N), (("t3.carried_over.total",),)),
     NarrativeClaim("办结的申请", _p(r"(?:已|共|全部)?办结" + _GAP + _N), (("t3.concluded_total.total",),)),
-    NarrativeClaim("结转下年度的申请", _p(r"(?:结转|转结|转)下(?:一)?年度?" + _GAP + _N), (("t3.carried_forward.total",),)),
+    NarrativeClaim(
+        "结转下年度的申请", _p(r"(?:结转|转结|转)下(?:一)?年度?" + _GAP + _N), (("t3.carried_forward.total",),)
+    ),
     NarrativeClaim("行政复议", _p(r"行政复议(?:案件)?" + _GAP + _N), (("t4.review.total",),)),
     NarrativeClaim("行政诉讼", _p(r"行政诉讼" + _GAP + _N), (("t4.suit_direct.total", "t4.suit_after_review.total"),)),
-    NarrativeClaim("制发的行政规范性文件",
-                   _p(r"(?:制发|印发|出台|制定|发布)" + r"[^。；;，,\d]{0,6}?" + r"规范性文件" + _GAP + _N),
-                   (("t2.normative_docs.issued",),)),
-    NarrativeClaim("废止的行政规范性文件", _p(r"废止" + r"[^。；;，,\d]{0,6}?" + r"规范性文件" + _GAP + _N),
-                   (("t2.normative_docs.repealed",),)),
-    NarrativeClaim("现行有效的行政规范性文件", _p(r"规范性文件[^。；;\d]{0,10}?现行有效" + r"[^。；;，,\d]{0,14}?" + _N),
-                   (("t2.normative_docs.in_force",),)),
+    NarrativeClaim(
+        "制发的行政规范性文件",
+        _p(r"(?:制发|印发|出台|制定|发布)" + r"[^。；;，,\d]{0,6}?" + r"规范性文件" + _GAP + _N),
+        (("t2.normative_docs.issued",),),
+    ),
+    NarrativeClaim(
+        "废止的行政规范性文件",
+        _p(r"废止" + r"[^。；;，,\d]{0,6}?" + r"规范性文件" + _GAP + _N),
+        (("t2.normative_docs.repealed",),),
+    ),
+    NarrativeClaim(
+        "现行有效的行政规范性文件",
+        _p(r"规范性文件[^。；;\d]{0,10}?现行有效" + r"[^。；;，,\d]{0,14}?" + _N),
+        (("t2.normative_docs.in_force",),),
+    ),
     NarrativeClaim("行政处罚决定", _p(r"行政处罚(?:决定)?" + _N), (("t2.penalty.decisions",),)),
     NarrativeClaim("行政许可决定", _p(r"行政许可(?:决定)?" + _N), (("t2.licensing.decisions",),)),
     NarrativeClaim("行政强制决定", _p(r"行政强制(?:决定)?" + _N), (("t2.enforcement.decisions",),)),
     # Phrases that state a zero.
-    NarrativeClaim("政府信息公开申请",
-                   _p(r"(?:未|没有|无)(?:收到|受理|接到|发生)" + r"[^。；;\d]{0,10}?" + _APPLICATION),
-                   (("t3.new.total",),), fixed=0),
-    NarrativeClaim("行政复议", _p(r"(?:未|没有|无)(?:发生|收到|被申请)?" + r"[^。；;\d]{0,12}?" + r"行政复议"),
-                   (("t4.review.total",),), fixed=0),
-    NarrativeClaim("行政诉讼", _p(r"(?:未|没有|无)(?:发生|被提起)?" + r"[^。；;\d]{0,16}?" + r"行政诉讼"),
-                   (("t4.suit_direct.total", "t4.suit_after_review.total"),), fixed=0),
+    NarrativeClaim(
+        "政府信息公开申请",
+        _p(r"(?:未|没有|无)(?:收到|受理|接到|发生)" + r"[^。；;\d]{0,10}?" + _APPLICATION),
+        (("t3.new.total",),),
+        fixed=0,
+    ),
+    NarrativeClaim(
+        "行政复议",
+        _p(r"(?:未|没有|无)(?:发生|收到|被申请)?" + r"[^。；;\d]{0,12}?" + r"行政复议"),
+        (("t4.review.total",),),
+        fixed=0,
+    ),
+    NarrativeClaim(
+        "行政诉讼",
+        _p(r"(?:未|没有|无)(?:发生|被提起)?" + r"[^。；;\d]{0,16}?" + r"行政诉讼"),
+        (("t4.suit_direct.total", "t4.suit_after_review.total"),),
+        fixed=0,
+    ),
 )
 
 # A subject wider than one body: the whole area, or all its departments and towns.
-_WIDER = re.compile(r"全(?:区|市|县|省|旗|州|盟)|各(?:部门|单位|乡镇|街道|镇街|镇|区县|县区)|(?:区|市|县)直(?:各)?(?:部门|单位)|全系统")
+_WIDER = re.compile(
+    r"全(?:区|市|县|省|旗|州|盟)|各(?:部门|单位|乡镇|街道|镇街|镇|区县|县区)|(?:区|市|县)直(?:各)?(?:部门|单位)|全系统"
+)
 _SENTENCE_START = re.compile(r"[。；;！!？?\n]")
 
 
@@ -111,8 +137,12 @@ def _stated(values: Mapping[str, Number], claim: NarrativeClaim) -> list[Number]
     return sums
 
 
-@register("X3", Severity.WARNING, "“{section}”写“{quote}”，但{table}中{what}为{actual}件，请核对。",
-          [Scope.PUBLISHED, Scope.RENDER])
+@register(
+    "X3",
+    Severity.WARNING,
+    "“{section}”写“{quote}”，但{table}中{what}为{actual}件，请核对。",
+    [Scope.PUBLISHED, Scope.RENDER],
+)
 def _narrative_numbers(rule: RegisteredRule, given: RuleInput) -> Iterator[Finding]:
     sections = given.sections if given.sections is not None else narrative_sections(given.data.texts)
     seen: set[tuple[str, str]] = set()
@@ -130,6 +160,15 @@ def _narrative_numbers(rule: RegisteredRule, given: RuleInput) -> Iterator[Findi
                 if (key, str(stated)) in seen:
                     continue
                 seen.add((key, str(stated)))
-                yield rule.finding(sheet=heading, cell=claim.what, key=key, value=stated, expected=sums[0],
-                                   section=heading, quote=match.group(0), table=claim.table, what=claim.what,
-                                   actual=plain(sums[0]))
+                yield rule.finding(
+                    sheet=heading,
+                    cell=claim.what,
+                    key=key,
+                    value=stated,
+                    expected=sums[0],
+                    section=heading,
+                    quote=match.group(0),
+                    table=claim.table,
+                    what=claim.what,
+                    actual=plain(sums[0]),
+                )

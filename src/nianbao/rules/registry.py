@@ -30,7 +30,10 @@ class Scope(str, Enum):
 
 
 SCOPE_LABELS: dict[Scope, str] = {
-    Scope.WORKBOOK: "工作簿", Scope.MERGED: "汇总数据", Scope.PUBLISHED: "已发布的报告", Scope.RENDER: "生成报告",
+    Scope.WORKBOOK: "工作簿",
+    Scope.MERGED: "汇总数据",
+    Scope.PUBLISHED: "已发布的报告",
+    Scope.RENDER: "生成报告",
     Scope.TWO_YEARS: "跨年度",
 }
 
@@ -66,16 +69,32 @@ class RegisteredRule:
     def title(self) -> str:
         return CODES[self.code]
 
-    def finding(self, *, sheet: str = "", cell: str = "", key: str = "", value: Any = None,
-                expected: Any = None, severity: str = "", **fields: Any) -> Finding:
+    def finding(
+        self,
+        *,
+        sheet: str = "",
+        cell: str = "",
+        key: str = "",
+        value: Any = None,
+        expected: Any = None,
+        severity: str = "",
+        **fields: Any,
+    ) -> Finding:
         """A finding of this rule, its message filled from the rule's own template.
 
         The template may name the finding's own fields ({sheet}, {cell}, {value}, {expected} …) besides `fields`.
         """
         own = {"sheet": sheet, "cell": cell, "key": key, "value": plain(value), "expected": plain(expected)}
-        return Finding(code=self.code, severity=severity or self.severity,
-                       message=self.message.format(**{**own, **fields}),
-                       sheet=sheet, cell=cell, key=key, value=value, expected=expected)
+        return Finding(
+            code=self.code,
+            severity=severity or self.severity,
+            message=self.message.format(**{**own, **fields}),
+            sheet=sheet,
+            cell=cell,
+            key=key,
+            value=value,
+            expected=expected,
+        )
 
     def __call__(self, given: RuleInput) -> list[Finding]:
         return list(self.check(self, given))
@@ -84,8 +103,9 @@ class RegisteredRule:
 REGISTRY: dict[str, RegisteredRule] = {}
 
 
-def register(code: str, severity: str, message: str, scopes: Iterable[Scope],
-             statement: str = "") -> Callable[[Check], Check]:
+def register(
+    code: str, severity: str, message: str, scopes: Iterable[Scope], statement: str = ""
+) -> Callable[[Check], Check]:
     """Declare a rule; the decorated function is its check. A code is registered once."""
     if code not in CODES:
         raise ValueError(f"rule {code} has no title in findings.CODES")

@@ -65,8 +65,6 @@ def term_label(key: str, keys: Iterable[str]) -> str:
     return field.label
 
 
-
-
 @dataclass(frozen=True)
 class Places:
     """How findings point at a value: a template cell (a returned workbook), or a table's labels."""
@@ -98,8 +96,9 @@ TABLES = Places(cells=False)
 _MAX_TERMS = 6  # longer sums list only their non-zero terms, to keep the message on one line
 
 
-def terms(keys: tuple[str, ...], all_keys: tuple[str, ...], values: Mapping[str, Number],
-           places: Places = WORKBOOK) -> str:
+def terms(
+    keys: tuple[str, ...], all_keys: tuple[str, ...], values: Mapping[str, Number], places: Places = WORKBOOK
+) -> str:
     shown = keys if len(keys) <= _MAX_TERMS else tuple(k for k in keys if values.get(k, 0) != 0)
     text = " + ".join(places.term(k, all_keys, values) for k in shown)
     if len(shown) < len(keys):
@@ -114,12 +113,28 @@ def _total(keys: Iterable[str], values: Mapping[str, Number]) -> Number:
     return total
 
 
-def _finding(rule: Rule, key: str, message: str, ctx: Context, value: object, expected: object,
-             cells: Iterable[str], places: Places) -> Finding:
+def _finding(
+    rule: Rule,
+    key: str,
+    message: str,
+    ctx: Context,
+    value: object,
+    expected: object,
+    cells: Iterable[str],
+    places: Places,
+) -> Finding:
     sheet, cell = places.where(key)
     return Finding(
-        code=rule.code, severity=rule.severity, message=message, file=ctx.file, sheet=sheet,
-        cell=cell, department=ctx.department, key=key, value=value, expected=expected,
+        code=rule.code,
+        severity=rule.severity,
+        message=message,
+        file=ctx.file,
+        sheet=sheet,
+        cell=cell,
+        department=ctx.department,
+        key=key,
+        value=value,
+        expected=expected,
         extra={"cells": [location(k).cell for k in cells]} if places.cells else {},
     )
 
@@ -128,15 +143,26 @@ def _table_name(key: str) -> str:
     return FORM.by_key[key].part
 
 
-def _message(rule: SumRule | BoundRule | ZeroRule, lhs: tuple[str, ...], rhs: tuple[str, ...],
-             keys: tuple[str, ...], values: Mapping[str, Number], places: Places, **fields: str) -> str:
+def _message(
+    rule: SumRule | BoundRule | ZeroRule,
+    lhs: tuple[str, ...],
+    rhs: tuple[str, ...],
+    keys: tuple[str, ...],
+    values: Mapping[str, Number],
+    places: Places,
+    **fields: str,
+) -> str:
     """The rule's message from its code's registered template."""
     from .registry import REGISTRY
 
     return REGISTRY[rule.code].message.format(
-        table=_table_name(lhs[0] if lhs else rhs[0]), scope=rule.scope,
-        left_terms=terms(lhs, keys, values, places), right_terms=terms(rhs, keys, values, places),
-        advice=_ADVICE.get(rule.code, "请核对"), **fields)
+        table=_table_name(lhs[0] if lhs else rhs[0]),
+        scope=rule.scope,
+        left_terms=terms(lhs, keys, values, places),
+        right_terms=terms(rhs, keys, values, places),
+        advice=_ADVICE.get(rule.code, "请核对"),
+        **fields,
+    )
 
 
 def _check_sum(rule: SumRule, values: Mapping[str, Number], ctx: Context, places: Places) -> Finding | None:
@@ -187,9 +213,14 @@ _ACTIVE_RULES = tuple((rule, keys) for rule, keys in _TABLE_RULES if not keys <=
 NOWHERE = Context()
 
 
-def rule_findings(values: Mapping[str, Number], ctx: Context = NOWHERE,
-                  tainted: set[str] | frozenset[str] = frozenset(), *, places: Places = WORKBOOK,
-                  printed_totals: bool = False) -> list[Finding]:
+def rule_findings(
+    values: Mapping[str, Number],
+    ctx: Context = NOWHERE,
+    tainted: set[str] | frozenset[str] = frozenset(),
+    *,
+    places: Places = WORKBOOK,
+    printed_totals: bool = False,
+) -> list[Finding]:
     """Evaluate the equation and bound rules on the 200 values.
 
     By default the totals are taken as recomputed from the inputs; with `printed_totals` (a published
@@ -199,7 +230,7 @@ def rule_findings(values: Mapping[str, Number], ctx: Context = NOWHERE,
     """
     findings: list[Finding] = []
     failed: set[tuple[str, str]] = set()
-    for rule, keys in (_TABLE_RULES if printed_totals else _ACTIVE_RULES):
+    for rule, keys in _TABLE_RULES if printed_totals else _ACTIVE_RULES:
         if tainted and not tainted.isdisjoint(keys):
             continue
         implied = _IMPLIED_BY.get(rule.code)
@@ -233,8 +264,14 @@ _MEMO: list[tuple[RuleInput, list[Finding]]] = []
 def _evaluated(given: RuleInput) -> list[Finding]:
     if not _MEMO or _MEMO[0][0] is not given:
         places = WORKBOOK if given.cells else TABLES
-        _MEMO[:] = [(given, rule_findings(given.data.values, tainted=given.tainted, places=places,
-                                          printed_totals=given.printed_totals))]
+        _MEMO[:] = [
+            (
+                given,
+                rule_findings(
+                    given.data.values, tainted=given.tainted, places=places, printed_totals=given.printed_totals
+                ),
+            )
+        ]
     return _MEMO[0][1]
 
 
@@ -251,8 +288,15 @@ def _negative(rule: RegisteredRule, given: RuleInput) -> Iterator[Finding]:
                 value = given.data.values.get(key)
                 if value is not None and value < 0:
                     sheet, cell = places.where(key)
-                    yield rule.finding(sheet=sheet, cell=cell, key=key, value=plain(value),
-                                       table=sheet, label=FORM.by_key[key].label, shown=plain(value))
+                    yield rule.finding(
+                        sheet=sheet,
+                        cell=cell,
+                        key=key,
+                        value=plain(value),
+                        table=sheet,
+                        label=FORM.by_key[key].label,
+                        shown=plain(value),
+                    )
 
 
 def _register_form_rules() -> None:
@@ -264,8 +308,9 @@ def _register_form_rules() -> None:
         if kind is CellRule:
             register(code, severity, "{table}“{label}”为负数（{shown}）。", [Scope.PUBLISHED])(_negative)
         else:
-            register(code, severity, _TEMPLATES[kind],
-                     [Scope.WORKBOOK, Scope.MERGED, Scope.PUBLISHED, Scope.RENDER])(_own)
+            register(code, severity, _TEMPLATES[kind], [Scope.WORKBOOK, Scope.MERGED, Scope.PUBLISHED, Scope.RENDER])(
+                _own
+            )
 
 
 _register_form_rules()

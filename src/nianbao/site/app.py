@@ -72,22 +72,31 @@ class PageError(Exception):
 
 
 def _templates() -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals.update(STATES=views.STATES, local_time=views.local_time, CSRF_FIELD=CSRF_FIELD)
     return env
 
 
-def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url: str = "",
-               login_limit: RateLimit | None = None) -> Starlette:
+def create_app(
+    store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url: str = "", login_limit: RateLimit | None = None
+) -> Starlette:
     cfg = Config(store, max_upload, public_url.rstrip("/"), login_limit or RateLimit())
     env = _templates()
     limiter = anyio.CapacityLimiter(cfg.check_slots)
     secret = store.setting_or_create(SECRET_KEY, lambda: secrets.token_urlsafe(48))
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        context.update(request=request, csrf=csrf_token(request.session), admin=_is_admin(request),
-                       max_upload_mb=cfg.max_upload // (1024 * 1024))
+        context.update(
+            request=request,
+            csrf=csrf_token(request.session),
+            admin=_is_admin(request),
+            max_upload_mb=cfg.max_upload // (1024 * 1024),
+        )
         return HTMLResponse(env.get_template(name).render(**context), status_code=status)
 
     def _is_admin(request: Request) -> bool:
@@ -145,8 +154,13 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         client = request.client.host if request.client else "?"
         wait = cfg.login_limit.wait(client)
         if wait:
-            return page(request, "login.html", 429, password_set=True,
-                        error=f"登录失败次数过多，请 {(wait + 59) // 60} 分钟后再试。")
+            return page(
+                request,
+                "login.html",
+                429,
+                password_set=True,
+                error=f"登录失败次数过多，请 {(wait + 59) // 60} 分钟后再试。",
+            )
         stored = store.setting(PASSWORD_KEY)
         password = form.get("password")
         ok = stored is not None and isinstance(password, str) and await run(verify_password, password, stored)
@@ -168,10 +182,18 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         department, collection = department_by_token(request.path_params["token"])
         history = store.uploads_of(department.id)
         newest = history[0] if history else None
-        return page(request, "department.html", department=department, collection=collection, history=history,
-                    newest=newest, state=views.state_of(history),
-                    findings=views.by_sheet(views.finding_views(newest.findings)) if newest else [],
-                    deadline_note=views.deadline_note(collection), token=department.token)
+        return page(
+            request,
+            "department.html",
+            department=department,
+            collection=collection,
+            history=history,
+            newest=newest,
+            state=views.state_of(history),
+            findings=views.by_sheet(views.finding_views(newest.findings)) if newest else [],
+            deadline_note=views.deadline_note(collection),
+            token=department.token,
+        )
 
     async def department_workbook(request: Request) -> Response:
         department, collection = department_by_token(request.path_params["token"])
@@ -183,15 +205,25 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         form = await form_of(request)
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise PageError(400, "没有选择文件", "请先点击“选择文件”，选好本部门填好的 .xlsx 填报表，再点击“上传并检查”。")
+            raise PageError(
+                400, "没有选择文件", "请先点击“选择文件”，选好本部门填好的 .xlsx 填报表，再点击“上传并检查”。"
+            )
         data = await upload.read()
         if len(data) > cfg.max_upload:
             raise _too_large(cfg)
         roster = [d.name for d in store.departments(collection.id)]
         checked = await run(service.check_upload, data, upload.filename, collection, department, roster)
-        await run(lambda: store.add_upload(department.id, service.safe_display_name(upload.filename or ""), data,
-                                           verdict=checked.verdict, errors=checked.errors, warnings=checked.warnings,
-                                           findings=checked.to_json()))
+        await run(
+            lambda: store.add_upload(
+                department.id,
+                service.safe_display_name(upload.filename or ""),
+                data,
+                verdict=checked.verdict,
+                errors=checked.errors,
+                warnings=checked.warnings,
+                findings=checked.to_json(),
+            )
+        )
         return RedirectResponse(f"/d/{department.token}#result", 303)
 
     # -- the coordinator ------------------------------------------------------------------------------
@@ -200,8 +232,9 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         found = store.collections()
         if len(found) == 1 and "new" not in request.query_params:
             return RedirectResponse(f"/admin/c/{found[0].id}", 303)
-        return page(request, "admin_home.html", collections=found, today=dt.date.today(),
-                    default_year=dt.date.today().year - 1)
+        return page(
+            request, "admin_home.html", collections=found, today=dt.date.today(), default_year=dt.date.today().year - 1
+        )
 
     async def create_collection(request: Request) -> Response:
         require_admin(request)
@@ -226,12 +259,18 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         collection = collection_or_404(request.path_params["cid"])
         table = dashboard_rows(collection)
         missing = [r.department.name for r in table if r.state == "missing"]
-        return page(request, "dashboard.html", collection=collection, rows=table, counts=views.counts(table),
-                    links={r.department.id: link(request, r.department) for r in table},
-                    reminder=views.reminder_text(collection, missing) if missing else "",
-                    missing=[r for r in table if r.state == "missing"],
-                    to_fix=[r for r in table if r.state in ("error", "returned")],
-                    deadline_note=views.deadline_note(collection))
+        return page(
+            request,
+            "dashboard.html",
+            collection=collection,
+            rows=table,
+            counts=views.counts(table),
+            links={r.department.id: link(request, r.department) for r in table},
+            reminder=views.reminder_text(collection, missing) if missing else "",
+            missing=[r for r in table if r.state == "missing"],
+            to_fix=[r for r in table if r.state in ("error", "returned")],
+            deadline_note=views.deadline_note(collection),
+        )
 
     async def department_detail(request: Request) -> Response:
         require_admin(request)
@@ -240,9 +279,16 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
             raise PageError(404, "找不到这个部门", "找不到这个部门。")
         collection = collection_or_404(department.collection_id)
         history = store.uploads_of(department.id)
-        return page(request, "admin_department.html", collection=collection, department=department,
-                    history=history, state=views.state_of(history), link=link(request, department),
-                    findings={u.id: views.by_sheet(views.finding_views(u.findings)) for u in history})
+        return page(
+            request,
+            "admin_department.html",
+            collection=collection,
+            department=department,
+            history=history,
+            state=views.state_of(history),
+            link=link(request, department),
+            findings={u.id: views.by_sheet(views.finding_views(u.findings)) for u in history},
+        )
 
     async def return_upload(request: Request) -> Response:
         require_admin(request)
@@ -277,10 +323,16 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         collection = collection_or_404(request.path_params["cid"])
         snap = await run(service.snapshot, store, collection)
         table = dashboard_rows(collection)
-        return page(request, "merged.html", collection=collection, snap=snap, counts=views.counts(table),
-                    deadline_note=views.deadline_note(collection),
-                    tables=views.merged_tables(snap.data.get("values", {})) if snap else [],
-                    pdf_possible=_soffice())
+        return page(
+            request,
+            "merged.html",
+            collection=collection,
+            snap=snap,
+            counts=views.counts(table),
+            deadline_note=views.deadline_note(collection),
+            tables=views.merged_tables(snap.data.get("values", {})) if snap else [],
+            pdf_possible=_soffice(),
+        )
 
     async def download(request: Request) -> Response:
         require_admin(request)
@@ -339,9 +391,15 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         except ValueError as exc:
             raise PageError(400, "请求无法读取", "请求体应为 JSON。") from exc
         if not isinstance(payload, dict) or not isinstance(payload.get("roster"), list):
-            raise PageError(400, "请求不对", "应为 {\"body\": …, \"year\": …, \"deadline\": \"2025-01-10\", \"roster\": [部门, …]}。")
-        form = {"body": payload.get("body"), "year": payload.get("year"), "deadline": payload.get("deadline"),
-                "roster": "\n".join(str(n) for n in payload["roster"])}
+            raise PageError(
+                400, "请求不对", '应为 {"body": …, "year": …, "deadline": "2025-01-10", "roster": [部门, …]}。'
+            )
+        form = {
+            "body": payload.get("body"),
+            "year": payload.get("year"),
+            "deadline": payload.get("deadline"),
+            "roster": "\n".join(str(n) for n in payload["roster"]),
+        }
         body, year, deadline, roster = await _collection_form(form, run)
         cid = store.create_collection(body, year, deadline, roster)
         created = store.collection(cid)
@@ -352,13 +410,38 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         require_admin(request)
         collection = collection_or_404(request.path_params["cid"])
         table = dashboard_rows(collection)
-        return JSONResponse({**_collection_json(collection), "counts": views.counts(table), "departments": [
-            {"id": r.department.id, "department": r.department.name, "state": r.state, "label": r.label,
-             "last_upload": r.last_time, "versions": r.versions, "link": link(request, r.department),
-             "uploads": [{"id": u.id, "file": u.filename, "uploaded_at": views.local_time(u.uploaded_at),
-                          "verdict": u.verdict, "errors": u.errors, "warnings": u.warnings,
-                          "returned": u.returned_at is not None, "return_comment": u.return_comment,
-                          "findings": json.loads(u.findings)} for u in r.history]} for r in table]})
+        return JSONResponse(
+            {
+                **_collection_json(collection),
+                "counts": views.counts(table),
+                "departments": [
+                    {
+                        "id": r.department.id,
+                        "department": r.department.name,
+                        "state": r.state,
+                        "label": r.label,
+                        "last_upload": r.last_time,
+                        "versions": r.versions,
+                        "link": link(request, r.department),
+                        "uploads": [
+                            {
+                                "id": u.id,
+                                "file": u.filename,
+                                "uploaded_at": views.local_time(u.uploaded_at),
+                                "verdict": u.verdict,
+                                "errors": u.errors,
+                                "warnings": u.warnings,
+                                "returned": u.returned_at is not None,
+                                "return_comment": u.return_comment,
+                                "findings": json.loads(u.findings),
+                            }
+                            for u in r.history
+                        ],
+                    }
+                    for r in table
+                ],
+            }
+        )
 
     async def api_merged(request: Request) -> Response:
         require_admin(request)
@@ -374,7 +457,7 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         try:
             payload = await request.json()
         except ValueError as exc:
-            raise PageError(400, "请求无法读取", "请求体应为 JSON：{\"comment\": \"退回原因\"}。") from exc
+            raise PageError(400, "请求无法读取", '请求体应为 JSON：{"comment": "退回原因"}。') from exc
         comment = str(payload.get("comment") or "").strip()[:2000] if isinstance(payload, dict) else ""
         if not comment:
             raise PageError(400, "请写明退回原因", "comment 不能为空。")
@@ -410,7 +493,10 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        titles = {404: ("找不到这个页面", "找不到这个页面，请检查网址。"), 405: ("不支持这种访问方式", "请从页面上的按钮操作。")}
+        titles = {
+            404: ("找不到这个页面", "找不到这个页面，请检查网址。"),
+            405: ("不支持这种访问方式", "请从页面上的按钮操作。"),
+        }
         title, message = titles.get(exc.status_code, ("请求有误", "请求有误，请回到上一页重试。"))
         return await page_error(request, PageError(exc.status_code, title, message))
 
@@ -418,7 +504,11 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
         return await page_error(request, _too_large(cfg))
 
     async def internal(request: Request, exc: Exception) -> Response:
-        message = str(exc) if isinstance(exc, NianbaoError) else "服务器处理时出错，您的操作可能没有完成，请稍后重试；如果一直这样，请告诉汇总单位。"
+        message = (
+            str(exc)
+            if isinstance(exc, NianbaoError)
+            else "服务器处理时出错，您的操作可能没有完成，请稍后重试；如果一直这样，请告诉汇总单位。"
+        )
         return await page_error(request, PageError(500, "出错了", message))
 
     routes = [
@@ -453,11 +543,21 @@ def create_app(store: Store, *, max_upload: int = DEFAULT_MAX_UPLOAD, public_url
     middleware = [
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=cfg.max_upload + _FORM_OVERHEAD),
-        Middleware(SessionMiddleware, secret_key=secret, session_cookie="nianbao_session", max_age=8 * 3600,
-                   same_site="lax", https_only=False),
+        Middleware(
+            SessionMiddleware,
+            secret_key=secret,
+            session_cookie="nianbao_session",
+            max_age=8 * 3600,
+            same_site="lax",
+            https_only=False,
+        ),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
-        PageError: page_error, HTTPException: http_error, BodyTooLarge: too_large, Exception: internal}
+        PageError: page_error,
+        HTTPException: http_error,
+        BodyTooLarge: too_large,
+        Exception: internal,
+    }
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.config = cfg
     return app
@@ -473,8 +573,11 @@ def _back(request: Request) -> str:
 
 def _too_large(cfg: Config) -> PageError:
     mb = cfg.max_upload / (1024 * 1024)
-    return PageError(413, "文件太大", f"文件超过 {mb:g} MB 的上限，没有保存。填报表一般只有几十 KB："
-                                     "请确认选的是本部门的填报表，而不是其他文件。")
+    return PageError(
+        413,
+        "文件太大",
+        f"文件超过 {mb:g} MB 的上限，没有保存。填报表一般只有几十 KB：请确认选的是本部门的填报表，而不是其他文件。",
+    )
 
 
 def _download(path: Path, name: str) -> FileResponse:
@@ -494,8 +597,9 @@ def _collection_json(c: Collection) -> dict[str, Any]:
     return {"id": c.id, "body": c.body, "year": c.year, "deadline": c.deadline.isoformat()}
 
 
-async def _collection_form(form: Any, run: Callable[..., Awaitable[Any]],
-                           keep: list[Department] | None = None) -> tuple[str, int, dt.date, list[str]]:
+async def _collection_form(
+    form: Any, run: Callable[..., Awaitable[Any]], keep: list[Department] | None = None
+) -> tuple[str, int, dt.date, list[str]]:
     """机关名称, 报告年度, 截止日期 and the roster (a CSV/xlsx file or names typed one per line), checked."""
     body = str(form.get("body") or "").strip()
     if not body or len(body) > 100:
@@ -511,7 +615,9 @@ async def _collection_form(form: Any, run: Callable[..., Awaitable[Any]],
     if keep is not None:  # editing: departments already on the roster stay (their links and files stay too)
         roster = [*[d.name for d in keep], *[n for n in roster if n not in {d.name for d in keep}]]
     if not roster:
-        raise PageError(400, "请给出部门名单", "请上传部门名单（CSV 或 .xlsx，第一行有“部门”列），或在文本框中每行写一个部门。")
+        raise PageError(
+            400, "请给出部门名单", "请上传部门名单（CSV 或 .xlsx，第一行有“部门”列），或在文本框中每行写一个部门。"
+        )
     return body, year, deadline, roster
 
 

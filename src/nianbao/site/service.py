@@ -59,8 +59,9 @@ def safe_display_name(name: str) -> str:
     return base[:200] or "未命名.xlsx"
 
 
-def check_upload(data: bytes, filename: str, collection: Collection, department: Department,
-                 roster: list[str]) -> UploadCheck:
+def check_upload(
+    data: bytes, filename: str, collection: Collection, department: Department, roster: list[str]
+) -> UploadCheck:
     """The same reader and checks as `nianbao merge`, for one file, against this collection's body, year and
     roster; plus whether the file is this department's (a link sees only its own department)."""
     name = safe_display_name(filename)
@@ -76,10 +77,19 @@ def check_upload(data: bytes, filename: str, collection: Collection, department:
 
 def _other_department(file: str, found: str, expected: str) -> Finding:
     loc = layout.location("meta.department")
-    return Finding(code="F-DEPARTMENT", severity="error", file=file, sheet=loc.sheet, cell=loc.cell,
-                   department=found, key="meta.department", value=found, expected=expected,
-                   message=f"这是「{found}」的填报表，本页面是「{expected}」的报送页面：请在本页面下载本部门的填报表填写后上传，"
-                           f"或把文件转给「{found}」")
+    return Finding(
+        code="F-DEPARTMENT",
+        severity="error",
+        file=file,
+        sheet=loc.sheet,
+        cell=loc.cell,
+        department=found,
+        key="meta.department",
+        value=found,
+        expected=expected,
+        message=f"这是「{found}」的填报表，本页面是「{expected}」的报送页面：请在本页面下载本部门的填报表填写后上传，"
+        f"或把文件转给「{found}」",
+    )
 
 
 def check_api(data: bytes, filename: str) -> str:
@@ -148,8 +158,12 @@ def snapshot(store: Store, collection: Collection) -> Snapshot | None:
         return None
     roster = [d.name for d in store.departments(collection.id)]
     names = _item_names(accepted)
-    key_data = [collection.body, collection.year, roster, [(n, u.sha256) for n, (_d, u) in zip(names, accepted,
-                                                                                             strict=True)]]
+    key_data = [
+        collection.body,
+        collection.year,
+        roster,
+        [(n, u.sha256) for n, (_d, u) in zip(names, accepted, strict=True)],
+    ]
     key = hashlib.sha256(json.dumps(key_data, ensure_ascii=False).encode()).hexdigest()[:32]
     folder = store.folder / "cache" / "builds" / key
     if not (folder / MERGED_JSON).is_file():
@@ -160,19 +174,28 @@ def snapshot(store: Store, collection: Collection) -> Snapshot | None:
     return Snapshot(folder, data, reports[0] if reports else None, data.get("report"), blocked, len(accepted))
 
 
-def _build_into(store: Store, collection: Collection, accepted: list[tuple[Department, StoredUpload]],
-                names: list[str], roster: list[str], folder: Path) -> None:
+def _build_into(
+    store: Store,
+    collection: Collection,
+    accepted: list[tuple[Department, StoredUpload]],
+    names: list[str],
+    roster: list[str],
+    folder: Path,
+) -> None:
     make_folder(folder.parent)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".build-"))
     try:
         # Each file dated by its upload: provenance shows when the department sent it.
-        items: list[tuple[Path | Upload, str]] = [(Upload(n, store.blob(u.sha256), mtime=u.uploaded_at), n)
-                                                  for n, (_d, u) in zip(names, accepted, strict=True)]
+        items: list[tuple[Path | Upload, str]] = [
+            (Upload(n, store.blob(u.sha256), mtime=u.uploaded_at), n)
+            for n, (_d, u) in zip(names, accepted, strict=True)
+        ]
         result = pipeline.build(items, tmp, roster=roster)
         blocked = result.blocked
         if result.blocked in ("findings", "date"):  # not everything is in yet: a draft shows how it stands
-            pipeline.build(items, tmp, roster=roster, draft=True,
-                           report_date=dt.date.today() if result.blocked == "date" else None)
+            pipeline.build(
+                items, tmp, roster=roster, draft=True, report_date=dt.date.today() if result.blocked == "date" else None
+            )
         (tmp / "blocked.txt").write_text(blocked, encoding="utf-8")
         try:
             tmp.rename(folder)

@@ -26,12 +26,14 @@ from ..fileio import make_folder, write_bytes_atomic
 metadata = sa.MetaData()
 
 settings = sa.Table(
-    "settings", metadata,
+    "settings",
+    metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 collections = sa.Table(
-    "collections", metadata,
+    "collections",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("body", sa.String(200), nullable=False),
     sa.Column("year", sa.Integer, nullable=False),
@@ -39,7 +41,8 @@ collections = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 departments = sa.Table(
-    "departments", metadata,
+    "departments",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("collection_id", sa.Integer, sa.ForeignKey("collections.id"), nullable=False, index=True),
     sa.Column("name", sa.String(200), nullable=False),
@@ -50,7 +53,8 @@ departments = sa.Table(
     sa.UniqueConstraint("collection_id", "name", name="uq_department_name"),
 )
 uploads = sa.Table(
-    "uploads", metadata,
+    "uploads",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("department_id", sa.Integer, sa.ForeignKey("departments.id"), nullable=False, index=True),
     sa.Column("filename", sa.String(300), nullable=False),
@@ -124,8 +128,20 @@ def _department(row: Any) -> Department:
 
 
 def _upload(row: Any) -> StoredUpload:
-    return StoredUpload(row.id, row.department_id, row.filename, row.sha256, row.size, row.uploaded_at, row.verdict,
-                        row.errors, row.warnings, row.findings, row.returned_at, row.return_comment)
+    return StoredUpload(
+        row.id,
+        row.department_id,
+        row.filename,
+        row.sha256,
+        row.size,
+        row.uploaded_at,
+        row.verdict,
+        row.errors,
+        row.warnings,
+        row.findings,
+        row.returned_at,
+        row.return_comment,
+    )
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:
@@ -210,25 +226,34 @@ class Store:
     # -- collections --------------------------------------------------------------------------------
     def create_collection(self, body: str, year: int, deadline: dt.date, roster: Sequence[str]) -> int:
         with self.engine.begin() as c:
-            cid = _new_id(c.execute(collections.insert().values(
-                body=body, year=year, deadline=deadline.isoformat(), created_at=time.time())))
+            cid = _new_id(
+                c.execute(
+                    collections.insert().values(
+                        body=body, year=year, deadline=deadline.isoformat(), created_at=time.time()
+                    )
+                )
+            )
             for position, name in enumerate(roster):
                 self._insert_department(c, cid, name, position)
         return int(cid)
 
     def _insert_department(self, c: sa.Connection, cid: int, name: str, position: int) -> None:
         token = new_token()
-        c.execute(departments.insert().values(collection_id=cid, name=name, position=position, token=token,
-                                              token_digest=token_digest(token)))
+        c.execute(
+            departments.insert().values(
+                collection_id=cid, name=name, position=position, token=token, token_digest=token_digest(token)
+            )
+        )
 
-    def update_collection(self, cid: int, *, body: str, year: int, deadline: dt.date,
-                          roster: Sequence[str]) -> None:
+    def update_collection(self, cid: int, *, body: str, year: int, deadline: dt.date, roster: Sequence[str]) -> None:
         """New settings; departments added to the roster get a link; those removed keep theirs and their files."""
         with self.engine.begin() as c:
-            c.execute(collections.update().where(collections.c.id == cid).values(
-                body=body, year=year, deadline=deadline.isoformat()))
-            known = {r.name for r in c.execute(sa.select(departments.c.name)
-                                               .where(departments.c.collection_id == cid))}
+            c.execute(
+                collections.update()
+                .where(collections.c.id == cid)
+                .values(body=body, year=year, deadline=deadline.isoformat())
+            )
+            known = {r.name for r in c.execute(sa.select(departments.c.name).where(departments.c.collection_id == cid))}
             start = len(known)
             for offset, name in enumerate(n for n in roster if n not in known):
                 self._insert_department(c, cid, name, start + offset)
@@ -246,8 +271,11 @@ class Store:
     # -- departments --------------------------------------------------------------------------------
     def departments(self, cid: int) -> list[Department]:
         with self.engine.connect() as c:
-            rows = c.execute(sa.select(departments).where(departments.c.collection_id == cid)
-                             .order_by(departments.c.position, departments.c.id))
+            rows = c.execute(
+                sa.select(departments)
+                .where(departments.c.collection_id == cid)
+                .order_by(departments.c.position, departments.c.id)
+            )
             return [_department(r) for r in rows]
 
     def department(self, did: int) -> Department | None:
@@ -267,8 +295,11 @@ class Store:
     def regenerate_token(self, did: int) -> str:
         token = new_token()
         with self.engine.begin() as c:
-            c.execute(departments.update().where(departments.c.id == did)
-                      .values(token=token, token_digest=token_digest(token)))
+            c.execute(
+                departments.update()
+                .where(departments.c.id == did)
+                .values(token=token, token_digest=token_digest(token))
+            )
         return token
 
     # -- uploads ------------------------------------------------------------------------------------
@@ -288,13 +319,26 @@ class Store:
     def blob(self, sha256: str) -> bytes:
         return self.blob_path(sha256).read_bytes()
 
-    def add_upload(self, did: int, filename: str, data: bytes, *, verdict: str, errors: int, warnings: int,
-                   findings: str) -> int:
+    def add_upload(
+        self, did: int, filename: str, data: bytes, *, verdict: str, errors: int, warnings: int, findings: str
+    ) -> int:
         sha = self.put_blob(data)  # the file first: a row never points at a missing file
         with self.engine.begin() as c:
-            uid = _new_id(c.execute(uploads.insert().values(
-                department_id=did, filename=filename[:300], sha256=sha, size=len(data), uploaded_at=time.time(),
-                verdict=verdict, errors=errors, warnings=warnings, findings=findings)))
+            uid = _new_id(
+                c.execute(
+                    uploads.insert().values(
+                        department_id=did,
+                        filename=filename[:300],
+                        sha256=sha,
+                        size=len(data),
+                        uploaded_at=time.time(),
+                        verdict=verdict,
+                        errors=errors,
+                        warnings=warnings,
+                        findings=findings,
+                    )
+                )
+            )
         return int(uid)
 
     def uploads_of(self, did: int) -> list[StoredUpload]:
@@ -305,8 +349,12 @@ class Store:
 
     def uploads_in(self, cid: int) -> dict[int, list[StoredUpload]]:
         """Every upload of a collection by department id, newest first: one query for the dashboard."""
-        query = (sa.select(uploads).join(departments, uploads.c.department_id == departments.c.id)
-                 .where(departments.c.collection_id == cid).order_by(uploads.c.id.desc()))
+        query = (
+            sa.select(uploads)
+            .join(departments, uploads.c.department_id == departments.c.id)
+            .where(departments.c.collection_id == cid)
+            .order_by(uploads.c.id.desc())
+        )
         out: dict[int, list[StoredUpload]] = {}
         with self.engine.connect() as c:
             for row in c.execute(query):
@@ -320,5 +368,6 @@ class Store:
 
     def return_upload(self, uid: int, comment: str) -> None:
         with self.engine.begin() as c:
-            c.execute(uploads.update().where(uploads.c.id == uid)
-                      .values(returned_at=time.time(), return_comment=comment))
+            c.execute(
+                uploads.update().where(uploads.c.id == uid).values(returned_at=time.time(), return_comment=comment)
+            )

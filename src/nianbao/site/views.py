@@ -99,9 +99,19 @@ def finding_views(findings_json: str) -> list[FindingView]:
     for f in json.loads(findings_json or "[]"):
         severity = str(f.get("severity", ""))
         code = str(f.get("code", ""))
-        out.append(FindingView(severity, SEVERITY_LABELS.get(severity, severity), code, CODES.get(code, ""),
-                               str(f.get("sheet") or ""), str(f.get("cell") or ""), _shown(f.get("value")),
-                               _shown(f.get("expected")), str(f.get("message", ""))))
+        out.append(
+            FindingView(
+                severity,
+                SEVERITY_LABELS.get(severity, severity),
+                code,
+                CODES.get(code, ""),
+                str(f.get("sheet") or ""),
+                str(f.get("cell") or ""),
+                _shown(f.get("value")),
+                _shown(f.get("expected")),
+                str(f.get("message", "")),
+            )
+        )
     return out
 
 
@@ -123,9 +133,11 @@ def deadline_note(collection: Collection, today: dt.date | None = None) -> str:
 def reminder_text(collection: Collection, missing: list[str], link_hint: str = "") -> str:
     """A reminder to paste into a chat or an e-mail to the departments that have not returned."""
     who = "、".join(missing)
-    return (f"{who}：请于 {collection.deadline.year}年{collection.deadline.month}月{collection.deadline.day}日前"
-            f"报送{collection.body}{collection.year}年政府信息公开工作年度报告填报表。请打开本部门的专用报送链接，"
-            f"下载填报表，填好后在同一页面上传，页面会立即显示检查结果；有错误的请改正后重新上传。{link_hint}谢谢！")
+    return (
+        f"{who}：请于 {collection.deadline.year}年{collection.deadline.month}月{collection.deadline.day}日前"
+        f"报送{collection.body}{collection.year}年政府信息公开工作年度报告填报表。请打开本部门的专用报送链接，"
+        f"下载填报表，填好后在同一页面上传，页面会立即显示检查结果；有错误的请改正后重新上传。{link_hint}谢谢！"
+    )
 
 
 # -- merged tables --------------------------------------------------------------------------------------

@@ -74,8 +74,10 @@ def _cell_rule_condition(rule: CellRule) -> str:
     negative = "+".join(f'COUNTIF({r},"<0")' for r in refs)
     ints = [k for k in rule.keys if FORM.by_key[k].type is FieldType.INT]
     fraction = "+".join(f"SUMPRODUCT(ABS({r}-ROUND({r},0)))" for r in _refs(ints).split(","))
-    return (f'IF({bad_text}>0,"{CHECK_BAD}",IF({negative}>0,"{CHECK_BAD}",'
-            f'IF({text}>0,"{CHECK_OK}",IF({fraction}>0,"{CHECK_BAD}","{CHECK_OK}"))))')
+    return (
+        f'IF({bad_text}>0,"{CHECK_BAD}",IF({negative}>0,"{CHECK_BAD}",'
+        f'IF({text}>0,"{CHECK_OK}",IF({fraction}>0,"{CHECK_BAD}","{CHECK_OK}"))))'
+    )
 
 
 def check_formula(rule: Rule) -> str:
@@ -104,7 +106,7 @@ def rule_keys(rule: Rule) -> tuple[str, ...]:
 
 
 def rule_table(rule: Rule) -> str:
-    """"t2", "t3" or "t4": the table whose cells the rule reads."""
+    """ "t2", "t3" or "t4": the table whose cells the rule reads."""
     return rule_keys(rule)[0].split(".", 1)[0]
 
 
@@ -130,6 +132,7 @@ def rules_by_table() -> dict[str, list[Rule]]:
 
 
 # -- the cover's checks on the whole workbook ---------------------------------------------------------
+
 
 def input_refs(keys: Iterable[str] | None = None) -> list[str]:
     """Sheet-qualified ranges covering the given input cells (all input numbers by default)."""

@@ -25,9 +25,20 @@ def _cells(ws: Worksheet) -> dict[str, tuple[Any, bool]]:
 
 def _validations(ws: Worksheet) -> list[tuple[Any, ...]]:
     return sorted(
-        (" ".join(sorted(str(dv.sqref).split())), dv.type, dv.operator, dv.formula1, bool(dv.allow_blank),
-         bool(dv.showErrorMessage), bool(dv.showInputMessage), dv.errorStyle, dv.errorTitle, dv.error,
-         dv.promptTitle, dv.prompt)
+        (
+            " ".join(sorted(str(dv.sqref).split())),
+            dv.type,
+            dv.operator,
+            dv.formula1,
+            bool(dv.allow_blank),
+            bool(dv.showErrorMessage),
+            bool(dv.showInputMessage),
+            dv.errorStyle,
+            dv.errorTitle,
+            dv.error,
+            dv.promptTitle,
+            dv.prompt,
+        )
         for dv in ws.data_validations.dataValidation
     )
 
@@ -42,9 +53,14 @@ def _conditional_formats(ws: Worksheet) -> list[tuple[str, str, tuple[str, ...]]
 
 def _protection(ws: Worksheet) -> dict[str, Any]:
     p = ws.protection
-    return {"sheet": bool(p.sheet), "password": p.password, "formatRows": bool(p.formatRows),
-            "formatColumns": bool(p.formatColumns), "insertRows": bool(p.insertRows),
-            "deleteRows": bool(p.deleteRows)}
+    return {
+        "sheet": bool(p.sheet),
+        "password": p.password,
+        "formatRows": bool(p.formatRows),
+        "formatColumns": bool(p.formatColumns),
+        "insertRows": bool(p.insertRows),
+        "deleteRows": bool(p.deleteRows),
+    }
 
 
 def workbook_content(wb: Workbook) -> dict[str, Any]:

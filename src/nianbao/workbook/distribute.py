@@ -64,14 +64,17 @@ def plan_copies(departments: list[str], body: str, year: int, outdir: Path) -> l
         name = copy_filename(Identity(body, year, department))
         key = name.casefold()  # Windows and macOS file names ignore case
         if key in by_name:
-            raise UsageError(f"部门“{by_name[key]}”和“{department}”的文件名相同（{name}），请在名单中区分这两个部门的名称。")
+            raise UsageError(
+                f"部门“{by_name[key]}”和“{department}”的文件名相同（{name}），请在名单中区分这两个部门的名称。"
+            )
         by_name[key] = department
         plans.append(PlannedCopy(department, outdir / name))
     return plans
 
 
-def distribute(roster: str | os.PathLike[str], body: str, year: int, outdir: str | os.PathLike[str], *,
-               force: bool = False) -> list[PlannedCopy]:
+def distribute(
+    roster: str | os.PathLike[str], body: str, year: int, outdir: str | os.PathLike[str], *, force: bool = False
+) -> list[PlannedCopy]:
     """Write one personalized workbook per roster department into `outdir`; returns what was written.
 
     Nothing is written when any target exists and `force` is not set, so a second run never leaves a
@@ -87,8 +90,9 @@ def distribute(roster: str | os.PathLike[str], body: str, year: int, outdir: str
     existing = [p.path.name for p in plans if p.path.exists()]
     if existing and not force:
         shown = "、".join(existing[:5]) + ("等" if len(existing) > 5 else "")
-        raise UsageError(f"{outdir} 中已有 {len(existing)} 个同名文件（{shown}），未写入任何文件。"
-                         "确认要覆盖请加 --force。")
+        raise UsageError(
+            f"{outdir} 中已有 {len(existing)} 个同名文件（{shown}），未写入任何文件。确认要覆盖请加 --force。"
+        )
     for plan in plans:
         save_template(plan.path, Identity(body, year, plan.department))
     return plans

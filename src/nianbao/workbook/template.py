@@ -194,8 +194,18 @@ class _Validations:
 # ---------------------------------------------------------------------------------------------
 # Cell helpers
 # ---------------------------------------------------------------------------------------------
-def _put(ws: Worksheet, row: int, col: int, value: _CellSetValue, *, font: Font = FONT, align: Alignment = CENTER,
-         fill: PatternFill | None = None, border: bool = True, span: tuple[int, int] = (1, 1)) -> None:
+def _put(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value: _CellSetValue,
+    *,
+    font: Font = FONT,
+    align: Alignment = CENTER,
+    fill: PatternFill | None = None,
+    border: bool = True,
+    span: tuple[int, int] = (1, 1),
+) -> None:
     """Write a (possibly merged) cell with its style; borders go on every covered cell."""
     cell = ws.cell(row=row, column=col, value=value)
     cell.font = font
@@ -257,10 +267,25 @@ def _instructions_sheet(ws: Worksheet) -> None:
 
 def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCell]) -> None:
     width = 2
-    _put(ws, 1, 1, f"政府信息公开工作年度报告填报表（{official.FORMAT_NAME}）", font=FONT_TITLE, border=False,
-         span=(1, width))
-    _put(ws, 2, 1, "灰色为汇总单位预先填写的内容，不能修改；请填写浅黄色单元格。", font=FONT_SMALL, align=LEFT,
-         border=False, span=(1, width))
+    _put(
+        ws,
+        1,
+        1,
+        f"政府信息公开工作年度报告填报表（{official.FORMAT_NAME}）",
+        font=FONT_TITLE,
+        border=False,
+        span=(1, width),
+    )
+    _put(
+        ws,
+        2,
+        1,
+        "灰色为汇总单位预先填写的内容，不能修改；请填写浅黄色单元格。",
+        font=FONT_SMALL,
+        align=LEFT,
+        border=False,
+        span=(1, width),
+    )
     ws.row_dimensions[1].height = 32
     for key, label, row in layout.cover_rows():
         _put(ws, row, 1, label, font=FONT_BOLD, fill=HEADER_FILL)
@@ -282,15 +307,25 @@ def _cover_sheet(ws: Worksheet, validations: _Validations, checks: list[CheckCel
         sheet_checks = [c for c in checks if c.sheet == sheet]
         _status_row(ws, row, sheet, sheet_checks)
         first = min(sheet_checks, key=lambda c: (c.row, c.col))
-        ws.cell(row=row, column=2).hyperlink = Hyperlink(ref=f"B{row}", location=f"{layout.quote_sheet(sheet)}!{first.cell}")
+        ws.cell(row=row, column=2).hyperlink = Hyperlink(
+            ref=f"B{row}", location=f"{layout.quote_sheet(sheet)}!{first.cell}"
+        )
         row += 1
     for label, formula in cover_checks():
         _put(ws, row, 1, label, font=FONT_BOLD, fill=HEADER_FILL)
         _put(ws, row, 2, formula, font=FONT_BOLD, align=LEFT)
         _traffic_light(ws, f"B{row}", CHECK_OK)
         row += 1
-    _put(ws, row, 1, "没有发生的事项请填0；点击上面各表的校验结果可跳到该表的“实时校验”，查看具体哪一项未通过。",
-         font=FONT_SMALL, align=LEFT, border=False, span=(1, width))
+    _put(
+        ws,
+        row,
+        1,
+        "没有发生的事项请填0；点击上面各表的校验结果可跳到该表的“实时校验”，查看具体哪一项未通过。",
+        font=FONT_SMALL,
+        align=LEFT,
+        border=False,
+        span=(1, width),
+    )
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 60
     for r in range(layout.COVER_FIRST_ROW, row):
@@ -316,8 +351,9 @@ def _traffic_light(ws: Worksheet, cell: str, ok: str) -> None:
     warn = f'OR(LEFT({cell},{len(CHECK_WARN)})="{CHECK_WARN}",LEFT({cell},{len(STATUS_WARNINGS)})="{STATUS_WARNINGS}")'
     ws.conditional_formatting.add(cell, CellIsRule(operator="equal", formula=[f'"{ok}"'], fill=OK_FILL, font=OK_FONT))
     ws.conditional_formatting.add(cell, FormulaRule(formula=[warn], fill=WARN_FILL, font=WARN_FONT))
-    ws.conditional_formatting.add(cell, FormulaRule(formula=[f'AND({cell}<>"{ok}",NOT({warn}))'], fill=BAD_FILL,
-                                                    font=BAD_FONT))
+    ws.conditional_formatting.add(
+        cell, FormulaRule(formula=[f'AND({cell}<>"{ok}",NOT({warn}))'], fill=BAD_FILL, font=BAD_FONT)
+    )
 
 
 def status_cell() -> str:
@@ -346,8 +382,10 @@ def _status_formula(checks: list[CheckCell], cover: tuple[str, ...] = ()) -> str
         return f'=IF(({counts})=0,"{STATUS_ALL_OK}","有"&({counts})&"项校验未通过")'
     errors = "+".join([counts, *(f'(LEFT({c},{len(CHECK_BAD)})="{CHECK_BAD}")' for c in cover)])
     warnings = "+".join(f'(LEFT({c},{len(CHECK_WARN)})="{CHECK_WARN}")' for c in cover)
-    return (f'=IF(({errors})>0,"有"&({errors})&"项校验未通过",'
-            f'IF(({warnings})>0,"{STATUS_WARNINGS}，有"&({warnings})&"项{CHECK_WARN}","{STATUS_ALL_OK}"))')
+    return (
+        f'=IF(({errors})>0,"有"&({errors})&"项校验未通过",'
+        f'IF(({warnings})>0,"{STATUS_WARNINGS}，有"&({warnings})&"项{CHECK_WARN}","{STATUS_ALL_OK}"))'
+    )
 
 
 def _cover_value(status: str, what: str) -> str:
@@ -380,7 +418,12 @@ def _numbers_check() -> tuple[str, str]:
     where = f"{confirm.row[0]}（{location(confirm.key).cell}）"
     blank = live.blank_sections()
     cases = [
-        (live.unfilled(), _cover_value(CHECK_BAD, f"各表都没有填写数字；请逐项填写（没有发生的填0），或在“{where}”选“{confirm.choices[0]}”")),
+        (
+            live.unfilled(),
+            _cover_value(
+                CHECK_BAD, f"各表都没有填写数字；请逐项填写（没有发生的填0），或在“{where}”选“{confirm.choices[0]}”"
+            ),
+        ),
         (live.contradicted(), _cover_value(CHECK_BAD, f"“{where}”选了“{confirm.choices[0]}”，但表中有不为0的数字")),
         (f"({blank})>0", f'"{CHECK_WARN}："&({blank})&"个部分有未填写的单元格，按0计算；没有发生的请填0"'),
     ]
@@ -395,7 +438,12 @@ def _values_check() -> tuple[str, str]:
         (f"({too_big})>0", f'"{CHECK_WARN}："&({too_big})&"个数字大得不合理，请核对是否多打了数字或填错了单位"'),
     ]
     if entry.ENTRY_KINDS["normalized"].severity == Severity.WARNING:
-        cases.append((f"({as_text})>0", f'"{CHECK_WARN}："&({as_text})&"个数字写成了文字（全角数字、带单位等），请改为阿拉伯数字"'))
+        cases.append(
+            (
+                f"({as_text})>0",
+                f'"{CHECK_WARN}："&({as_text})&"个数字写成了文字（全角数字、带单位等），请改为阿拉伯数字"',
+            )
+        )
     return "数字范围与写法", _cover_if(cases)
 
 
@@ -417,8 +465,7 @@ def _table_sheet(ws: Worksheet, table: Table, validations: _Validations) -> list
     top, left = layout.TABLE_ORIGIN_ROW, layout.TABLE_ORIGIN_COL
     right = left + table.n_cols - 1
     _put(ws, 1, left, f"{table.section}（{table.name}）", font=FONT_TITLE, border=False, span=(1, table.n_cols))
-    _put(ws, 2, left, _identity_line(), font=FONT_SMALL, align=LEFT, border=False,
-         span=(1, table.n_cols))
+    _put(ws, 2, left, _identity_line(), font=FONT_SMALL, align=LEFT, border=False, span=(1, table.n_cols))
     _put(ws, 3, left, _unit_note(table), font=FONT_SMALL, align=LEFT, border=False, span=(1, table.n_cols))
     ws.row_dimensions[1].height = 30
     derivation = {r.derives: r for r in FORM.derivations}
@@ -437,9 +484,16 @@ def _table_sheet(ws: Worksheet, table: Table, validations: _Validations) -> list
         elif cell.kind == "note":
             _put(ws, loc.row, loc.col, cell.text, font=FONT_SMALL, align=LEFT, span=span)
         else:
-            _put(ws, loc.row, loc.col, cell.text, font=FONT_BOLD if cell.kind == "header" else FONT,
-                 align=CENTER if cell.kind == "header" else LEFT, fill=HEADER_FILL if cell.kind == "header" else None,
-                 span=span)
+            _put(
+                ws,
+                loc.row,
+                loc.col,
+                cell.text,
+                font=FONT_BOLD if cell.kind == "header" else FONT,
+                align=CENTER if cell.kind == "header" else LEFT,
+                fill=HEADER_FILL if cell.kind == "header" else None,
+                span=span,
+            )
     checks = _place_checks(ws, table)
     _mark_implausible(ws, [f for f in table.fields if f.input])
     _size_table(ws, table, right)
@@ -460,8 +514,9 @@ def _mark_implausible(ws: Worksheet, fields: list[Field]) -> None:
         locs = [location(f.key) for f in fields if f.unit == unit]
         if locs:
             ref = " ".join(range_refs(locs))
-            ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThan", formula=[str(bound)], fill=WARN_FILL,
-                                                          font=WARN_FONT))
+            ws.conditional_formatting.add(
+                ref, CellIsRule(operator="greaterThan", formula=[str(bound)], fill=WARN_FILL, font=WARN_FONT)
+            )
 
 
 def _unit_note(table: Table) -> str:
@@ -482,11 +537,15 @@ def _size_table(ws: Worksheet, table: Table, right: int) -> None:
         if col in value_cols or col > right:
             ws.column_dimensions[letter].width = 11 if table.key != "t2" else 16
             continue
-        texts = [c.text for c in table.grid if c.kind == "label" and c.colspan == 1
-                 and layout.grid_location(table, c).col == col]
+        texts = [
+            c.text
+            for c in table.grid
+            if c.kind == "label" and c.colspan == 1 and layout.grid_location(table, c).col == col
+        ]
         longest = max((len(t) for t in texts), default=4)
-        ws.column_dimensions[letter].width = max(6, min(44, longest * 2 + 2)) if len(texts) > 1 or table.key == "t2" \
-            else 6
+        ws.column_dimensions[letter].width = (
+            max(6, min(44, longest * 2 + 2)) if len(texts) > 1 or table.key == "t2" else 6
+        )
     for cell in table.grid:
         loc = layout.grid_location(table, cell)
         if cell.kind == "label" and cell.rowspan == 1:
@@ -531,22 +590,24 @@ def _place_checks(ws: Worksheet, table: Table) -> list[CheckCell]:
             out += _column_checks(ws, group, anchors, row, first_value_col, right)
         row += 1
     for c in out:
-        ws.conditional_formatting.add(c.cell, CellIsRule(operator="equal", formula=[f'"{CHECK_OK}"'], fill=OK_FILL,
-                                                         font=OK_FONT))
-        ws.conditional_formatting.add(c.cell, CellIsRule(operator="equal", formula=[f'"{CHECK_BAD}"'],
-                                                         fill=BAD_FILL, font=BAD_FONT))
+        ws.conditional_formatting.add(
+            c.cell, CellIsRule(operator="equal", formula=[f'"{CHECK_OK}"'], fill=OK_FILL, font=OK_FONT)
+        )
+        ws.conditional_formatting.add(
+            c.cell, CellIsRule(operator="equal", formula=[f'"{CHECK_BAD}"'], fill=BAD_FILL, font=BAD_FONT)
+        )
     return out
 
 
-def _column_checks(ws: Worksheet, group: list[Rule], anchors: list[Location], row: int,
-                   first_value_col: int, right: int) -> list[CheckCell]:
+def _column_checks(
+    ws: Worksheet, group: list[Rule], anchors: list[Location], row: int, first_value_col: int, right: int
+) -> list[CheckCell]:
     """Checks side by side in one row, each spanning from after the previous check to its anchor column.
 
     A single rule (a whole-table cell rule) spans all value columns.
     """
     if len(group) == 1:
-        _put(ws, row, first_value_col, check_formula(group[0]), font=FONT_BOLD,
-             span=(1, right - first_value_col + 1))
+        _put(ws, row, first_value_col, check_formula(group[0]), font=FONT_BOLD, span=(1, right - first_value_col + 1))
         return [CheckCell(group[0], ws.title, row, first_value_col)]
     out = []
     start = first_value_col
@@ -557,11 +618,17 @@ def _column_checks(ws: Worksheet, group: list[Rule], anchors: list[Location], ro
     return out
 
 
-def _row_checks(ws: Worksheet, table: Table, group: list[Rule], anchors: list[Location],
-                col: int) -> list[CheckCell]:
+def _row_checks(ws: Worksheet, table: Table, group: list[Rule], anchors: list[Location], col: int) -> list[CheckCell]:
     top = layout.TABLE_ORIGIN_ROW
-    _put(ws, top, col, f"{ROW_CHECK_HEADER}\n{group[0].code}", font=FONT_BOLD, fill=HEADER_FILL,
-         span=(table.header_rows(), 1))
+    _put(
+        ws,
+        top,
+        col,
+        f"{ROW_CHECK_HEADER}\n{group[0].code}",
+        font=FONT_BOLD,
+        fill=HEADER_FILL,
+        span=(table.header_rows(), 1),
+    )
     out = []
     for anchor, rule in zip(anchors, group, strict=True):
         _put(ws, anchor.row, col, check_formula(rule), font=FONT_BOLD)
@@ -589,8 +656,9 @@ def _texts_sheet(ws: Worksheet, validations: _Validations) -> None:
         validations.add(ws, field, location(field.key).cell)
         if field.numeric:
             _mark_implausible(ws, [field])
-        long_text = field.type is FieldType.TEXT and field.key.startswith("text.") and not field.key.startswith(
-            "text.report.")
+        long_text = (
+            field.type is FieldType.TEXT and field.key.startswith("text.") and not field.key.startswith("text.report.")
+        )
         ws.row_dimensions[row].height = 120 if long_text else 32
     for letter, width in zip("ABCD", (16, 34, 84, 32), strict=True):
         ws.column_dimensions[letter].width = width

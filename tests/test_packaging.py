@@ -29,7 +29,9 @@ def test_demo_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     wheel = _build_wheel(tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith("data/examples/大榭街道-2024/departments.csv") for n in names)
-    assert sum(n.endswith(".xlsx") and "/data/examples/" in n for n in names) == 6
+    assert sum(n.endswith(".xlsx") and "/data/examples/大榭街道-2024/" in n for n in names) == 6
+    region = [n for n in names if "/data/examples/示例区-2024/" in n]
+    assert sum(n.endswith(".xlsx") for n in region) == 3 and any(n.endswith(".html") for n in region)
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
@@ -67,3 +69,14 @@ def test_demo_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "找不到" not in done.stdout + done.stderr
     assert list((elsewhere / "演示").glob("*.docx"))
+
+    region_demo = subprocess.run(
+        [str(venv / "bin" / "nianbao"), "demo", "--region", "--out", "区域"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert region_demo.returncode == 0, region_demo.stderr
+    assert list((elsewhere / "区域").glob("*.docx")) and list((elsewhere / "区域").glob("*.html"))

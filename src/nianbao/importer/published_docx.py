@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from docx import Document as open_docx
@@ -29,8 +30,18 @@ _VMERGE, _VAL = qn("w:vMerge"), qn("w:val")
 
 
 def open_report(path: Path) -> DocxDocument:
-    """python-docx's document, after the workbook reader's guards (size, zip bomb, DTD) passed on the bytes."""
-    size = path.stat().st_size
+    """python-docx's document, after the workbook reader's guards (size, zip bomb, DTD) passed on the bytes.
+
+    Importing one report reads it up to three times (the tables, then whether nianbao made it and its texts):
+    the last document opened is kept, keyed by the file's identity, so it is parsed once. Callers only read it.
+    """
+    stat = path.stat()
+    return _open_report(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@lru_cache(maxsize=1)
+def _open_report(name: str, size: int, _mtime_ns: int, _inode: int) -> DocxDocument:
+    path = Path(name)
     if size > MAX_DOCX_BYTES:
         raise UsageError(f"{path.name}：文件大小 {size // 1024 // 1024} MB，远超正常的年报文件，拒绝读取。")
     data = path.read_bytes()

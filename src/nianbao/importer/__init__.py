@@ -14,6 +14,7 @@ from ..errors import UsageError
 from ..form import FORM
 from .embedded import compare_visible, read_embedded
 from .published import SUFFIXES, import_published, sniff
+from .published_docx import one_opening
 
 
 def import_report(path: Path) -> dict[str, Any]:
@@ -21,6 +22,11 @@ def import_report(path: Path) -> dict[str, Any]:
 
     Raises `UsageError` when the file cannot be opened at all or holds none of the three tables.
     """
+    with one_opening():  # a .docx is parsed once, though three readers look at it
+        return _import_report(path)
+
+
+def _import_report(path: Path) -> dict[str, Any]:
     from . import docx as own
 
     path = Path(path)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from docx.document import Document as DocxDocument
 from docx.text.paragraph import Paragraph
 
 from ..dates import parse_date
@@ -48,11 +49,22 @@ def _lead_key(section_keys: Sequence[str]) -> str | None:
     return None
 
 
-def _is_signature(paragraph: Paragraph) -> bool:
-    return paragraph.style is not None and paragraph.style.name == STYLE_SIGNATURE
+def _signature_style(document: DocxDocument) -> str | None:
+    """The style id of nianbao's signature style in this document (None when it has none).
+
+    Paragraphs are compared by style id: `Paragraph.style` looks the style up in the styles part on every call.
+    """
+    try:
+        return str(document.styles[STYLE_SIGNATURE].style_id)
+    except KeyError:
+        return None
 
 
-def read_texts(paragraphs: Sequence[Paragraph], values: dict[str, Any]) -> dict[str, Any]:
+def _is_signature(paragraph: Paragraph, style_id: str | None) -> bool:
+    return style_id is not None and paragraph._p.style == style_id
+
+
+def read_texts(paragraphs: Sequence[Paragraph], values: dict[str, Any], signature: str | None) -> dict[str, Any]:
     """Title, narrative fields, the fee sentence and the signature from the document's paragraphs."""
     headings = {normalise(h): s for h, s in zip(official.HEADINGS, FORM.sections, strict=True)}
     subheadings = _subheadings()
@@ -67,7 +79,7 @@ def read_texts(paragraphs: Sequence[Paragraph], values: dict[str, Any]) -> dict[
         norm = normalise(text)
         if "body" not in result and (m := _TITLE.match(text)):
             result["body"], result["year"] = m.group("body"), int(m.group("year"))
-        elif _is_signature(paragraph):
+        elif _is_signature(paragraph, signature):
             if _DATE.match(text):
                 result["date"] = parse_date(text).isoformat()
             else:
@@ -94,14 +106,15 @@ def is_own_report(path: Path) -> bool:
         document = open_report(path)
     except Exception:  # noqa: BLE001 - anything unreadable is simply not ours; the caller reports it
         return False
-    return any(_is_signature(p) for p in document.paragraphs)
+    signature = _signature_style(document)
+    return any(_is_signature(p, signature) for p in reversed(document.paragraphs))  # it closes the report
 
 
 def read_own_texts(path: Path) -> dict[str, Any]:
     """Title, narrative fields by key, 信息处理费 figures, issuer and date of a nianbao report."""
     document = open_report(path)
     fees: dict[str, Any] = {}
-    data = read_texts(document.paragraphs, fees)
+    data = read_texts(document.paragraphs, fees, _signature_style(document))
     if "body" not in data:
         raise UsageError(f"{path.name} 中找不到报告标题（“机关名称+年份{official.TITLE_SUFFIX}”）。")
     data["fees"] = fees

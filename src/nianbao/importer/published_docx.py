@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
-from functools import lru_cache
+from contextlib import contextmanager
 from pathlib import Path
 
 from docx import Document as open_docx
@@ -29,19 +29,35 @@ _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _VMERGE, _VAL = qn("w:vMerge"), qn("w:val")
 
 
+# The documents opened while one report is imported (see `one_opening`); None outside of it.
+_OPENED: dict[tuple[str, int, int, int], DocxDocument] | None = None
+
+
+@contextmanager
+def one_opening() -> Iterator[None]:
+    """Within this block a report is parsed once, however often its readers open it (the tables, whether
+    nianbao made it, its texts); the document is let go when the block ends, so nothing outlives one import."""
+    global _OPENED
+    outer, _OPENED = _OPENED, {}
+    try:
+        yield
+    finally:
+        _OPENED = outer
+
+
 def open_report(path: Path) -> DocxDocument:
-    """python-docx's document, after the workbook reader's guards (size, zip bomb, DTD) passed on the bytes.
-
-    Importing one report reads it up to three times (the tables, then whether nianbao made it and its texts):
-    the last document opened is kept, keyed by the file's identity, so it is parsed once. Callers only read it.
-    """
+    """python-docx's document, after the workbook reader's guards (size, zip bomb, DTD) passed on the bytes."""
     stat = path.stat()
-    return _open_report(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if _OPENED is not None and key in _OPENED:
+        return _OPENED[key]
+    document = _open_report(path, stat.st_size)
+    if _OPENED is not None:
+        _OPENED[key] = document
+    return document
 
 
-@lru_cache(maxsize=1)
-def _open_report(name: str, size: int, _mtime_ns: int, _inode: int) -> DocxDocument:
-    path = Path(name)
+def _open_report(path: Path, size: int) -> DocxDocument:
     if size > MAX_DOCX_BYTES:
         raise UsageError(f"{path.name}：文件大小 {size // 1024 // 1024} MB，远超正常的年报文件，拒绝读取。")
     data = path.read_bytes()

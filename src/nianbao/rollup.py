@@ -15,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .data import AREA_BODY_TYPE, ReportData, typed_value
 from .errors import NianbaoError, UsageError
 from .fileio import read_json, skipped_link_findings, walk_files
 from .findings import Finding, Severity
 from .form import FORM
-from .importer.published import SUFFIXES as REPORT_SUFFIXES
-from .importer.published import ImportResult, import_or_error
 from .merge import (
     FRAME_COLUMNS,
     WORKBOOK_SUFFIXES,
@@ -36,9 +35,13 @@ from .merge import (
 )
 from .naming import name_key
 from .numbers import NotANumber
+from .reader.sniff import REPORT_SUFFIXES
 from .reader.xlsx import WorkbookRead
 from .rules import RuleInput, Scope, run
 from .rules.tables import TABLES
+
+if TYPE_CHECKING:
+    from .importer.published import ImportResult
 
 __all__ = ["AREA_BODY_TYPE", "AreaInputs", "BodyResult", "find_inputs", "run_rollup"]
 
@@ -126,11 +129,17 @@ def find_inputs(directory: Path, exclude: Sequence[Path] = ()) -> AreaInputs:
             found.books.append(path)
         elif suffix in DATA_SUFFIXES and (data := _read_data(path, relative.as_posix())) is not None:
             found.data.append((path, data))
-        elif suffix in REPORT_SUFFIXES and _is_report(imported := import_or_error(path)):
+        elif suffix in REPORT_SUFFIXES and _is_report(imported := _import(path)):
             found.reports.append((path, imported))
         else:
             found.ignored.append(path)
     return found
+
+
+def _import(path: Path) -> ImportResult:
+    from .importer.published import import_or_error  # only for a folder that holds a report-like file
+
+    return import_or_error(path)
 
 
 def _is_report(imported: ImportResult) -> bool:

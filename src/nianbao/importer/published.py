@@ -20,7 +20,7 @@ from ..errors import NianbaoError, UsageError
 from ..findings import Finding
 from ..form import FORM, Severity, official
 from ..numbers import to_json
-from ..reader.sniff import MAX_DOCX_BYTES
+from ..reader.sniff import MAX_DOCX_BYTES, REPORT_SUFFIXES
 from . import format2019
 from . import labels as lb
 from .align import Document, TableResult, Token, align_rows, align_single_row, check_headers, tokenize
@@ -28,7 +28,7 @@ from .sections import Outline, narrative_texts, outline
 
 __all__ = ["SUFFIXES", "ImportResult", "import_published", "read_document"]
 
-SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt", ".md")
+SUFFIXES = REPORT_SUFFIXES
 _TABLE_SECTIONS = {s.table: s.number for s in FORM.sections if s.table}
 _TABLE_PREFIXES = tuple(f"{t.key}." for t in FORM.tables)
 _FEE_SECTION = next(s.number for s in FORM.sections if s.heading == official.HEADINGS[5])

@@ -33,6 +33,11 @@ _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _DTD_SCAN_BYTES = 4096  # a DTD must come before the root element, so the head of a part suffices
 
 
+# The files read as published reports (`nianbao import`, `audit`, an area's inbox), declared here beside the
+# guards every reader shares, so a stage can tell a report by its name without loading the importer.
+REPORT_SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt", ".md")
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why a file cannot be read: a finding code and a Chinese message (without the file name)."""

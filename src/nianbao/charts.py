@@ -247,7 +247,9 @@ def cjk_font() -> str:
     try:
         from matplotlib import font_manager
     except ImportError as exc:
-        raise ChartsUnavailable("未安装 matplotlib，未生成图解：请运行 pip install matplotlib（或重新安装 nianbao）。") from exc
+        raise ChartsUnavailable(
+            "未安装 matplotlib，未生成图解：请运行 pip install matplotlib（或重新安装 nianbao）。"
+        ) from exc
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in installed:

@@ -184,3 +184,19 @@ def test_walk_reads_a_file_once_however_many_links_reach_it(tmp_path: Path) -> N
     (root / "only-link" / "b.xlsx").symlink_to(root / "real" / "b.xlsx")
     files, skipped = walk_files(root)
     assert files == [root / "real" / "a.xlsx", root / "real" / "b.xlsx"] and skipped == []
+
+
+@symlinks
+def test_walk_leaves_out_excluded_folders_and_files_and_links_into_them(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    (root / "汇总结果").mkdir(parents=True)
+    (root / "a.xlsx").write_bytes(b"a")
+    (root / "名单.csv").write_text("部门\n", encoding="utf-8")
+    (root / "汇总结果" / "old.xlsx").write_bytes(b"o")
+    (root / "alias.xlsx").symlink_to(root / "汇总结果" / "old.xlsx")
+    files, skipped = walk_files(root, [root / "汇总结果", root / "名单.csv"])
+    assert files == [root / "a.xlsx"] and skipped == []
+    # Exclusions compare real paths: the same folder named through a link is excluded too.
+    (tmp_path / "via").symlink_to(root, target_is_directory=True)
+    assert walk_files(root, [tmp_path / "via" / "汇总结果", tmp_path / "via" / "名单.csv"])[0] == [root / "a.xlsx"]
+    assert set(walk_files(root)[0]) == {root / "a.xlsx", root / "名单.csv", root / "汇总结果" / "old.xlsx"}

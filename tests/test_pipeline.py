@@ -118,3 +118,27 @@ def test_audit_of_uploads(inbox: Path, tmp_path: Path) -> None:
     assert built.report is not None
     reports = pipeline.audit([Upload("../../上级/" + built.report.name, built.report.read_bytes())])
     assert reports[0].file == built.report.name and not reports[0].has_errors
+
+
+def test_a_folder_merge_walks_the_folder_once(inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nianbao import fileio, merge, rollup
+
+    calls: list[Path] = []
+    real_walk = fileio.walk_files
+
+    def counting_walk(root: Path, exclude: object = ()) -> object:
+        calls.append(Path(root))
+        return real_walk(root, exclude)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rollup, "walk_files", counting_walk)
+    monkeypatch.setattr(merge, "walk_files", counting_walk)
+    result = pipeline.merge(inbox)
+    assert calls == [inbox] and len(result.departments) == len(DEPARTMENTS)
+
+
+def test_a_folder_with_a_stray_merged_json_is_still_merged_whole(inbox: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "回收"
+    shutil.copytree(inbox, folder)
+    (folder / MERGED_JSON).write_text('{"说明": "不是汇总数据"}', encoding="utf-8")  # not report data
+    result = pipeline.merge(folder)
+    assert sorted(result.departments) == sorted(DEPARTMENTS) and MERGED_JSON in result.ignored

@@ -13,7 +13,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -333,37 +333,51 @@ def _link_entry(path: Path, root: Path) -> tuple[Path | None, SkippedLink | None
     return (real if real.is_file() else None), None
 
 
-def walk_files(root: str | os.PathLike[str]) -> tuple[list[Path], list[SkippedLink]]:
+def walk_files(
+    root: str | os.PathLike[str], exclude: Sequence[str | os.PathLike[str]] = ()
+) -> tuple[list[Path], list[SkippedLink]]:
     """Every file under `root`, sorted, each read once: links are not followed out of `root`, never loop,
-    and a link to a file that is also reached directly is dropped. Paths keep their place under `root`."""
+    and a link to a file that is also reached directly is dropped. Paths keep their place under `root`.
+
+    Files and folders whose real path lies in `exclude` (an output folder inside the input, a roster) are
+    left out; an excluded folder is not even listed.
+    """
     root = Path(root)
     real_root = root.resolve()
+    excluded = tuple(Path(e).resolve() for e in exclude)
     files: dict[Path, Path] = {}  # real path → the path it is reported under
     links: list[tuple[Path, Path]] = []
     skipped: list[SkippedLink] = []
-    pending = [root]
+    pending = [(root, real_root)]
     while pending:
-        folder = pending.pop()
+        folder, real_folder = pending.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue  # a folder that cannot be listed holds nothing to read
         for entry in entries:
             path = Path(entry.path)
+            # No link on the way down, so the real path is the real folder plus the entry's name.
+            real = real_folder / entry.name
             if entry.is_symlink():
-                real, skip = _link_entry(path, real_root)
+                target, skip = _link_entry(path, real_root)
                 if skip is not None:
                     skipped.append(skip)
-                elif real is not None:
-                    links.append((real, path))
+                elif target is not None and not _within(target, excluded):
+                    links.append((target, path))
+            elif _within(real, excluded):
+                continue
             elif entry.is_dir(follow_symlinks=False):
-                pending.append(path)
+                pending.append((path, real))
             elif entry.is_file(follow_symlinks=False):
-                # No link on the way down, so the real path is the real root plus the same steps.
-                files[real_root / path.relative_to(root)] = path
+                files[real] = path
     for real, path in sorted(links, key=lambda pair: pair[1]):
         files.setdefault(real, path)
     return sorted(files.values()), sorted(skipped, key=lambda s: s.path)
+
+
+def _within(path: Path, folders: tuple[Path, ...]) -> bool:
+    return any(path == f or path.is_relative_to(f) for f in folders) if folders else False
 
 
 def skipped_link_findings(skipped: list[SkippedLink], root: Path) -> list[Any]:

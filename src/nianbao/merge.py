@@ -42,6 +42,7 @@ __all__ = [
     "SourceFile",
     "department_of",
     "discover_files",
+    "is_hidden",
     "merge_items",
     "merge_reads",
     "read_items",
@@ -153,6 +154,15 @@ def _iso(timestamp: float) -> str:
 # -- finding the files -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Found:
+    """What a walk of a folder found for a merge: workbook candidates, other files, links not followed."""
+
+    books: list[Path]
+    ignored: list[Path]
+    links: list[Finding]
+
+
 def discover_files(
     directory: Path, exclude: Sequence[Path] = (), findings: list[Finding] | None = None
 ) -> tuple[list[Path], list[Path]]:
@@ -162,19 +172,21 @@ def discover_files(
     Symbolic links are followed only inside `directory` and a file is never read twice through one;
     a link out of the folder (or a broken one) is skipped with a warning appended to `findings`.
     """
-    excluded = [p.resolve() for p in exclude]
     candidates: list[Path] = []
     ignored: list[Path] = []
-    files, skipped = walk_files(directory)
+    files, skipped = walk_files(directory, exclude)
     if findings is not None:
         findings += skipped_link_findings(skipped, directory)
     for path in files:
-        if any(part.startswith(".") for part in path.relative_to(directory).parts):
-            continue
-        if path.name.startswith("~$") or any(path.resolve().is_relative_to(e) for e in excluded):
+        if is_hidden(path, directory):
             continue
         (candidates if path.suffix.lower() in WORKBOOK_SUFFIXES else ignored).append(path)
     return candidates, ignored
+
+
+def is_hidden(path: Path, directory: Path) -> bool:
+    """A hidden file or folder (.name), or an Office lock file (~$name.xlsx, there while a file is open)."""
+    return path.name.startswith("~$") or any(part.startswith(".") for part in path.relative_to(directory).parts)
 
 
 # -- identity across files ---------------------------------------------------------------------------
@@ -706,6 +718,7 @@ def run_merge(
     last_year: Path | None = None,
     allowed_missing: Sequence[str] = (),
     meanwhile: Callable[[], object] | None = None,
+    found: Found | None = None,
 ) -> MergeResult:
     """Read every workbook under `directory`, check each, and merge those without errors.
 
@@ -715,6 +728,8 @@ def run_merge(
     merged.json, workbook or published report) adds the cross-year findings C1, C2, T2-3 and swings.
     `allowed_missing` names roster departments knowingly left out (checked against the roster first).
     `meanwhile` runs in this process while worker processes read (e.g. importing what writing needs).
+    `found` is what a walk of `directory` with the same exclusions already found (`Found`), so that a
+    caller who looked at the folder first does not make the merge walk it again.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -722,12 +737,12 @@ def run_merge(
     names = _load_roster(roster) if isinstance(roster, Path) else None if roster is None else list(roster)
     allowed_roster_names(allowed_missing, names)  # a name off the roster fails before any reading
     last = load_last_year(last_year) if last_year else None  # a bad file fails before any reading
-    link_findings: list[Finding] = []
-    paths, ignored = discover_files(
-        directory,
-        [*exclude, *([roster] if isinstance(roster, Path) else []), *([last_year] if last_year else [])],
-        link_findings,
-    )
+    if found is None:
+        links: list[Finding] = []
+        skip = [*exclude, *([roster] if isinstance(roster, Path) else []), *([last_year] if last_year else [])]
+        paths, ignored = discover_files(directory, skip, links)
+        found = Found(paths, ignored, links)
+    paths, ignored, link_findings = found.books, found.ignored, list(found.links)
     if not paths:
         raise UsageError(f"文件夹 {directory} 中没有找到任何工作簿（.xlsx）")
     items: list[WorkbookItem] = [(p, p.relative_to(directory).as_posix()) for p in paths]

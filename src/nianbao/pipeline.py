@@ -170,6 +170,7 @@ def merge(
     if isinstance(source, Path):
         if isinstance(roster, Path) and not roster.is_file():
             raise UsageError(f"找不到部门名单：{roster}")
+        found = None
         if source.is_dir():
             skip = [*exclude, *([roster] if isinstance(roster, Path) else []), *([last_year] if last_year else [])]
             inputs = find_inputs(source, skip)
@@ -185,6 +186,7 @@ def merge(
                     allowed_missing=allowed_missing,
                     progress=progress,
                 )
+            found = inputs.as_body  # the folder is walked once
         return run_merge(
             source,
             roster,
@@ -196,6 +198,7 @@ def merge(
             last_year=last_year,
             allowed_missing=allowed_missing,
             meanwhile=_import_outputs,
+            found=found,
         )
     names = _roster_names(roster)
     allowed_roster_names(allowed_missing, names)

@@ -25,10 +25,12 @@ from .form import FORM
 from .merge import (
     FRAME_COLUMNS,
     WORKBOOK_SUFFIXES,
+    Found,
     MergeResult,
     SourceFile,
     WorkbookItem,
     allowed_roster_names,
+    is_hidden,
     merge_reads,
     read_items,
     roster_index,
@@ -86,6 +88,14 @@ class AreaInputs:
     reports: list[tuple[Path, ImportResult]] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
     links: list[Finding] = field(default_factory=list)
+    # Every workbook and every other file, as a body's merge takes them (an output folder's files included).
+    every_book: list[Path] = field(default_factory=list)
+    every_other: list[Path] = field(default_factory=list)
+
+    @property
+    def as_body(self) -> Found:
+        """What a body's merge of the folder reads: the same walk, not a second one."""
+        return Found(self.every_book, self.every_other, self.links)
 
     @property
     def is_area(self) -> bool:
@@ -110,18 +120,16 @@ def _read_data(path: Path, name: str) -> ReportData | str | None:
 def find_inputs(directory: Path, exclude: Sequence[Path] = ()) -> AreaInputs:
     """Sort the files under `directory`: a report counts only when its tables are found, data only when it is
     report data; notes and other files are ignored, so a stray 说明.txt leaves a body's merge a body's merge."""
-    excluded = [p.resolve() for p in exclude]
-    files, skipped = walk_files(directory)
+    files, skipped = walk_files(directory, exclude)
     # A body's nianbao output folder: its merged.json stands for it; 汇总.xlsx, provenance.csv and its report there
     # are the same figures again.
     outputs = {p.parent for p in files if p.name == MERGED_JSON}
     found = AreaInputs(links=skipped_link_findings(skipped, directory))
     for path in files:
+        if is_hidden(path, directory):
+            continue
+        (found.every_book if path.suffix.lower() in WORKBOOK_SUFFIXES else found.every_other).append(path)
         relative = path.relative_to(directory)
-        if any(part.startswith(".") for part in relative.parts) or path.name.startswith("~$"):
-            continue
-        if any(path.resolve().is_relative_to(e) for e in excluded):
-            continue
         if path.parent in outputs and path.name != MERGED_JSON:
             continue
         suffix = path.suffix.lower()

@@ -150,10 +150,10 @@ def merge(
         nianbao merge 各单位报送 --body 某某区人民政府 --roster 单位名单.csv --out 区域汇总
     """
     from .. import pipeline
-    from ..outputs import findings_json
     from .printing import status_table
     from .progress import progress_bar
 
+    # Nothing else is imported before the reading starts: the writers load while the workers read.
     with progress_bar("读取工作簿", not quiet) as bar:
         result = pipeline.merge(
             directory,
@@ -169,6 +169,8 @@ def merge(
     paths = pipeline.write_merge_outputs(result, outdir)
     out = err_console if as_json else console
     if as_json:
+        from ..outputs import findings_json
+
         click.echo(findings_json(result.findings))
     table = status_table(result)
     if table.row_count:

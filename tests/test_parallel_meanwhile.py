@@ -34,3 +34,13 @@ def test_an_error_in_meanwhile_costs_nothing() -> None:
         raise ImportError("no such module")
 
     assert parallel.run_chunked(_pids, list(range(10)), jobs=2, chunk_size=2, meanwhile=broken) != []
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 25, 99, 100, 101, 1000])
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_chunks_cover_every_item_once_in_order_and_end_small(n: int, jobs: int) -> None:
+    chunks = parallel.split_chunks(list(range(n)), 25, jobs)
+    assert [x for c in chunks for x in c] == list(range(n))
+    assert all(0 < len(c) <= 25 for c in chunks)
+    if jobs > 1 and n >= 100:
+        assert all(len(c) <= 6 for c in chunks[-2 * jobs :])  # the workers finish together

@@ -55,7 +55,7 @@ def run_chunked(
     `meanwhile()` runs in this process while the workers work (when there are workers; else first), for
     work the caller needs next, such as importing a module: done before this returns, its errors ignored.
     """
-    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
+    chunks = split_chunks(items, chunk_size, jobs)
     slots: list[list[Any]] = [[_MISSING] * len(chunk) for chunk in chunks]
     pool = _Pool.start(func, min(jobs, len(chunks))) if jobs > 1 and len(chunks) > 1 else None
     side = _Meanwhile(meanwhile, background=pool is not None)  # started after the fork: see _Meanwhile
@@ -73,6 +73,20 @@ def run_chunked(
         if pool:
             pool.close()
     return [result for slot in slots for result in slot]
+
+
+def split_chunks(items: Sequence[T], chunk_size: int, jobs: int) -> list[Sequence[T]]:
+    """Chunks of `chunk_size`, but the last items in smaller ones, so that the workers finish together: one
+    worker left alone with a whole chunk at the end would leave the other cores idle for its length."""
+    if jobs <= 1:
+        return [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
+    small = max(1, chunk_size // 4)
+    tail = min(len(items), 2 * jobs * chunk_size)  # the last stretch, where finishing together matters
+    head = len(items) - tail
+    return [
+        *(items[i : min(i + chunk_size, head)] for i in range(0, head, chunk_size)),
+        *(items[i : i + small] for i in range(head, len(items), small)),
+    ]
 
 
 class _Meanwhile:

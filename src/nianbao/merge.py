@@ -423,6 +423,9 @@ class LongRows:
     sheet: list[str]
     cell: list[str]
     input: list[bool]
+    # > 0 when the rows are runs of `width` rows, one run per department and file, every run with the same keys,
+    # sheets, cells and inputs in the same order (as `build_rows` makes them): writers then work run by run.
+    width: int = 0
 
     def __len__(self) -> int:
         return len(self.key)
@@ -434,12 +437,13 @@ class LongRows:
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str, Any, str, str, str, bool]]) -> LongRows:
         columns = [list(c) for c in zip(*rows, strict=True)] or [[] for _ in FRAME_COLUMNS]
-        return cls(*columns)
+        department, key, value, file, sheet, cell, inputs = columns
+        return cls(department, key, value, file, sheet, cell, inputs)
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        columns = {c: getattr(self, c) for c in FRAME_COLUMNS}
+        columns: dict[str, Any] = {c: getattr(self, c) for c in FRAME_COLUMNS}
         columns["value"] = pd.Series(self.value, dtype=object)
         return pd.DataFrame(columns, columns=list(FRAME_COLUMNS))
 
@@ -459,6 +463,7 @@ def build_rows(reads: Sequence[tuple[WorkbookRead, str]]) -> LongRows:
         sheet=[loc.sheet for loc in locations] * n,
         cell=[loc.cell for loc in locations] * n,
         input=[f.input for f in fields] * n,
+        width=width,
     )
 
 

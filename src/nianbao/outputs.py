@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +29,7 @@ from .numbers import jsonable, plain
 from .xlsxml import Book, Font, Sheet, Style, Styled, column_letter, inline_string, number_text, ref
 
 if TYPE_CHECKING:
-    from .merge import MergeResult
+    from .merge import LongRows, MergeResult
 
 __all__ = [
     "MERGED_JSON",
@@ -113,34 +115,56 @@ def _fork(target: Any, *args: Any) -> Any:
 def write_provenance(result: MergeResult, path: Path) -> None:
     """UTF-8 with BOM so that Excel/WPS open it with Chinese intact.
 
-    The bytes csv.writer would write, ~4x faster: each distinct text is quoted once by csv itself (200,000
-    rows hold a few thousand distinct texts), numbers never need quoting, and every row is joined in C.
+    The bytes csv.writer would write, ~3x faster: each distinct text is quoted once by csv itself (200,000
+    rows hold a few thousand distinct texts), numbers never need quoting. A body's rows come in runs of the
+    same fields (`LongRows.width`): each run is then one bytes template filled in C.
     """
-    rows = result.rows
-    flags = {True: "是", False: "自动计算"}
-    values = rows.value
-    if set(map(type, values)) <= {int}:
-        texts = list(map(str, values))
-    else:
-        texts = [str(v) if type(v) is int else plain(v) for v in values]
     header = io.StringIO(newline="")
     csv.writer(header).writerow(PROVENANCE_HEADERS)
-    columns = (
-        _csv_quoted(rows.department),
-        _csv_quoted(rows.key),
-        texts,
-        _csv_quoted(rows.file),
-        _csv_quoted(rows.sheet),
-        _csv_quoted(rows.cell),
-        [flags[bool(x)] for x in rows.input]
-        if set(map(type, rows.input)) - {bool}
-        else list(map(flags.get, rows.input)),
-    )
-    lines = map(",".join, zip(*columns, strict=True))
+    rows = result.rows
     with atomic_path(path) as tmp, tmp.open("wb") as handle:
         handle.write(("\ufeff" + header.getvalue()).encode("utf-8"))
-        if len(rows):
-            handle.write(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+        for chunk in _provenance_runs(rows) if rows.width else _provenance_lines(rows):
+            handle.write(chunk)
+
+
+_FLAGS = {True: "是", False: "自动计算"}
+_ROWS_PER_WRITE = 10_000
+
+
+def _provenance_lines(rows: LongRows) -> Iterator[bytes]:
+    """Any rows: each column quoted once per distinct text, then every line joined in C."""
+    values = [str(v) if type(v) is int else plain(v) for v in rows.value]
+    flags = [_FLAGS[bool(x)] for x in rows.input]
+    columns = (rows.department, rows.key, rows.file, rows.sheet, rows.cell)
+    department, key, file, sheet, cell = (_csv_quoted(c) for c in columns)
+    lines = map(",".join, zip(department, key, values, file, sheet, cell, flags, strict=True))
+    while block := list(itertools.islice(lines, _ROWS_PER_WRITE)):  # bounded memory, whatever the size
+        yield ("\r\n".join(block) + "\r\n").encode("utf-8")
+
+
+def _provenance_runs(rows: LongRows) -> Iterator[bytes]:
+    """Rows in runs of the same fields: one template of a run's lines, filled with each run's department,
+    file and values (ints by %d; a run holding an amount gets its values as text)."""
+    width = rows.width
+    fields = zip(
+        *(_csv_quoted(c[:width]) for c in (rows.key, rows.sheet, rows.cell)),
+        (_FLAGS[bool(x)] for x in rows.input[:width]),
+        strict=True,
+    )
+    lines = [tuple(t.replace("%", "%%") for t in texts) for texts in fields]
+    as_int, as_text = (
+        "".join(f"%s,{key},{number},%s,{sheet},{cell},{flag}\r\n" for key, sheet, cell, flag in lines).encode("utf-8")
+        for number in ("%d", "%s")
+    )
+    departments = [d.encode("utf-8") for d in _csv_quoted(rows.department[::width])]
+    files = [f.encode("utf-8") for f in _csv_quoted(rows.file[::width])]
+    for start, department, file in zip(range(0, len(rows), width), departments, files, strict=True):
+        values: list[Any] = rows.value[start : start + width]
+        template = as_int
+        if set(map(type, values)) - {int}:
+            template, values = as_text, [(str(v) if type(v) is int else plain(v)).encode("utf-8") for v in values]
+        yield template % tuple(chain.from_iterable(zip(repeat(department), values, repeat(file))))
 
 
 def _csv_quoted(column: list[Any]) -> list[str]:

@@ -270,7 +270,7 @@ def _merged_table_sheet(ws: Sheet, table: Table, result: MergeResult) -> None:
                 ws.heights[loc.row] = 15 * lines
     ws.heights[2] = 15 * (1 + len(note) // (12 * table.n_cols))
     ws.print_area = ref(1, left, bottom, right)
-    ws.landscape = True
+    ws.landscape = ws.fit_to_page = True
     for r in range(1, bottom + 1):
         line = rows.get(r, {})
         ws.append([line.get(c) for c in range(1, right + 1)])
@@ -409,7 +409,7 @@ def _number_texts(numbers: list[Any]) -> list[Any]:
 
 def _findings_sheet(ws: Sheet, findings: Sequence[Finding]) -> None:
     _header_row(ws, FINDING_HEADERS, (6, 16, 28, 16, 8, 24, 14, 30, 90, 14, 14))
-    ws.landscape = True
+    ws.landscape = True  # not fitted to the page: the messages would print too small to read
     for f in sorted(findings, key=finding_order):
         rule = f.extra.get("rule", f.code) if f.extra else f.code
         severity = SEVERITY_LABELS.get(f.severity, f.severity)

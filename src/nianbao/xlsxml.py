@@ -96,7 +96,8 @@ class Sheet:
     freeze: str | None = None  # the top-left cell of the scrolling part, e.g. "A2"
     autofilter: str | None = None
     print_area: str | None = None
-    landscape: bool = False  # A4 landscape, one page wide
+    landscape: bool = False  # A4 landscape, one page wide once `fit_to_page` is set
+    fit_to_page: bool = False
     _rows: list[str] = field(default_factory=list)
 
     @property
@@ -135,7 +136,7 @@ class Sheet:
         return inline_string(cell_ref, str(value), style)
 
     def xml(self) -> str:
-        fit = '<pageSetUpPr fitToPage="1"/>' if self.landscape else ""
+        fit = '<pageSetUpPr fitToPage="1"/>' if self.fit_to_page else ""
         parts = [f'<worksheet xmlns="{_MAIN}"><sheetPr>{fit}</sheetPr>', self._view()]
         parts.append('<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>')
         if self.widths:

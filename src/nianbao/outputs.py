@@ -367,25 +367,35 @@ def _breakdown_sheet(ws: Sheet, result: MergeResult) -> None:
         ws.append_xml(r, cells)
 
 
-def _breakdown_rows_xml(result: MergeResult) -> list[str]:
+def _breakdown_rows_xml(result: MergeResult) -> list[bytes]:
     """The cells of the data rows of 分部门明细: labels as inline strings, numbers as openpyxl would write them."""
     departments = result.departments
     matrix = _by_field(result)
-    # One template of a row's department cells, "\0" standing for the row number: a row is then two C calls.
-    template = "".join(f'<c r="{column_letter(c)}\0"><v>%s</v></c>' for c in range(7, 7 + len(departments)))
+    # One template of a row's department cells, "#" standing for the row number: a row is then two C calls.
+    template = "".join(f'<c r="{column_letter(c)}#"><v>%s</v></c>' for c in range(7, 7 + len(departments)))
+    as_bytes = template.encode("ascii")
     cells = []
     for r, (f, numbers) in enumerate(zip(FORM.numeric_fields, matrix, strict=True), start=2):
         labels = (f.key, f.part, " / ".join(f.row), " / ".join(f.column), layout.location(f.key).ref())
         line = [inline_string(f"{column_letter(i)}{r}", text) for i, text in enumerate(labels, start=1)]
         line.append(f'<c r="F{r}"><v>{number_text(_excel_number(result.values.get(f.key, 0)))}</v></c>')
-        line.append(template.replace("\0", str(r)) % tuple(_number_texts(numbers)))
-        cells.append("".join(line))
+        row = as_bytes.replace(b"#", str(r).encode("ascii"))
+        cells.append("".join(line).encode("utf-8") + row % tuple(_number_texts(numbers)))
     return cells
 
 
 def _by_field(result: MergeResult) -> list[list[Any]]:
     """The merged departments' numbers, one list per numeric field of the form (0 where a department has none)."""
     rows = result.rows
+    keys = [f.key for f in FORM.numeric_fields]
+    if (
+        rows.width == len(keys)
+        and rows.key[: rows.width] == keys
+        and rows.department[:: rows.width] == result.departments
+    ):
+        # A body's merge: one run of the form's fields per department, in the departments' order: transposed in C.
+        runs = (rows.value[start : start + rows.width] for start in range(0, len(rows), rows.width))
+        return [list(numbers) for numbers in zip(*runs, strict=True)] if result.departments else [[] for _ in keys]
     width = len(result.departments)
     position = {d: i for i, d in enumerate(result.departments)}
     field_row = {f.key: j for j, f in enumerate(FORM.numeric_fields)}
@@ -397,14 +407,10 @@ def _by_field(result: MergeResult) -> list[list[Any]]:
     return matrix
 
 
-_PLAIN_INT = 10**15  # below it, an int is written as str() writes it (what %.16g gives too)
-
-
 def _number_texts(numbers: list[Any]) -> list[Any]:
-    """Numbers for `%s`: small ints as they are (str() in C), anything else as openpyxl formats it."""
-    if set(map(type, numbers)) <= {int} and (not numbers or (min(numbers) > -_PLAIN_INT and max(numbers) < _PLAIN_INT)):
-        return numbers
-    return [number_text(_excel_number(v)) for v in numbers]
+    """Numbers for a bytes `%s`: as openpyxl formats them, each distinct value formatted once."""
+    texts = {v: number_text(_excel_number(v)).encode("ascii") for v in set(numbers)}
+    return list(map(texts.__getitem__, numbers))
 
 
 def _findings_sheet(ws: Sheet, findings: Sequence[Finding]) -> None:

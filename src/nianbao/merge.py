@@ -577,9 +577,9 @@ def _returned_anyway(allowed: Sequence[str], status: Mapping[str, str]) -> list[
 def collection_date(reads: Iterable[WorkbookRead]) -> str:
     """The latest 填报日期 of the given workbooks (ISO), or "" when none gives a readable date."""
     days = []
-    for r in reads:
+    for text in {r.identity.date for r in reads}:  # most departments give one of a few dates: each parsed once
         try:
-            days.append(parse_date(r.identity.date))
+            days.append(parse_date(text))
         except ValueError:
             continue
     return max(days).isoformat() if days else ""

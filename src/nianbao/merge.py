@@ -481,13 +481,12 @@ def merged_values(rows: LongRows) -> dict[str, Number]:
     return _with_totals(totals)
 
 
-def _block_values(reads: Sequence[tuple[WorkbookRead, str]], rows: LongRows) -> dict[str, Number]:
-    """`merged_values` of `build_rows(reads)`: each input's column is a slice of the values, summed in C."""
+def _run_values(rows: LongRows) -> dict[str, Number]:
+    """`merged_values` of rows made by `build_rows`: each input's column is a slice of the values, summed in C."""
+    if not rows.width or not len(rows):
+        return merged_values(rows)
     fields = FORM.numeric_fields
-    width = len(fields)
-    if not reads:
-        return _with_totals({})
-    return _with_totals({f.key: sum(rows.value[j::width]) for j, f in enumerate(fields) if f.input})
+    return _with_totals({f.key: sum(rows.value[j :: rows.width]) for j, f in enumerate(fields) if f.input})
 
 
 def _with_totals(totals: Mapping[str, Any]) -> dict[str, Number]:
@@ -641,7 +640,7 @@ def merge_reads(
     result = MergeResult(
         body=body,
         year=year,
-        values=_block_values(merged, rows),
+        values=_run_values(rows),
         texts=texts,
         departments=[d for _r, d in merged],
         sources=sources,

@@ -63,6 +63,16 @@ def test_provenance_run_by_run_is_byte_identical_to_row_by_row(result: MergeResu
     assert (tmp_path / "runs.csv").read_bytes() == (tmp_path / "rows.csv").read_bytes()
     lines = (tmp_path / "runs.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + len(result.rows)
+    # Amounts at other places in some runs, none in others: each pattern gets its own template.
+    values = list(result.rows.value)
+    values[0], values[result.rows.width + 1] = Decimal("1.50"), Decimal("2E+1")
+    values = [int(v) if isinstance(v, Decimal) and i >= 2 * result.rows.width else v for i, v in enumerate(values)]
+    mixed = dataclasses.replace(result, rows=dataclasses.replace(result.rows, value=values))
+    write_provenance(mixed, tmp_path / "mixed-runs.csv")
+    write_provenance(dataclasses.replace(mixed, rows=dataclasses.replace(mixed.rows, width=0)), tmp_path / "mixed.csv")
+    assert (tmp_path / "mixed-runs.csv").read_bytes() == (tmp_path / "mixed.csv").read_bytes()
+    text = (tmp_path / "mixed-runs.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert ",1.5," in text[1] and ",20," in text[1 + result.rows.width + 1]
 
 
 def test_provenance_quotes_odd_names_and_keeps_percent_signs(result: MergeResult, tmp_path: Path) -> None:

@@ -144,8 +144,9 @@ def _provenance_lines(rows: LongRows) -> Iterator[bytes]:
 
 
 def _provenance_runs(rows: LongRows) -> Iterator[bytes]:
-    """Rows in runs of the same fields: one template of a run's lines, filled with each run's department,
-    file and values (ints by %d; a run holding an amount gets its values as text)."""
+    """Rows in runs of the same fields: one template of a run's lines, filled in C with each run's department,
+    file and values. Ints go in by %d; the few other values (amounts) as text, in a template with %s at their
+    places, made once per pattern of places (every run has its amounts at the same places)."""
     width = rows.width
     fields = zip(
         *(_csv_quoted(c[:width]) for c in (rows.key, rows.sheet, rows.cell)),
@@ -153,18 +154,28 @@ def _provenance_runs(rows: LongRows) -> Iterator[bytes]:
         strict=True,
     )
     lines = [tuple(t.replace("%", "%%") for t in texts) for texts in fields]
-    as_int, as_text = (
-        "".join(f"%s,{key},{number},%s,{sheet},{cell},{flag}\r\n" for key, sheet, cell, flag in lines).encode("utf-8")
-        for number in ("%d", "%s")
-    )
+    templates: dict[tuple[int, ...], bytes] = {}
+
+    def template(texts: tuple[int, ...]) -> bytes:
+        slots = ["%s" if i in texts else "%d" for i in range(width)]
+        return "".join(
+            f"%s,{key},{slot},%s,{sheet},{cell},{flag}\r\n"
+            for slot, (key, sheet, cell, flag) in zip(slots, lines, strict=True)
+        ).encode("utf-8")
+
     departments = [d.encode("utf-8") for d in _csv_quoted(rows.department[::width])]
     files = [f.encode("utf-8") for f in _csv_quoted(rows.file[::width])]
     for start, department, file in zip(range(0, len(rows), width), departments, files, strict=True):
         values: list[Any] = rows.value[start : start + width]
-        template = as_int
+        texts: tuple[int, ...] = ()
         if set(map(type, values)) - {int}:
-            template, values = as_text, [(str(v) if type(v) is int else plain(v)).encode("utf-8") for v in values]
-        yield template % tuple(chain.from_iterable(zip(repeat(department), values, repeat(file))))
+            texts = tuple(i for i, kind in enumerate(map(type, values)) if kind is not int)
+            values = values.copy()
+            for i in texts:
+                values[i] = plain(values[i]).encode("utf-8")
+        if texts not in templates:
+            templates[texts] = template(texts)
+        yield templates[texts] % tuple(chain.from_iterable(zip(repeat(department), values, repeat(file))))
 
 
 def _csv_quoted(column: list[Any]) -> list[str]:

@@ -4,6 +4,7 @@ What 汇总.xlsx needs and no more: inline strings and numbers, a handful of cel
 border, alignment), column widths, row heights, merged ranges, frozen panes, an autofilter, a print area and an
 A4 landscape page fitted to one page wide. It imports nothing beyond the standard library and the form (openpyxl and
 numpy take ~0.25 s to import) and writes each part once, with no object per cell, so 200,000 cells take ~0.05 s.
+For the same 200,000 numbers XlsxWriter (45 ms to import, no numpy) takes ~0.57 s, openpyxl's cells ~1.3 s.
 """
 
 from __future__ import annotations

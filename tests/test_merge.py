@@ -306,7 +306,7 @@ def test_reading_in_worker_processes_gives_the_same_result(folder, monkeypatch: 
     two = run_merge(inbox, roster, jobs=2)
     assert [s.file for s in two.sources] == [s.file for s in one.sources], "original order kept"
     assert two.values == one.values and two.findings == one.findings
-    assert two.frame.equals(one.frame)
+    assert two.rows == one.rows and two.frame.equals(one.frame)
 
 
 def test_summary_workbook_written_by_a_second_process_is_complete(
@@ -341,7 +341,7 @@ def test_console_lists_only_departments_needing_attention_in_large_merges(tmp_pa
         departments=names,
         sources=[],
         findings=[],
-        frame=None,
+        rows=None,
         department_status=status,
     )  # type: ignore[arg-type]
     table = status_table(result)
@@ -354,7 +354,7 @@ def test_console_lists_only_departments_needing_attention_in_large_merges(tmp_pa
         departments=names[:3],
         sources=[],
         findings=[],
-        frame=None,
+        rows=None,
         department_status={n: "merged" for n in names[:3]},
     )  # type: ignore[arg-type]
     assert status_table(small).row_count == 3

@@ -26,6 +26,8 @@ RANKS: dict[str, int] = {
     # One report's data, typed, and the registry of the rules that judge it.
     "data": 0,
     "naming": 0,
+    # A small .xlsx writer for fixed, styled sheets (汇总.xlsx): the standard library and the form only.
+    "xlsxml": 0,
     "rules": 1,
     # The Excel template, written from the form; the JSON schema published from it.
     "workbook": 1,

@@ -1,8 +1,8 @@
 """Merge the returned workbooks of a folder: read and check each, then sum the clean ones.
 
-Data flows one way: files → `WorkbookRead` (per department, checked) → one long pandas frame
-(department, key, value, file, sheet, cell) → `groupby().sum()` → totals recomputed by the form.
-The long frame is kept, so every merged number can be traced back to its departments and cells.
+Data flows one way: files → `WorkbookRead` (per department, checked) → the long rows (department, key, value,
+file, sheet, cell), plain column lists → each input summed → totals recomputed by the form.
+The long rows are kept, so every merged number can be traced back to its departments and cells.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import datetime as dt
 import difflib
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEPARTMENT_STATUS",
     "FILE_STATUS",
+    "LongRows",
     "MergeResult",
     "SourceFile",
     "department_of",
@@ -103,7 +105,7 @@ class MergeResult:
     departments: list[str]  # merged departments, in roster order
     sources: list[SourceFile]
     findings: list[Finding]
-    frame: pd.DataFrame  # the long provenance frame of the merged files (FRAME_COLUMNS)
+    rows: LongRows  # the long provenance rows of the merged files (FRAME_COLUMNS)
     roster: list[str] | None = None
     department_status: dict[str, str] = field(default_factory=dict)  # department → DEPARTMENT_STATUS key
     ignored: list[str] = field(default_factory=list)  # files in the folder that are not workbooks
@@ -117,6 +119,11 @@ class MergeResult:
     @property
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The long rows as a pandas DataFrame (FRAME_COLUMNS), built on first access for library users."""
+        return self.rows.to_frame()
 
     @property
     def not_returned(self) -> list[str]:
@@ -414,32 +421,87 @@ def _duplicate_findings(reads: list[WorkbookRead], departments: list[str]) -> tu
 # -- merging -----------------------------------------------------------------------------------------
 
 
-def build_frame(reads: Sequence[tuple[WorkbookRead, str]]) -> pd.DataFrame:
-    """One long frame for all merged files, built once at the end column by column (not a frame per file)."""
-    import pandas as pd  # here, not at start-up: ~0.4 s that reading every workbook does not need
+@dataclass(frozen=True)
+class LongRows:
+    """The long provenance table of a merge, column by column (FRAME_COLUMNS): one row per department and number.
 
+    Plain lists, so the merge, its files and an area's roll-up need no pandas; `frame` gives a DataFrame.
+    """
+
+    department: list[str]
+    key: list[str]
+    value: list[Any]  # Python ints and Decimals: exact sums, no float rounding
+    file: list[str]
+    sheet: list[str]
+    cell: list[str]
+    input: list[bool]
+    # > 0 when the rows are runs of `width` rows, one run per department and file, every run with the same keys,
+    # sheets, cells and inputs in the same order (as `build_rows` makes them): writers then work run by run.
+    width: int = 0
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    def rows(self) -> Iterator[tuple[str, str, Any, str, str, str, bool]]:
+        """The rows as tuples in FRAME_COLUMNS order."""
+        return zip(self.department, self.key, self.value, self.file, self.sheet, self.cell, self.input, strict=True)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, str, Any, str, str, str, bool]]) -> LongRows:
+        columns = [list(c) for c in zip(*rows, strict=True)] or [[] for _ in FRAME_COLUMNS]
+        department, key, value, file, sheet, cell, inputs = columns
+        return cls(department, key, value, file, sheet, cell, inputs)
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        columns: dict[str, Any] = {c: getattr(self, c) for c in FRAME_COLUMNS}
+        columns["value"] = pd.Series(self.value, dtype=object)
+        return pd.DataFrame(columns, columns=list(FRAME_COLUMNS))
+
+
+def build_rows(reads: Sequence[tuple[WorkbookRead, str]]) -> LongRows:
+    """The long rows of the merged files: each file's numbers in the form's order, built column by column."""
     fields = FORM.numeric_fields
-    locations = [layout.location(f.key) for f in fields]
-    n = len(reads)
-    frame = pd.DataFrame(
-        {
-            "department": [d for _r, d in reads for _f in fields],
-            "key": [f.key for f in fields] * n,
-            "value": pd.Series([r.values.get(f.key, 0) for r, _d in reads for f in fields], dtype=object),
-            "file": [r.file for r, _d in reads for _f in fields],
-            "sheet": [loc.sheet for loc in locations] * n,
-            "cell": [loc.cell for loc in locations] * n,
-            "input": [f.input for f in fields] * n,
-        },
-        columns=list(FRAME_COLUMNS),
+    keys = [f.key for f in fields]
+    locations = [layout.location(k) for k in keys]
+    n, width = len(reads), len(fields)
+    zeros = [0] * width
+    return LongRows(
+        department=list(chain.from_iterable(repeat(d, width) for _r, d in reads)),
+        key=keys * n,
+        value=list(chain.from_iterable(map(r.values.get, keys, zeros) for r, _d in reads)),
+        file=list(chain.from_iterable(repeat(r.file, width) for r, _d in reads)),
+        sheet=[loc.sheet for loc in locations] * n,
+        cell=[loc.cell for loc in locations] * n,
+        input=[f.input for f in fields] * n,
+        width=width,
     )
-    return frame  # values stay Python ints and Decimals: exact sums, no float rounding
 
 
-def merged_values(frame: pd.DataFrame) -> dict[str, Number]:
+def build_frame(reads: Sequence[tuple[WorkbookRead, str]]) -> pd.DataFrame:
+    """The long rows as a pandas DataFrame (for library users; nianbao itself works on `build_rows`)."""
+    return build_rows(reads).to_frame()
+
+
+def merged_values(rows: LongRows) -> dict[str, Number]:
     """Cell-wise sum of the inputs, then every total recomputed by the form (never summed totals)."""
-    inputs = frame[frame["input"].astype(bool)]
-    totals = inputs.groupby("key", sort=False)["value"].sum().to_dict() if len(inputs) else {}
+    totals: dict[str, Any] = {}
+    for key, value, is_input in zip(rows.key, rows.value, rows.input, strict=True):
+        if is_input:
+            totals[key] = totals[key] + value if key in totals else value
+    return _with_totals(totals)
+
+
+def _run_values(rows: LongRows) -> dict[str, Number]:
+    """`merged_values` of rows made by `build_rows`: each input's column is a slice of the values, summed in C."""
+    if not rows.width or not len(rows):
+        return merged_values(rows)
+    fields = FORM.numeric_fields
+    return _with_totals({f.key: sum(rows.value[j :: rows.width]) for j, f in enumerate(fields) if f.input})
+
+
+def _with_totals(totals: Mapping[str, Any]) -> dict[str, Number]:
     sums = {str(k): _exact(v) for k, v in totals.items()}
     values = FORM.compute_derived(sums)
     for key in FORM.input_numeric_keys:
@@ -526,9 +588,9 @@ def _returned_anyway(allowed: Sequence[str], status: Mapping[str, str]) -> list[
 def collection_date(reads: Iterable[WorkbookRead]) -> str:
     """The latest 填报日期 of the given workbooks (ISO), or "" when none gives a readable date."""
     days = []
-    for r in reads:
+    for text in {r.identity.date for r in reads}:  # most departments give one of a few dates: each parsed once
         try:
-            days.append(parse_date(r.identity.date))
+            days.append(parse_date(text))
         except ValueError:
             continue
     return max(days).isoformat() if days else ""
@@ -583,19 +645,19 @@ def merge_reads(
     ordered = {d: statuses[d] for d in sorted(statuses, key=lambda d: (position.get(d, len(position)), d))}
     overall += _returned_anyway(allowed, ordered)
     allowed = [d for d in allowed if ordered.get(d) == "allowed_missing"]
-    frame = build_frame(merged)
+    rows = build_rows(merged)
     texts = merged_texts(merged)
     texts[ISSUER_KEY], issuer_spelling = merged_issuer(merged)
     overall += [*([issuer_spelling] if issuer_spelling else []), *_missing_findings(ordered)]
     result = MergeResult(
         body=body,
         year=year,
-        values=merged_values(frame),
+        values=_run_values(rows),
         texts=texts,
         departments=[d for _r, d in merged],
         sources=sources,
         findings=[*_attributed_findings(reads, sources), *overall],
-        frame=frame,
+        rows=rows,
         roster=roster,
         department_status=ordered,
         ignored=list(ignored),
@@ -671,7 +733,7 @@ def read_items(
 ) -> list[WorkbookRead]:
     """Read and check every file (each opened, read and closed on its own), in order.
 
-    While worker processes read, this process imports pandas for the merge, and runs `meanwhile` if given.
+    While worker processes read, this process runs `meanwhile` if given.
     """
     jobs = default_jobs(len(items)) if jobs is None else max(1, jobs)
     return parallel.run_chunked(
@@ -686,8 +748,6 @@ def read_items(
 
 
 def _prepare(then: Callable[[], object] | None) -> None:
-    import pandas  # noqa: F401 - build_frame's import, done while the workers read (~0.4 s)
-
     if then is not None:
         then()
 

@@ -14,18 +14,11 @@ import json
 import multiprocessing
 import os
 import sys
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape as xml_escape
-
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from .charts import PNG_DPI, Chart, chart_png
 from .errors import NianbaoError
@@ -33,19 +26,10 @@ from .fileio import atomic_path, write_text_atomic
 from .findings import CODES, Finding, finding_order
 from .form import FORM, SEVERITY_LABELS, GridCell, Table, layout
 from .numbers import jsonable, plain
-from .workbook.styles import (
-    BORDER,
-    CENTER,
-    DERIVED_FILL,
-    FONT,
-    FONT_BOLD,
-    FONT_TITLE,
-    HEADER_FILL,
-    LEFT,
-)
+from .xlsxml import Book, Font, Sheet, Style, Styled, column_letter, inline_string, number_text, ref
 
 if TYPE_CHECKING:
-    from .merge import MergeResult
+    from .merge import LongRows, MergeResult
 
 __all__ = [
     "MERGED_JSON",
@@ -132,25 +116,66 @@ def write_provenance(result: MergeResult, path: Path) -> None:
     """UTF-8 with BOM so that Excel/WPS open it with Chinese intact.
 
     The bytes csv.writer would write, ~3x faster: each distinct text is quoted once by csv itself (200,000
-    rows hold a few thousand distinct texts), numbers never need quoting.
+    rows hold a few thousand distinct texts), numbers never need quoting. A body's rows come in runs of the
+    same fields (`LongRows.width`): each run is then one bytes template filled in C.
     """
-    frame = result.frame
-    flags = {True: "是", False: "自动计算"}
-    values = [str(v) if type(v) is int else plain(v) for v in frame["value"].tolist()]
-    inputs = [flags[bool(x)] for x in frame["input"].tolist()]
-    departments, keys, files, sheets, cells = (
-        _csv_quoted(frame[c].tolist()) for c in ("department", "key", "file", "sheet", "cell")
-    )
     header = io.StringIO(newline="")
     csv.writer(header).writerow(PROVENANCE_HEADERS)
-    rows = zip(departments, keys, values, files, sheets, cells, inputs, strict=True)
+    rows = result.rows
     with atomic_path(path) as tmp, tmp.open("wb") as handle:
         handle.write(("\ufeff" + header.getvalue()).encode("utf-8"))
-        while block := list(itertools.islice(rows, _ROWS_PER_WRITE)):  # bounded memory, whatever the size
-            handle.write("".join(f"{d},{k},{v},{f},{s},{c},{i}\r\n" for d, k, v, f, s, c, i in block).encode("utf-8"))
+        for chunk in _provenance_runs(rows) if rows.width else _provenance_lines(rows):
+            handle.write(chunk)
 
 
+_FLAGS = {True: "是", False: "自动计算"}
 _ROWS_PER_WRITE = 10_000
+
+
+def _provenance_lines(rows: LongRows) -> Iterator[bytes]:
+    """Any rows: each column quoted once per distinct text, then every line joined in C."""
+    values = [str(v) if type(v) is int else plain(v) for v in rows.value]
+    flags = [_FLAGS[bool(x)] for x in rows.input]
+    columns = (rows.department, rows.key, rows.file, rows.sheet, rows.cell)
+    department, key, file, sheet, cell = (_csv_quoted(c) for c in columns)
+    lines = map(",".join, zip(department, key, values, file, sheet, cell, flags, strict=True))
+    while block := list(itertools.islice(lines, _ROWS_PER_WRITE)):  # bounded memory, whatever the size
+        yield ("\r\n".join(block) + "\r\n").encode("utf-8")
+
+
+def _provenance_runs(rows: LongRows) -> Iterator[bytes]:
+    """Rows in runs of the same fields: one template of a run's lines, filled in C with each run's department,
+    file and values. Ints go in by %d; the few other values (amounts) as text, in a template with %s at their
+    places, made once per pattern of places (every run has its amounts at the same places)."""
+    width = rows.width
+    fields = zip(
+        *(_csv_quoted(c[:width]) for c in (rows.key, rows.sheet, rows.cell)),
+        (_FLAGS[bool(x)] for x in rows.input[:width]),
+        strict=True,
+    )
+    lines = [tuple(t.replace("%", "%%") for t in texts) for texts in fields]
+    templates: dict[tuple[int, ...], bytes] = {}
+
+    def template(texts: tuple[int, ...]) -> bytes:
+        slots = ["%s" if i in texts else "%d" for i in range(width)]
+        return "".join(
+            f"%s,{key},{slot},%s,{sheet},{cell},{flag}\r\n"
+            for slot, (key, sheet, cell, flag) in zip(slots, lines, strict=True)
+        ).encode("utf-8")
+
+    departments = [d.encode("utf-8") for d in _csv_quoted(rows.department[::width])]
+    files = [f.encode("utf-8") for f in _csv_quoted(rows.file[::width])]
+    for start, department, file in zip(range(0, len(rows), width), departments, files, strict=True):
+        values: list[Any] = rows.value[start : start + width]
+        texts: tuple[int, ...] = ()
+        if set(map(type, values)) - {int}:
+            texts = tuple(i for i, kind in enumerate(map(type, values)) if kind is not int)
+            values = values.copy()
+            for i in texts:
+                values[i] = plain(values[i]).encode("utf-8")
+        if texts not in templates:
+            templates[texts] = template(texts)
+        yield templates[texts] % tuple(chain.from_iterable(zip(repeat(department), values, repeat(file))))
 
 
 def _csv_quoted(column: list[Any]) -> list[str]:
@@ -160,7 +185,7 @@ def _csv_quoted(column: list[Any]) -> list[str]:
         buffer = io.StringIO(newline="")
         csv.writer(buffer).writerow([text, ""])  # a second field: a lone empty field would be written as ""
         quoted[text] = buffer.getvalue()[:-3]  # without ",\r\n"
-    return [quoted[text] for text in column]
+    return list(map(quoted.__getitem__, column))
 
 
 def read_provenance(outdir: Path) -> list[dict[str, str]]:
@@ -179,25 +204,36 @@ def read_provenance_file(path: Path) -> list[dict[str, str]]:
 
 
 def _excel_number(value: Any) -> Any:
-    """openpyxl writes Decimal as a number already; keep ints as ints."""
+    """A Decimal is written as the float Excel keeps; ints stay ints."""
     return float(value) if isinstance(value, Decimal) else value
 
 
+# The look of the template (workbook/styles.py), as the summary's own writer takes it; a test keeps them equal.
+_FONT = Font("宋体", 11)
+_FONT_BOLD = Font("宋体", 11, bold=True)
+_FONT_TITLE = Font("黑体", 16)
+_ERROR_FONT = Font(bold=True, color="9C0006")
+_HEADER_FILL = "F2F2F2"
+_DERIVED_FILL = "E7E6E6"
+_CENTER, _LEFT = "center", "left"
+
+
 def write_summary_xlsx(result: MergeResult, path: Path) -> None:
-    """Written in openpyxl's write-only mode, but for the data rows of the breakdown (200,000 cells for 1,000
-    departments), which are written as XML directly."""
-    wb = Workbook(write_only=True)
+    """Written by a small writer of our own (`xlsxml`): no openpyxl, and each part deflated once.
+
+    The data rows of the breakdown (200,000 cells for 1,000 departments) are written as XML in one pass.
+    """
+    book = Book()
     for table in FORM.tables:
-        _merged_table_sheet(wb.create_sheet(layout.TABLE_SHEETS[table.key]), table, result)
+        _merged_table_sheet(book.sheet(layout.TABLE_SHEETS[table.key]), table, result)
     if result.bodies:
-        _comparison_sheet(wb.create_sheet(SHEET_COMPARISON), result)
-    breakdown = wb.create_sheet(SHEET_BREAKDOWN)
-    _breakdown_sheet(breakdown, result)
-    _findings_sheet(wb.create_sheet(SHEET_FINDINGS), result.findings)
-    _returns_sheet(wb.create_sheet(SHEET_RETURNS), result)
+        _comparison_sheet(book.sheet(SHEET_COMPARISON), result)
+    _breakdown_sheet(book.sheet(SHEET_BREAKDOWN), result)
+    book.fast_parts.add(f"xl/worksheets/sheet{len(book.sheets)}.xml")
+    _findings_sheet(book.sheet(SHEET_FINDINGS), result.findings)
+    _returns_sheet(book.sheet(SHEET_RETURNS), result)
     with atomic_path(path) as tmp:
-        wb.save(tmp)
-        _splice_rows(tmp, breakdown.path.lstrip("/"), _breakdown_rows_xml(result))
+        book.save(tmp)
 
 
 def _title(result: MergeResult) -> str:
@@ -206,68 +242,46 @@ def _title(result: MergeResult) -> str:
 
 
 def _styled(
-    ws: Any, value: Any, *, font: Font | None = None, fill: Any = None, align: Any = None, border: bool = False
-) -> Cell:
-    cell = WriteOnlyCell(ws, value=value)
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if align is not None:
-        cell.alignment = align
-    if border:
-        cell.border = BORDER
-    return cell
+    value: Any, *, font: Font | None = None, fill: str | None = None, align: str | None = None, border: bool = False
+) -> Styled:
+    return Styled(value, Style(font, fill, border, align))
 
 
-def _landscape(ws: Any) -> None:
-    """A4 landscape, fit to one page wide (styles.landscape_a4 needs a normal, not write-only, sheet)."""
-    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-
-
-def _ref(row1: int, col1: int, row2: int, col2: int) -> str:
-    return f"{get_column_letter(col1)}{row1}:{get_column_letter(col2)}{row2}"
-
-
-def _merged_table_sheet(ws: Any, table: Table, result: MergeResult) -> None:
+def _merged_table_sheet(ws: Sheet, table: Table, result: MergeResult) -> None:
     """The merged table at the same cells as in the template, so addresses mean the same in both.
 
-    Write-only sheets take whole rows in order, so the grid is laid out in memory first.
+    Rows are written in order, so the grid is laid out in memory first.
     """
     left, right = layout.TABLE_ORIGIN_COL, layout.TABLE_ORIGIN_COL + table.n_cols - 1
     bottom = layout.table_bottom_row(table)
-    rows: dict[int, dict[int, Cell]] = {}
+    rows: dict[int, dict[int, Styled]] = {}
     note = f"汇总了 {len(result.departments)} 个部门：{'、'.join(result.departments)}"
     rows[1] = {
-        left: _styled(ws, f"{_title(result)} {table.section}（{table.name}，汇总）", font=FONT_TITLE, align=CENTER)
+        left: _styled(f"{_title(result)} {table.section}（{table.name}，汇总）", font=_FONT_TITLE, align=_CENTER)
     }
-    rows[2] = {left: _styled(ws, note, font=FONT, align=LEFT)}
+    rows[2] = {left: _styled(note, font=_FONT, align=_LEFT)}
     for row in (1, 2):
-        ws.merged_cells.add(_ref(row, left, row, right))
+        ws.merged.append(ref(row, left, row, right))
     for cell in table.grid:
         loc = layout.grid_location(table, cell)
         for r in range(loc.row, loc.row + cell.rowspan):
             for c in range(loc.col, loc.col + cell.colspan):
-                rows.setdefault(r, {})[c] = _styled(ws, None, border=True)
-        rows[loc.row][loc.col] = _grid_cell(ws, cell, result)
+                rows.setdefault(r, {})[c] = _styled(None, border=True)
+        rows[loc.row][loc.col] = _grid_cell(cell, result)
         if cell.rowspan > 1 or cell.colspan > 1:
-            ws.merged_cells.add(_ref(loc.row, loc.col, loc.row + cell.rowspan - 1, loc.col + cell.colspan - 1))
+            ws.merged.append(ref(loc.row, loc.col, loc.row + cell.rowspan - 1, loc.col + cell.colspan - 1))
     widths = _label_widths(table)
     for col in range(left, right + 1):
-        ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 12)
+        ws.widths[col] = widths.get(col, 12)
     for cell in table.grid:  # long labels wrap: give their rows the lines they need
         if cell.kind == "label" and cell.rowspan == 1 and cell.colspan == 1:
             loc = layout.grid_location(table, cell)
             lines = -(-2 * len(cell.text) // int(widths[loc.col] - 2))
             if lines > 1:
-                ws.row_dimensions[loc.row].height = 15 * lines
-    ws.row_dimensions[2].height = 15 * (1 + len(note) // (12 * table.n_cols))
-    ws.print_area = _ref(1, left, bottom, right)
-    _landscape(ws)
+                ws.heights[loc.row] = 15 * lines
+    ws.heights[2] = 15 * (1 + len(note) // (12 * table.n_cols))
+    ws.print_area = ref(1, left, bottom, right)
+    ws.landscape = ws.fit_to_page = True
     for r in range(1, bottom + 1):
         line = rows.get(r, {})
         ws.append([line.get(c) for c in range(1, right + 1)])
@@ -287,40 +301,37 @@ def _label_widths(table: Table) -> dict[int, float]:
     return widths
 
 
-def _grid_cell(ws: Any, cell: GridCell, result: MergeResult) -> Cell:
+def _grid_cell(cell: GridCell, result: MergeResult) -> Styled:
     if cell.kind == "value":
         field = FORM.by_key[cell.key or ""]
         return _styled(
-            ws,
             _excel_number(result.values.get(field.key, 0)),
-            align=CENTER,
+            align=_CENTER,
             border=True,
-            fill=None if field.input else DERIVED_FILL,
+            fill=None if field.input else _DERIVED_FILL,
         )
     header = cell.kind == "header"
     return _styled(
-        ws,
         cell.text,
-        font=FONT_BOLD if header else FONT,
-        fill=HEADER_FILL if header else None,
-        align=CENTER if header else LEFT,
+        font=_FONT_BOLD if header else _FONT,
+        fill=_HEADER_FILL if header else None,
+        align=_CENTER if header else _LEFT,
         border=True,
     )
 
 
-def _header_row(ws: Any, headers: Sequence[str], widths: Sequence[float], freeze: str = "A2") -> None:
-    """Column widths and the frozen header must be set before the first row of a write-only sheet."""
+def _header_row(ws: Sheet, headers: Sequence[str], widths: Sequence[float], freeze: str = "A2") -> None:
     for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = freeze
-    ws.append([_styled(ws, h, font=FONT_BOLD, fill=HEADER_FILL) for h in headers])
+        ws.widths[i] = width
+    ws.freeze = freeze
+    ws.append([_styled(h, font=_FONT_BOLD, fill=_HEADER_FILL) for h in headers])
 
 
-def _autofilter(ws: Any, columns: int, rows: int) -> None:
-    ws.auto_filter.ref = _ref(1, 1, max(rows, 1), columns)
+def _autofilter(ws: Sheet, columns: int, rows: int) -> None:
+    ws.autofilter = ref(1, 1, max(rows, 1), columns)
 
 
-def _comparison_sheet(ws: Any, result: MergeResult) -> None:
+def _comparison_sheet(ws: Sheet, result: MergeResult) -> None:
     """An area's bodies side by side: the figures a 主管部门 compares, sortable, with each body's findings."""
     from .form.indicators import INDICATORS
 
@@ -335,7 +346,7 @@ def _comparison_sheet(ws: Any, result: MergeResult) -> None:
             counts.get((body, "error"), 0),
             counts.get((body, "warning"), 0),
         ]
-        ws.append([_styled(ws, v, font=FONT, align=LEFT if k == 0 else CENTER) for k, v in enumerate(row)])
+        ws.append([_styled(v, font=_FONT, align=_LEFT if k == 0 else _CENTER) for k, v in enumerate(row)])
     _autofilter(ws, len(headers), len(result.bodies) + 1)
 
 
@@ -354,78 +365,74 @@ def body_finding_counts(findings: Sequence[Finding]) -> dict[tuple[str, str], in
     return counts
 
 
-def _breakdown_sheet(ws: Any, result: MergeResult) -> None:
+def _breakdown_sheet(ws: Sheet, result: MergeResult) -> None:
     """Every number by department: one row per field, one column per merged department.
 
-    openpyxl writes the styled header; the 200 data rows (200,000 cells for 1,000 departments, ~1.3 s through
-    openpyxl's cell objects) are spliced in as XML after saving (`_breakdown_rows_xml`, `_splice_rows`).
+    The header is styled; the data rows (200,000 cells for 1,000 departments) are written as XML directly.
     """
     departments = result.departments
     headers = ("键", "所属", "行", "列", "模板位置", "汇总", *departments)
     _header_row(ws, headers, (34, 10, 40, 24, 26, 10), freeze="G2")
     _autofilter(ws, len(headers), 1 + len(FORM.numeric_fields))
+    for r, cells in enumerate(_breakdown_rows_xml(result), start=2):
+        ws.append_xml(r, cells)
 
 
-def _breakdown_rows_xml(result: MergeResult) -> bytes:
-    """The data rows of 分部门明细 as sheet XML: labels as inline strings, numbers as openpyxl formats them."""
+def _breakdown_rows_xml(result: MergeResult) -> list[bytes]:
+    """The cells of the data rows of 分部门明细: labels as inline strings, numbers as openpyxl would write them."""
     departments = result.departments
-    by_key: dict[str, dict[str, Any]] = {}
-    frame = result.frame
-    # Plain lists: iterating pandas columns element by element costs ~0.2 s for 1,000 departments.
-    for department, key, value in zip(
-        frame["department"].tolist(), frame["key"].tolist(), frame["value"].tolist(), strict=True
-    ):
-        by_key.setdefault(key, {})[department] = value
-    letters = [get_column_letter(c) for c in range(1, 7 + len(departments))]
-    rows = []
-    for r, f in enumerate(FORM.numeric_fields, start=2):
-        row = by_key.get(f.key, {})
+    matrix = _by_field(result)
+    # One template of a row's department cells, "#" standing for the row number: a row is then two C calls.
+    template = "".join(f'<c r="{column_letter(c)}#"><v>%s</v></c>' for c in range(7, 7 + len(departments)))
+    as_bytes = template.encode("ascii")
+    cells = []
+    for r, (f, numbers) in enumerate(zip(FORM.numeric_fields, matrix, strict=True), start=2):
         labels = (f.key, f.part, " / ".join(f.row), " / ".join(f.column), layout.location(f.key).ref())
-        numbers = (result.values.get(f.key, 0), *(row.get(d, 0) for d in departments))
-        cells = [_inline_string(f"{letters[i]}{r}", text) for i, text in enumerate(labels)]
-        cells += [
-            f'<c r="{letters[i]}{r}" t="n"><v>{_number_text(v)}</v></c>'
-            for i, v in enumerate(numbers, start=len(labels))
-        ]
-        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-    return "".join(rows).encode("utf-8")
+        line = [inline_string(f"{column_letter(i)}{r}", text) for i, text in enumerate(labels, start=1)]
+        line.append(f'<c r="F{r}"><v>{number_text(_excel_number(result.values.get(f.key, 0)))}</v></c>')
+        row = as_bytes.replace(b"#", str(r).encode("ascii"))
+        cells.append("".join(line).encode("utf-8") + row % tuple(_number_texts(numbers)))
+    return cells
 
 
-def _inline_string(ref: str, text: str) -> str:
-    if not text:
-        return f'<c r="{ref}" t="inlineStr"/>'  # openpyxl writes an empty string as an empty cell
-    space = ' xml:space="preserve"' if text != text.strip() else ""  # as openpyxl marks it
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{xml_escape(text)}</t></is></c>'
+def _by_field(result: MergeResult) -> list[list[Any]]:
+    """The merged departments' numbers, one list per numeric field of the form (0 where a department has none)."""
+    rows = result.rows
+    keys = [f.key for f in FORM.numeric_fields]
+    if (
+        rows.width == len(keys)
+        and rows.key[: rows.width] == keys
+        and rows.department[:: rows.width] == result.departments
+    ):
+        # A body's merge: one run of the form's fields per department, in the departments' order: transposed in C.
+        runs = (rows.value[start : start + rows.width] for start in range(0, len(rows), rows.width))
+        return [list(numbers) for numbers in zip(*runs, strict=True)] if result.departments else [[] for _ in keys]
+    width = len(result.departments)
+    position = {d: i for i, d in enumerate(result.departments)}
+    field_row = {f.key: j for j, f in enumerate(FORM.numeric_fields)}
+    matrix = [[0] * width for _ in FORM.numeric_fields]
+    for department, key, value in zip(rows.department, rows.key, rows.value, strict=True):
+        j, i = field_row.get(key), position.get(department)
+        if j is not None and i is not None:
+            matrix[j][i] = value
+    return matrix
 
 
-def _number_text(value: Any) -> str:
-    """What openpyxl writes for a number (`safe_string`): 16 significant digits."""
-    return "%.16g" % _excel_number(value)  # noqa: UP031 - the exact format openpyxl uses
+def _number_texts(numbers: list[Any]) -> list[Any]:
+    """Numbers for a bytes `%s`: as openpyxl formats them, each distinct value formatted once."""
+    texts = {v: number_text(_excel_number(v)).encode("ascii") for v in set(numbers)}
+    return list(map(texts.__getitem__, numbers))
 
 
-def _splice_rows(path: Path, part: str, rows: bytes) -> None:
-    """Put `rows` at the end of the sheet data of `part` in the saved workbook at `path`."""
-    with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w") as out:
-        for info, data in entries:
-            if info.filename == part:
-                data = data.replace(b"</sheetData>", rows + b"</sheetData>", 1)
-            out.writestr(info, data)
-
-
-_ERROR_FONT = Font(color="9C0006", bold=True)
-
-
-def _findings_sheet(ws: Any, findings: Sequence[Finding]) -> None:
+def _findings_sheet(ws: Sheet, findings: Sequence[Finding]) -> None:
     _header_row(ws, FINDING_HEADERS, (6, 16, 28, 16, 8, 24, 14, 30, 90, 14, 14))
-    _landscape(ws)
+    ws.landscape = True  # not fitted to the page: the messages would print too small to read
     for f in sorted(findings, key=finding_order):
         rule = f.extra.get("rule", f.code) if f.extra else f.code
         severity = SEVERITY_LABELS.get(f.severity, f.severity)
         ws.append(
             [
-                _styled(ws, severity, font=_ERROR_FONT) if f.is_error else severity,
+                _styled(severity, font=_ERROR_FONT) if f.is_error else severity,
                 f.department,
                 f.file,
                 f.sheet,
@@ -469,17 +476,16 @@ def returns_summary(result: MergeResult) -> str:
     return "；".join(parts) + f"。{report}。"
 
 
-def _returns_sheet(ws: Any, result: MergeResult) -> None:
+def _returns_sheet(ws: Sheet, result: MergeResult) -> None:
     """Who returned what: a summary line, then one row per file, then the roster departments with no file."""
     from .merge import DEPARTMENT_STATUS, FILE_STATUS
 
     headers = ("部门", "部门状态", "文件", "文件状态", "填报日期", "修改时间", "大小(字节)", "SHA-256")
     for i, width in enumerate((20, 14, 36, 14, 12, 20, 12, 66), start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A3"
-    ws.append([_styled(ws, returns_summary(result), font=FONT_BOLD)])
-    ws.append([_styled(ws, h, font=FONT_BOLD, fill=HEADER_FILL) for h in headers])
-    count = 2
+        ws.widths[i] = width
+    ws.freeze = "A3"
+    ws.append([_styled(returns_summary(result), font=_FONT_BOLD)])
+    ws.append([_styled(h, font=_FONT_BOLD, fill=_HEADER_FILL) for h in headers])
     for s in sorted(result.sources, key=lambda s: (s.department == "", s.department, s.file)):
         department_status = DEPARTMENT_STATUS.get(result.department_status.get(s.department, ""), "无法识别部门")
         ws.append(
@@ -494,15 +500,12 @@ def _returns_sheet(ws: Any, result: MergeResult) -> None:
                 s.sha256,
             ]
         )
-        count += 1
     for department, status in result.department_status.items():
         if status in ("not_returned", "allowed_missing"):
             ws.append([department, DEPARTMENT_STATUS[status], "", "", "", "", "", ""])
-            count += 1
     for name in result.ignored:
         ws.append(["", "", name, "不是工作簿，已忽略", "", "", "", ""])
-        count += 1
-    ws.auto_filter.ref = _ref(2, 1, count, len(headers))
+    ws.autofilter = ref(2, 1, ws.row_count, len(headers))
 
 
 # -- 图解 ------------------------------------------------------------------------------------------------
@@ -519,6 +522,8 @@ def add_charts_sheet(path: Path, charts: Sequence[Chart]) -> None:
     """
     from openpyxl import load_workbook
     from openpyxl.drawing.image import Image
+
+    from .workbook.styles import BORDER, FONT, FONT_BOLD, FONT_TITLE
 
     if not charts:
         return

@@ -23,9 +23,9 @@ from .fileio import read_json, skipped_link_findings, walk_files
 from .findings import Finding, Severity
 from .form import FORM
 from .merge import (
-    FRAME_COLUMNS,
     WORKBOOK_SUFFIXES,
     Found,
+    LongRows,
     MergeResult,
     SourceFile,
     WorkbookItem,
@@ -197,20 +197,7 @@ def _body_from_workbooks(body: str, reads: list[WorkbookRead], year: int | None)
     """A body's departments' workbooks, merged as `nianbao merge` does; its findings say which body."""
     merged = merge_reads(reads, None, body=body, year=year)
     findings = [f if f.department.startswith(body) else _in_body(f, body) for f in merged.findings]
-    frame = merged.frame
-    rows: list[Row] = [
-        (f"{body} / {d}", str(k), v, str(f), str(s), str(c), bool(i))
-        for d, k, v, f, s, c, i in zip(
-            frame["department"].tolist(),
-            frame["key"].tolist(),
-            frame["value"].tolist(),
-            frame["file"].tolist(),
-            frame["sheet"].tolist(),
-            frame["cell"].tolist(),
-            frame["input"].tolist(),
-            strict=True,
-        )
-    ]
+    rows: list[Row] = [(f"{body} / {d}", k, v, f, s, c, i) for d, k, v, f, s, c, i in merged.rows.rows()]
     data = merged.data if merged.departments else None
     return BodyResult(body, "workbooks", [r.file for r in reads], data, rows, findings, merged)
 
@@ -435,9 +422,6 @@ def run_rollup(
     status = _status(bodies, roster_names, allowed)
     accepted = [b for b in bodies if b.data is not None and not b.has_errors]
     own = next((b for b in accepted if name_key(b.body) == name_key(area)), None)
-    import pandas as pd  # only an area's merge needs it here; a body's merge imports it while its workers read
-
-    frame = pd.DataFrame([row for b in accepted for row in b.rows], columns=list(FRAME_COLUMNS))
     result = MergeResult(
         body=area,
         year=year,
@@ -452,7 +436,7 @@ def run_rollup(
             *status_findings,
             *_missing_bodies(status),
         ],
-        frame=frame,
+        rows=LongRows.from_rows(row for b in accepted for row in b.rows),
         roster=roster_names,
         department_status=status,
         ignored=[p.relative_to(directory).as_posix() for p in inputs.ignored],

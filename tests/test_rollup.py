@@ -18,7 +18,7 @@ from nianbao.cli import main
 from nianbao.errors import UsageError
 from nianbao.form import FORM
 from nianbao.form.indicators import INDICATORS
-from nianbao.outputs import MERGED_JSON, SHEET_COMPARISON, SUMMARY_XLSX
+from nianbao.outputs import MERGED_JSON, SHEET_BREAKDOWN, SHEET_COMPARISON, SUMMARY_XLSX
 from nianbao.report.context import read_report_data, signature_date
 from nianbao.report.html import render_html
 from nianbao.report.render import load_data
@@ -118,6 +118,22 @@ def test_area_workbook_compares_the_bodies(bodies: Path, tmp_path: Path) -> None
     assert rows[1][1] == first["t3.new.total"]
     assert sheet.auto_filter.ref
     assert len(paths) == 3
+
+
+def test_area_breakdown_gives_each_body_its_own_figures(bodies: Path, tmp_path: Path) -> None:
+    """分部门明细 of an area: a column per body, also for a body merged there from its departments' workbooks."""
+    folder = tmp_path / "混合"
+    shutil.copytree(bodies / "输出" / BODIES[0], folder / BODIES[0])
+    shutil.copytree(bodies / "填报" / BODIES[1], folder / BODIES[1])  # workbooks, merged within the area's merge
+    result = pipeline.merge(folder, body=AREA, roster=BODIES[:2])
+    pipeline.write_merge_outputs(result, tmp_path / "区")
+    rows = list(load_workbook(tmp_path / "区" / SUMMARY_XLSX)[SHEET_BREAKDOWN].iter_rows(values_only=True))
+    assert list(rows[0][6:]) == BODIES[:2]
+    for body, column in zip(BODIES[:2], (6, 7), strict=True):
+        own = json.loads((bodies / "输出" / body / MERGED_JSON).read_text(encoding="utf-8"))["values"]
+        by_key = {r[0]: r[column] for r in rows[1:]}
+        assert by_key["t3.new.total"] == own["t3.new.total"] != 0
+        assert all(by_key[f.key] == float(own[f.key]) for f in FORM.numeric_fields)
 
 
 def test_a_body_whose_tables_do_not_add_up_is_refused_by_name(bodies: Path) -> None:

@@ -397,6 +397,8 @@ def _breakdown_rows_xml(result: MergeResult) -> list[bytes]:
 
 def _by_field(result: MergeResult) -> list[list[Any]]:
     """The merged departments' numbers, one list per numeric field of the form (0 where a department has none)."""
+    if result.bodies:  # an area's: a column per body, its own figures (a body merged here has a row per department)
+        return [[_body_value(result, body, f.key) for body in result.departments] for f in FORM.numeric_fields]
     rows = result.rows
     keys = [f.key for f in FORM.numeric_fields]
     if (
@@ -416,6 +418,11 @@ def _by_field(result: MergeResult) -> list[list[Any]]:
         if j is not None and i is not None:
             matrix[j][i] = value
     return matrix
+
+
+def _body_value(result: MergeResult, body: str, key: str) -> Any:
+    data = result.bodies.get(body)
+    return data.values.get(key, 0) if data is not None else 0
 
 
 def _number_texts(numbers: list[Any]) -> list[Any]:

@@ -30,16 +30,23 @@ from ..form.layout import range_refs, text_item_label
 from ..naming import name_key
 from ..numbers import Number
 from .sniff import (
+    MAX_ENTRY_BYTES,
     MAX_FILE_BYTES,
+    MAX_READ_PART_BYTES,
+    ZIP_ERRORS,
+    Parts,
     Refusal,
     SheetScan,
     check_container,
     check_shared_strings,
+    damaged,
     open_zip,
+    part_too_large,
     refuse_dtds,
     refuse_macros,
     scan_sheet,
     sniff_bytes,
+    stored_zip,
     verify_parts,
 )
 from .values import Outcome, parse_value
@@ -146,13 +153,14 @@ def read_workbook_bytes(data: bytes, name: str, *, mtime: float = 0.0, path: Pat
     if isinstance(refusal, Refusal):
         result.findings.append(_file_finding(result, refusal))
         return result
-    zf = refusal
-    result.properties = _custom_properties(zf)
-    scans = _scan_sheets(zf, result)
+    parts = refusal
+    result.properties = _custom_properties(parts)
+    sheet_parts: list[str] = []
+    scans = _scan_sheets(parts, result, sheet_parts)
     if scans is None:
         return result
     try:
-        _read_with_calamine(data, scans, result)
+        _read_with_calamine(parts, sheet_parts, scans, result)
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - also pyo3's PanicException (a panic in calamine): this file's problem
@@ -161,9 +169,15 @@ def read_workbook_bytes(data: bytes, name: str, *, mtime: float = 0.0, path: Pat
     return result
 
 
-def _read_with_calamine(data: bytes, scans: dict[str, SheetScan], result: WorkbookRead) -> None:
+def _read_with_calamine(
+    parts: Parts, sheet_parts: list[str], scans: dict[str, SheetScan], result: WorkbookRead
+) -> None:
+    package = _calamine_package(parts, sheet_parts)
+    if isinstance(package, Refusal):
+        result.findings.append(_file_finding(result, package))
+        return
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(package))
     except _DAMAGED as exc:
         result.findings.append(_file_finding(result, _calamine_refusal(exc)))
         return
@@ -173,6 +187,37 @@ def _read_with_calamine(data: bytes, scans: dict[str, SheetScan], result: Workbo
         result.findings.append(_file_finding(result, _calamine_refusal(exc)))
     finally:
         book.close()
+
+
+# Parts calamine may open besides the sheets read: the package relationships (how it finds the workbook), the
+# content types, and those of `_PART_PREFIXES` outside xl/worksheets/ (the workbook, its relationships, styles,
+# shared strings). Only the sheets read are given, each with its own relationships.
+_PACKAGE_PARTS = ("_rels/.rels", "[Content_Types].xml")
+
+
+def _calamine_package(parts: Parts, sheet_parts: list[str]) -> bytes | Refusal:
+    """The stored zip calamine reads: exactly the bytes inflated (and the sheets scanned) here."""
+    names = [
+        n
+        for n in dict.fromkeys(parts.zf.namelist())
+        if n in _PACKAGE_PARTS or (n.startswith(_PART_PREFIXES) and not n.startswith("xl/worksheets/"))
+    ]
+    for part in dict.fromkeys(sheet_parts):
+        folder, base = posixpath.split(part)
+        names += [part, f"{folder}/_rels/{base}.rels"]
+    chosen = []
+    for name in dict.fromkeys(names):
+        try:
+            info = parts.zf.getinfo(name)
+        except KeyError:
+            continue
+        if info.file_size > MAX_READ_PART_BYTES:
+            return part_too_large(info)
+        try:
+            chosen.append((name, parts.read(name), info.CRC))
+        except ZIP_ERRORS:
+            return damaged(info)
+    return stored_zip(chosen)
 
 
 def crash_finding(result: WorkbookRead, reason: str) -> Finding:
@@ -215,21 +260,22 @@ def crashed_read(path: Path, display: str, reason: str) -> WorkbookRead:
 _DAMAGED = (CalamineError, ValueError, OverflowError, UnicodeError, zipfile.BadZipFile, EOFError)
 
 
-def _guard(data: bytes, suffix: str) -> Refusal | zipfile.ZipFile:
+def _guard(data: bytes, suffix: str) -> Refusal | Parts:
     refusal = sniff_bytes(data, suffix)
     if refusal:
         return refusal
     zf = open_zip(data)
     if isinstance(zf, Refusal):
         return zf
+    parts = Parts(data, zf)
     refusal = (
         check_container(zf)
-        or refuse_macros(zf, suffix)
+        or refuse_macros(zf, suffix, parts)
         or refuse_dtds(zf, data)
         or verify_parts(zf, [i.filename for i in zf.infolist() if i.filename.startswith(_PART_PREFIXES)], data)
         or check_shared_strings(zf, data)
     )
-    return refusal or zf
+    return refusal or parts
 
 
 # -- the used range of each sheet read ---------------------------------------------------------------
@@ -250,10 +296,11 @@ def _sheet_bounds(sheet: str) -> tuple[int, int]:
     return _BOTTOM_ROWS[sheet] + ROW_MARGIN, max(cols) + COL_MARGIN
 
 
-def _scan_sheets(zf: zipfile.ZipFile, result: WorkbookRead) -> dict[str, SheetScan] | None:
-    """Scan every sheet calamine will read; None (with a finding) when one is refused."""
-    parts = _sheet_parts(zf)
-    if parts is None:
+def _scan_sheets(parts: Parts, result: WorkbookRead, read: list[str]) -> dict[str, SheetScan] | None:
+    """Scan every sheet calamine will read (their parts are added to `read`); None (with a finding) when one is
+    refused."""
+    sheets = _sheet_parts(parts)
+    if sheets is None:
         result.findings.append(
             _file_finding(
                 result,
@@ -266,9 +313,9 @@ def _scan_sheets(zf: zipfile.ZipFile, result: WorkbookRead) -> dict[str, SheetSc
         return None
     scans: dict[str, SheetScan] = {}
     for sheet in _SHEETS_READ:
-        for part in parts.get(sheet, []):  # a name listed twice: calamine may read either
+        for part in sheets.get(sheet, []):  # a name listed twice: calamine may read either
             max_rows, max_cols = _sheet_bounds(sheet)
-            scan = scan_sheet(zf, part, max_rows, max_cols)
+            scan = scan_sheet(parts.zf, part, max_rows, max_cols, parts)
             if isinstance(scan, Refusal):
                 result.findings.append(_file_finding(result, scan, sheet=sheet))
                 return None
@@ -276,6 +323,7 @@ def _scan_sheets(zf: zipfile.ZipFile, result: WorkbookRead) -> dict[str, SheetSc
                 result.findings.append(_far_cell_finding(result, sheet, scan, max_rows, max_cols))
                 return None
             scans.setdefault(sheet, scan)
+            read.append(part)
     return scans
 
 
@@ -294,18 +342,18 @@ def _far_cell_finding(result: WorkbookRead, sheet: str, scan: SheetScan, max_row
     )
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, list[str]] | None:
+def _sheet_parts(parts: Parts) -> dict[str, list[str]] | None:
     """Sheet name → its zip parts, resolved as calamine resolves them (relative to xl/, or absolute).
 
     The standard parser (C, four times faster than defusedxml's) is safe here: `refuse_dtds` has already
     refused any DOCTYPE, and without one XML can declare no entity.
     """
     try:
-        workbook, rels = zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels")
+        workbook, rels = parts.read("xl/workbook.xml"), parts.read("xl/_rels/workbook.xml.rels")
     except Exception:  # noqa: BLE001 - zipfile raises many kinds for a damaged part
         return None
-    parts = _parse_sheet_parts(workbook, rels)
-    return None if parts is None else {name: list(targets) for name, targets in parts.items()}
+    found = _parse_sheet_parts(workbook, rels)
+    return None if found is None else {name: list(targets) for name, targets in found.items()}
 
 
 @functools.lru_cache(maxsize=8)
@@ -479,10 +527,10 @@ def _confirmed(raw: Any) -> bool:
     return name_key(_as_text(raw)) == FORM.confirm_field.choices[0]
 
 
-def _custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
+def _custom_properties(parts: Parts) -> dict[str, str]:
     """docProps/custom.xml name → value, parsed with defusedxml (the part was size-checked already)."""
     try:
-        root = SafeET.fromstring(zf.read("docProps/custom.xml"))
+        root = SafeET.fromstring(parts.read("docProps/custom.xml", MAX_ENTRY_BYTES))
     except KeyError:
         return {}
     except Exception:  # noqa: BLE001 - damaged properties are reported as missing, not fatal

@@ -5,6 +5,11 @@ bomb, a renamed Word document or an encrypted workbook is refused with a clear f
 anything decompresses more than a bounded amount. Each sheet calamine will read is scanned first
 (`scan_sheet`), because calamine allocates its whole used range at once. Published .docx reports get the
 same guards (`check_docx`).
+
+The parts calamine reads are inflated once (`Parts`, `inflate`: straight from the archive bytes, bounded, size
+and CRC-32 checked) and handed to calamine as a zip of exactly those bytes, uncompressed (`stored_zip`). So
+calamine reads exactly what the guards scanned: a name listed twice or a local header that disagrees with the
+central directory cannot make it read something else.
 """
 
 from __future__ import annotations

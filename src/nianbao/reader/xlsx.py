@@ -19,7 +19,6 @@ from pathlib import Path, PurePath
 from typing import Any
 from xml.etree import ElementTree
 
-from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from ..data import Provenance, ReportData
@@ -57,8 +56,8 @@ _INPUT_NUMERIC = tuple(FORM.by_key[k] for k in FORM.input_numeric_keys)
 _DERIVED = tuple(f for f in FORM.table_fields if not f.input)
 _TEXT_FIELDS = tuple(FORM.by_key[k] for k in FORM.text_keys)
 _SHEETS_READ = (layout.SHEET_COVER, *layout.TABLE_SHEETS.values(), layout.SHEET_TEXTS)
-# Parts calamine parses: `verify_parts` bounds their size and refuses DTDs in them before calamine runs.
-# (docProps/custom.xml is parsed here with defusedxml, which refuses entities itself.)
+# Parts calamine parses: `verify_parts` bounds their size and `refuse_dtds` refuses DTDs in them (and in
+# docProps/custom.xml, parsed here) before calamine runs.
 _PART_PREFIXES = ("xl/worksheets/", "xl/sharedStrings", "xl/workbook", "xl/styles", "xl/_rels/")
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -286,6 +285,7 @@ ROW_MARGIN = 300
 COL_MARGIN = 40
 
 
+@functools.cache
 def _sheet_bounds(sheet: str) -> tuple[int, int]:
     """(rows, columns) a sheet of the template may plausibly use: its layout plus the margins."""
     cols = [loc.col for loc in layout.locations().values() if loc.sheet == sheet]
@@ -528,9 +528,10 @@ def _confirmed(raw: Any) -> bool:
 
 
 def _custom_properties(parts: Parts) -> dict[str, str]:
-    """docProps/custom.xml name → value, parsed with defusedxml (the part was size-checked already)."""
+    """docProps/custom.xml name → value. The standard parser is safe here, as in `_sheet_parts`: `refuse_dtds`
+    has refused a DOCTYPE in it, and without one XML can declare no entity."""
     try:
-        root = SafeET.fromstring(parts.read("docProps/custom.xml", MAX_ENTRY_BYTES))
+        root = ElementTree.fromstring(parts.read("docProps/custom.xml", MAX_ENTRY_BYTES))
     except KeyError:
         return {}
     except Exception:  # noqa: BLE001 - damaged properties are reported as missing, not fatal

@@ -6,6 +6,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,28 @@ def test_inflated_parts_match_zlib_for_a_stored_part(good: Path) -> None:
             zf.writestr(name, body)
     read = read_workbook_bytes(out.getvalue(), "stored.xlsx")
     assert read.readable and read.inputs[KEY] == 5
+
+
+def test_damaged_deflate_data_in_a_sheet_is_refused(good: Path) -> None:
+    """Garbage in the middle of a sheet's compressed data: whichever inflater runs, one F-CORRUPT naming it."""
+    part = sheet_part(good, SHEET)
+    data = good.read_bytes()
+    with zipfile.ZipFile(good) as zf:
+        info = zf.getinfo(part)
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    start = info.header_offset + 30 + name_len + extra_len
+    middle = start + info.compress_size // 2
+    bad = data[:middle] + b"\xff" * 64 + data[middle + 64 :]
+    read = read_workbook_bytes(bad, "deflate.xlsx")
+    assert [f.code for f in read.findings] == ["F-CORRUPT"] and part in read.findings[0].message
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_isal_and_zlib_inflate_alike(good: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not fast:
+        monkeypatch.setattr(sniff, "_fast_decompressobj", zlib.decompressobj)
+    data = good.read_bytes()
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    for info in zf.infolist():
+        assert sniff.inflate(data, zf, info) == zf.read(info)
+    assert read_workbook_bytes(data, "good.xlsx").inputs[KEY] == 5

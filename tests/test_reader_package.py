@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import re
 import struct
 import zipfile
@@ -238,3 +239,16 @@ def test_isal_and_zlib_inflate_alike(good: Path, fast: bool, monkeypatch: pytest
     for info in zf.infolist():
         assert sniff.inflate(data, zf, info) == zf.read(info)
     assert read_workbook_bytes(data, "good.xlsx").inputs[KEY] == 5
+
+
+def test_a_read_crosses_processes_whole_and_small(good: Path, tmp_path: Path) -> None:
+    """The usual dicts travel as their values alone; any other shape travels as it is."""
+    full = check_workbook(good)
+    partial = check_workbook(write_department(tmp_path / "p.xlsx", "区民政局", {**zero_values(), KEY: "abc"}))
+    assert partial.invalid and KEY not in partial.inputs
+    unread = read_workbook_bytes(b"not a workbook", "x.xlsx")
+    for read in (full, partial, unread):
+        again = pickle.loads(pickle.dumps(read, pickle.HIGHEST_PROTOCOL))
+        assert again == read and list(again.values) == list(read.values) and list(again.inputs) == list(read.inputs)
+    assert isinstance(full.__getstate__()["values"], tuple) and isinstance(partial.__getstate__()["inputs"], dict)
+    assert len(pickle.dumps(full)) < 8000

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import os
 import posixpath
 import re
 import zipfile
@@ -117,6 +118,21 @@ class WorkbookRead:
             provenance=(self.provenance(),),
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What crosses to the merging process: a dict in its usual key order travels as its values alone."""
+        state = dict(self.__dict__)
+        for name, keys in _PACKED_KEYS:
+            found = state[name]
+            if len(found) == len(keys) and tuple(found) == keys:
+                state[name] = tuple(found.values())
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, keys in _PACKED_KEYS:
+            if isinstance(state[name], tuple):
+                state[name] = dict(zip(keys, state[name], strict=True))
+        self.__dict__.update(state)
+
     def provenance(self, department: str = "", status: str = "") -> Provenance:
         modified = dt.datetime.fromtimestamp(self.mtime).strftime("%Y-%m-%d %H:%M:%S") if self.mtime else ""
         return Provenance(
@@ -131,11 +147,22 @@ class WorkbookRead:
         )
 
 
+# The key order of `inputs`, `cached`, `texts` and (once checked) `values` of a workbook read in full.
+_TABLE_KEYS = tuple(f.key for f in FORM.table_fields)
+_PACKED_KEYS = (
+    ("inputs", FORM.input_numeric_keys),
+    ("cached", tuple(f.key for f in _DERIVED)),
+    ("values", (*_TABLE_KEYS, *(k for k in FORM.input_numeric_keys if k not in _TABLE_KEYS))),
+    ("texts", FORM.text_keys),
+)
+
+
 def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:
     """Read and check one file. Never raises for bad input; the file itself is only ever read."""
     try:
-        data = path.read_bytes()
-        stat = path.stat()
+        with path.open("rb") as stream:  # one open for the bytes and the modification time
+            stat = os.fstat(stream.fileno())
+            data = stream.read()
     except OSError as exc:
         result = WorkbookRead(file=display or path.name, path=path)
         result.findings.append(_file_finding(result, Refusal("F-CORRUPT", f"无法读取文件（{exc.strerror or exc}）")))
@@ -408,14 +435,15 @@ def _file_finding(result: WorkbookRead, refusal: Refusal, sheet: str = "", cell:
 
 
 def _read_book(book: CalamineWorkbook, scans: dict[str, SheetScan], result: WorkbookRead) -> None:
-    grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ if name in book.sheet_names and name in scans}
+    names = book.sheet_names
+    grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ if name in names and name in scans}
     if layout.SHEET_COVER in grids:  # who sent it, even when other sheets are missing
         result.identity = _cover_identity(grids[layout.SHEET_COVER], result.properties)
     missing = [name for name in _SHEETS_READ if name not in grids]
     if missing:
-        result.findings.append(_missing_sheets_finding(result, missing, book.sheet_names))
+        result.findings.append(_missing_sheets_finding(result, missing, names))
         return
-    extra = [name for name in book.sheet_names if name not in layout.SHEET_ORDER]
+    extra = [name for name in names if name not in layout.SHEET_ORDER]
     if extra:
         result.findings.append(_extra_sheets_finding(result, extra))
     # The version first: a copy of an earlier template has another layout, and "use this year's template"
@@ -508,8 +536,11 @@ def _as_year(raw: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_COVER_ROWS = layout.cover_rows()
+
+
 def _cover_identity(rows: list[list[Any]], properties: dict[str, str]) -> CoverIdentity:
-    cover = {key: _cell(rows, row, 2) for key, _label, row in layout.cover_rows()}
+    cover = {key: _cell(rows, row, 2) for key, _label, row in _COVER_ROWS}
     return CoverIdentity(
         version=_as_text(cover["version"]) or properties.get(layout.PROP_VERSION, ""),
         body=_as_text(cover["meta.body"]),
@@ -653,18 +684,20 @@ def _structure_finding(grids: dict[str, list[list[Any]]], result: WorkbookRead) 
 # (field, location) of every cell read, resolved once rather than per workbook.
 _INPUT_CELLS = tuple((f, layout.location(f.key)) for f in _INPUT_NUMERIC)
 _DERIVED_CELLS = tuple((f, layout.location(f.key)) for f in _DERIVED)
+_INPUT_PLAN = tuple((f, loc, f.key, loc.row - 1, loc.col - 1) for f, loc in _INPUT_CELLS)  # 0-based indexes
 
 
 def _read_values(grids: dict[str, list[list[Any]]], scans: dict[str, SheetScan], result: WorkbookRead) -> None:
     blanks: dict[str, list[Field]] = {}
-    for f, loc in _INPUT_CELLS:
+    inputs = result.inputs
+    for f, loc, key, row, col in _INPUT_PLAN:
         rows = grids[loc.sheet]
         try:
-            raw = rows[loc.row - 1][loc.col - 1]
+            raw = rows[row][col]
         except IndexError:
             raw = ""
         if type(raw) is float and raw >= 0 and raw.is_integer():  # the usual case: a whole number
-            result.inputs[f.key] = int(raw)
+            inputs[key] = int(raw)
             continue
         scan = scans[loc.sheet]
         if raw == "" and loc.cell in scan.errors:  # calamine reads an error cell as blank

@@ -46,6 +46,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _DTD_SCAN_BYTES = 4096  # a DTD must come before the root element, so the head of a part suffices
 _PROLOG_PEEK_BYTES = 256  # where the root element of a part as Office writes it starts: inflated first
+_PROLOG_PEEK_RAW_BYTES = 1024  # enough compressed bytes for them in a deflate stream as zip writers write it
 
 
 # The files read as published reports (`nianbao import`, `audit`, an area's inbox), declared here beside the
@@ -214,13 +215,20 @@ _ELEMENT_START = re.compile(rb"<[A-Za-z_]")
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name and extra-field lengths
 
 
-def _head(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = _DTD_SCAN_BYTES) -> bytes:
-    """The first `size` bytes of a part, decompressed straight from the archive bytes (zipfile.open is slow)."""
+def _head(
+    data: bytes,
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    size: int = _DTD_SCAN_BYTES,
+    raw_size: int = _DTD_SCAN_BYTES * 4,
+) -> bytes:
+    """The first `size` bytes of a part, decompressed straight from the archive bytes (zipfile.open is slow);
+    fewer when the first `raw_size` compressed bytes hold fewer."""
     if info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) and info.flag_bits & 0x1 == 0:
         signature, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, info.header_offset)
         if signature == b"PK\x03\x04":
             start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
-            raw = data[start : start + min(info.compress_size, _DTD_SCAN_BYTES * 4)]
+            raw = data[start : start + min(info.compress_size, raw_size)]
             if info.compress_type == zipfile.ZIP_STORED:
                 return raw[:size]
             return _raw_inflate(raw, size, _shared(info))
@@ -329,9 +337,9 @@ def stored_zip(parts: list[tuple[str, bytes, int]]) -> bytes:
 def _scan_head(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Refusal | None:
     """A DTD can only come before the root element: look at everything up to it."""
     try:
-        head = _head(data, zf, info, _PROLOG_PEEK_BYTES)
+        head = _head(data, zf, info, _PROLOG_PEEK_BYTES, _PROLOG_PEEK_RAW_BYTES)
         root = _ELEMENT_START.search(head)
-        if root is None and len(head) == _PROLOG_PEEK_BYTES:  # a long prolog (or none): look further
+        if root is None:  # a long prolog, none, or more compressed bytes before it: look further
             head = _head(data, zf, info)
             root = _ELEMENT_START.search(head)
     except _ZIP_ERRORS:

@@ -585,7 +585,7 @@ def _property_mismatches(result: WorkbookRead) -> list[Finding]:
     findings = []
     for prop, shown, key, code in pairs:
         stored = props.get(prop)
-        if stored is None or _same_label(stored, shown):
+        if stored is None or stored == shown or _same_label(stored, shown):
             continue
         loc = layout.location(key)
         label = FORM.by_key[key].row[-1]

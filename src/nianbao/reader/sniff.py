@@ -26,10 +26,10 @@ from typing import cast
 try:  # ISA-L inflates deflate data about twice as fast as zlib (the sheets are most of what is inflated)
     from isal import isal_zlib
 
-    _fast_decompressobj = isal_zlib.decompressobj
+    _fast_decompressobj, _crc32 = isal_zlib.decompressobj, isal_zlib.crc32
     _fast_error = cast("type[Exception]", isal_zlib.error)  # the stub declares an instance
 except ImportError:  # pragma: no cover - installed without isal
-    _fast_decompressobj, _fast_error = zlib.decompressobj, zlib.error  # type: ignore[assignment]
+    _fast_decompressobj, _fast_error, _crc32 = zlib.decompressobj, zlib.error, zlib.crc32  # type: ignore[assignment]
 
 # Bounds. A real returned workbook is 15-60 KB, its sheets well under 1 MB uncompressed; these limits
 # leave a wide margin for pasted narrative and images while refusing abuse quickly.
@@ -259,7 +259,7 @@ def inflate(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int 
     out = raw[:size] if info.compress_type == zipfile.ZIP_STORED else _raw_inflate(raw, size, _shared(info))
     if len(out) < size:
         raise EOFError(f"{info.filename} ends early")
-    if size == info.file_size and zlib.crc32(out) != info.CRC:
+    if size == info.file_size and _crc32(out) != info.CRC:
         raise zipfile.BadZipFile(f"bad CRC-32 for {info.filename}")
     return out
 

@@ -311,8 +311,9 @@ _UTF8_NAMES = 0x800
 def stored_zip(parts: list[tuple[str, bytes, int]]) -> bytes:
     """A zip of (name, bytes, CRC-32) parts, uncompressed: what the guards inflated and scanned, for calamine.
 
-    Each part keeps the CRC-32 of the original directory, so the zip reader under calamine still checks the
-    data against it. Names are unique here, whatever the original directory listed.
+    Each part keeps the CRC-32 of the original directory, which `inflate` has checked: the zip reader under
+    calamine checks it only when a reader reaches the end of the data, and calamine stops at the end of the
+    XML. Names are unique here, whatever the original directory listed.
     """
     local: list[bytes] = []
     central: list[bytes] = []

@@ -657,7 +657,10 @@ _EXPECTED_LABELS = _expected_labels()
 def _structure_finding(grids: dict[str, list[list[Any]]], result: WorkbookRead) -> Finding | None:
     """The first label out of place: one clear error per file (inserted rows shift everything below)."""
     for sheet, row, col, text in _EXPECTED_LABELS:
-        raw = _cell(grids[sheet], row, col)
+        try:  # `_cell`, inlined: this runs for a hundred labels per workbook
+            raw = grids[sheet][row - 1][col - 1]
+        except IndexError:
+            raw = ""
         if raw == text:  # the usual case, without normalizing
             continue
         found = _as_text(raw)
@@ -684,6 +687,7 @@ def _structure_finding(grids: dict[str, list[list[Any]]], result: WorkbookRead) 
 # (field, location) of every cell read, resolved once rather than per workbook.
 _INPUT_CELLS = tuple((f, layout.location(f.key)) for f in _INPUT_NUMERIC)
 _DERIVED_CELLS = tuple((f, layout.location(f.key)) for f in _DERIVED)
+_DERIVED_PLAN = tuple((f.key, loc.sheet, loc.row - 1, loc.col - 1) for f, loc in _DERIVED_CELLS)  # 0-based
 _INPUT_PLAN = tuple((f, loc, f.key, loc.row - 1, loc.col - 1) for f, loc in _INPUT_CELLS)  # 0-based indexes
 
 
@@ -753,8 +757,12 @@ def _read_values(grids: dict[str, list[list[Any]]], scans: dict[str, SheetScan],
                     result, f, kind.code, kind.severity, raw, f"写法不规范，已按 {parsed.value} 读取，请只填阿拉伯数字"
                 )
             )
-    for f, loc in _DERIVED_CELLS:
-        result.cached[f.key] = _cell(grids[loc.sheet], loc.row, loc.col)
+    cached = result.cached
+    for key, sheet, row, col in _DERIVED_PLAN:
+        try:
+            cached[key] = grids[sheet][row][col]
+        except IndexError:
+            cached[key] = ""
     result.findings.extend(_blank_findings(result, [f for fields in blanks.values() for f in fields]))
 
 

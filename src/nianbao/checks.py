@@ -193,12 +193,19 @@ def confirm_findings(read: WorkbookRead) -> list[Finding]:
     ]
 
 
+# The plausible bound of each input with one, and the least of them: no input above it is the usual case.
+_BOUNDS = {k: b for k, f in FORM.by_key.items() if (b := entry.plausible_max(f)) is not None}
+_LEAST_BOUND = min(_BOUNDS.values(), default=0)
+
+
 def implausible_findings(read: WorkbookRead) -> list[Finding]:
     """Numbers above the plausible bound the form declares for their unit (a warning: the clerk confirms)."""
+    if not read.inputs or max(read.inputs.values()) <= _LEAST_BOUND:
+        return []
     findings = []
     for key, value in read.inputs.items():
         field = FORM.by_key[key]
-        bound = entry.plausible_max(field)
+        bound = _BOUNDS.get(key)
         if bound is not None and value > bound:
             findings.append(
                 _entry_finding(
@@ -227,7 +234,7 @@ def check_read(read: WorkbookRead) -> WorkbookRead:
         findings=list(read.findings),
     )
     ctx = Context(read.file, read.department)
-    tainted = tainted_keys(read.invalid)
+    tainted = tainted_keys(read.invalid) if read.invalid else set()  # nothing derives from no cell
     in_sheet = (
         FORM.compute_derived({k: v for k, v in read.inputs.items() if k not in read.as_text}) if read.as_text else None
     )

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import os
 import posixpath
 import re
 import zipfile
@@ -19,7 +20,6 @@ from pathlib import Path, PurePath
 from typing import Any
 from xml.etree import ElementTree
 
-from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from ..data import Provenance, ReportData
@@ -30,16 +30,23 @@ from ..form.layout import range_refs, text_item_label
 from ..naming import name_key
 from ..numbers import Number
 from .sniff import (
+    MAX_ENTRY_BYTES,
     MAX_FILE_BYTES,
+    MAX_READ_PART_BYTES,
+    ZIP_ERRORS,
+    Parts,
     Refusal,
     SheetScan,
     check_container,
     check_shared_strings,
+    damaged,
     open_zip,
+    part_too_large,
     refuse_dtds,
     refuse_macros,
     scan_sheet,
     sniff_bytes,
+    stored_zip,
     verify_parts,
 )
 from .values import Outcome, parse_value
@@ -50,8 +57,8 @@ _INPUT_NUMERIC = tuple(FORM.by_key[k] for k in FORM.input_numeric_keys)
 _DERIVED = tuple(f for f in FORM.table_fields if not f.input)
 _TEXT_FIELDS = tuple(FORM.by_key[k] for k in FORM.text_keys)
 _SHEETS_READ = (layout.SHEET_COVER, *layout.TABLE_SHEETS.values(), layout.SHEET_TEXTS)
-# Parts calamine parses: `verify_parts` bounds their size and refuses DTDs in them before calamine runs.
-# (docProps/custom.xml is parsed here with defusedxml, which refuses entities itself.)
+# Parts calamine parses: `verify_parts` bounds their size and `refuse_dtds` refuses DTDs in them (and in
+# docProps/custom.xml, parsed here) before calamine runs.
 _PART_PREFIXES = ("xl/worksheets/", "xl/sharedStrings", "xl/workbook", "xl/styles", "xl/_rels/")
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -111,6 +118,21 @@ class WorkbookRead:
             provenance=(self.provenance(),),
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What crosses to the merging process: a dict in its usual key order travels as its values alone."""
+        state = dict(self.__dict__)
+        for name, keys in _PACKED_KEYS:
+            found = state[name]
+            if len(found) == len(keys) and tuple(found) == keys:
+                state[name] = tuple(found.values())
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, keys in _PACKED_KEYS:
+            if isinstance(state[name], tuple):
+                state[name] = dict(zip(keys, state[name], strict=True))
+        self.__dict__.update(state)
+
     def provenance(self, department: str = "", status: str = "") -> Provenance:
         modified = dt.datetime.fromtimestamp(self.mtime).strftime("%Y-%m-%d %H:%M:%S") if self.mtime else ""
         return Provenance(
@@ -125,11 +147,22 @@ class WorkbookRead:
         )
 
 
+# The key order of `inputs`, `cached`, `texts` and (once checked) `values` of a workbook read in full.
+_TABLE_KEYS = tuple(f.key for f in FORM.table_fields)
+_PACKED_KEYS = (
+    ("inputs", FORM.input_numeric_keys),
+    ("cached", tuple(f.key for f in _DERIVED)),
+    ("values", (*_TABLE_KEYS, *(k for k in FORM.input_numeric_keys if k not in _TABLE_KEYS))),
+    ("texts", FORM.text_keys),
+)
+
+
 def read_workbook(path: Path, display: str | None = None) -> WorkbookRead:
     """Read and check one file. Never raises for bad input; the file itself is only ever read."""
     try:
-        data = path.read_bytes()
-        stat = path.stat()
+        with path.open("rb") as stream:  # one open for the bytes and the modification time
+            stat = os.fstat(stream.fileno())
+            data = stream.read()
     except OSError as exc:
         result = WorkbookRead(file=display or path.name, path=path)
         result.findings.append(_file_finding(result, Refusal("F-CORRUPT", f"无法读取文件（{exc.strerror or exc}）")))
@@ -146,13 +179,14 @@ def read_workbook_bytes(data: bytes, name: str, *, mtime: float = 0.0, path: Pat
     if isinstance(refusal, Refusal):
         result.findings.append(_file_finding(result, refusal))
         return result
-    zf = refusal
-    result.properties = _custom_properties(zf)
-    scans = _scan_sheets(zf, result)
+    parts = refusal
+    result.properties = _custom_properties(parts)
+    sheet_parts: list[str] = []
+    scans = _scan_sheets(parts, result, sheet_parts)
     if scans is None:
         return result
     try:
-        _read_with_calamine(data, scans, result)
+        _read_with_calamine(parts, sheet_parts, scans, result)
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - also pyo3's PanicException (a panic in calamine): this file's problem
@@ -161,9 +195,15 @@ def read_workbook_bytes(data: bytes, name: str, *, mtime: float = 0.0, path: Pat
     return result
 
 
-def _read_with_calamine(data: bytes, scans: dict[str, SheetScan], result: WorkbookRead) -> None:
+def _read_with_calamine(
+    parts: Parts, sheet_parts: list[str], scans: dict[str, SheetScan], result: WorkbookRead
+) -> None:
+    package = _calamine_package(parts, sheet_parts)
+    if isinstance(package, Refusal):
+        result.findings.append(_file_finding(result, package))
+        return
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(package))
     except _DAMAGED as exc:
         result.findings.append(_file_finding(result, _calamine_refusal(exc)))
         return
@@ -173,6 +213,37 @@ def _read_with_calamine(data: bytes, scans: dict[str, SheetScan], result: Workbo
         result.findings.append(_file_finding(result, _calamine_refusal(exc)))
     finally:
         book.close()
+
+
+# Parts calamine may open besides the sheets read: the package relationships (how it finds the workbook), the
+# content types, and those of `_PART_PREFIXES` outside xl/worksheets/ (the workbook, its relationships, styles,
+# shared strings). Only the sheets read are given, each with its own relationships.
+_PACKAGE_PARTS = ("_rels/.rels", "[Content_Types].xml")
+
+
+def _calamine_package(parts: Parts, sheet_parts: list[str]) -> bytes | Refusal:
+    """The stored zip calamine reads: exactly the bytes inflated (and the sheets scanned) here."""
+    names = [
+        n
+        for n in dict.fromkeys(parts.zf.namelist())
+        if n in _PACKAGE_PARTS or (n.startswith(_PART_PREFIXES) and not n.startswith("xl/worksheets/"))
+    ]
+    for part in dict.fromkeys(sheet_parts):
+        folder, base = posixpath.split(part)
+        names += [part, f"{folder}/_rels/{base}.rels"]
+    chosen = []
+    for name in dict.fromkeys(names):
+        try:
+            info = parts.zf.getinfo(name)
+        except KeyError:
+            continue
+        if info.file_size > MAX_READ_PART_BYTES:
+            return part_too_large(info)
+        try:
+            chosen.append((name, parts.read(name), info.CRC))
+        except ZIP_ERRORS:
+            return damaged(info)
+    return stored_zip(chosen)
 
 
 def crash_finding(result: WorkbookRead, reason: str) -> Finding:
@@ -215,21 +286,22 @@ def crashed_read(path: Path, display: str, reason: str) -> WorkbookRead:
 _DAMAGED = (CalamineError, ValueError, OverflowError, UnicodeError, zipfile.BadZipFile, EOFError)
 
 
-def _guard(data: bytes, suffix: str) -> Refusal | zipfile.ZipFile:
+def _guard(data: bytes, suffix: str) -> Refusal | Parts:
     refusal = sniff_bytes(data, suffix)
     if refusal:
         return refusal
     zf = open_zip(data)
     if isinstance(zf, Refusal):
         return zf
+    parts = Parts(data, zf)
     refusal = (
         check_container(zf)
-        or refuse_macros(zf, suffix)
+        or refuse_macros(zf, suffix, parts)
         or refuse_dtds(zf, data)
         or verify_parts(zf, [i.filename for i in zf.infolist() if i.filename.startswith(_PART_PREFIXES)], data)
         or check_shared_strings(zf, data)
     )
-    return refusal or zf
+    return refusal or parts
 
 
 # -- the used range of each sheet read ---------------------------------------------------------------
@@ -240,6 +312,7 @@ ROW_MARGIN = 300
 COL_MARGIN = 40
 
 
+@functools.cache
 def _sheet_bounds(sheet: str) -> tuple[int, int]:
     """(rows, columns) a sheet of the template may plausibly use: its layout plus the margins."""
     cols = [loc.col for loc in layout.locations().values() if loc.sheet == sheet]
@@ -250,10 +323,11 @@ def _sheet_bounds(sheet: str) -> tuple[int, int]:
     return _BOTTOM_ROWS[sheet] + ROW_MARGIN, max(cols) + COL_MARGIN
 
 
-def _scan_sheets(zf: zipfile.ZipFile, result: WorkbookRead) -> dict[str, SheetScan] | None:
-    """Scan every sheet calamine will read; None (with a finding) when one is refused."""
-    parts = _sheet_parts(zf)
-    if parts is None:
+def _scan_sheets(parts: Parts, result: WorkbookRead, read: list[str]) -> dict[str, SheetScan] | None:
+    """Scan every sheet calamine will read (their parts are added to `read`); None (with a finding) when one is
+    refused."""
+    sheets = _sheet_parts(parts)
+    if sheets is None:
         result.findings.append(
             _file_finding(
                 result,
@@ -266,9 +340,9 @@ def _scan_sheets(zf: zipfile.ZipFile, result: WorkbookRead) -> dict[str, SheetSc
         return None
     scans: dict[str, SheetScan] = {}
     for sheet in _SHEETS_READ:
-        for part in parts.get(sheet, []):  # a name listed twice: calamine may read either
+        for part in sheets.get(sheet, []):  # a name listed twice: calamine may read either
             max_rows, max_cols = _sheet_bounds(sheet)
-            scan = scan_sheet(zf, part, max_rows, max_cols)
+            scan = scan_sheet(parts.zf, part, max_rows, max_cols, parts)
             if isinstance(scan, Refusal):
                 result.findings.append(_file_finding(result, scan, sheet=sheet))
                 return None
@@ -276,6 +350,7 @@ def _scan_sheets(zf: zipfile.ZipFile, result: WorkbookRead) -> dict[str, SheetSc
                 result.findings.append(_far_cell_finding(result, sheet, scan, max_rows, max_cols))
                 return None
             scans.setdefault(sheet, scan)
+            read.append(part)
     return scans
 
 
@@ -294,18 +369,18 @@ def _far_cell_finding(result: WorkbookRead, sheet: str, scan: SheetScan, max_row
     )
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, list[str]] | None:
+def _sheet_parts(parts: Parts) -> dict[str, list[str]] | None:
     """Sheet name → its zip parts, resolved as calamine resolves them (relative to xl/, or absolute).
 
     The standard parser (C, four times faster than defusedxml's) is safe here: `refuse_dtds` has already
     refused any DOCTYPE, and without one XML can declare no entity.
     """
     try:
-        workbook, rels = zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels")
+        workbook, rels = parts.read("xl/workbook.xml"), parts.read("xl/_rels/workbook.xml.rels")
     except Exception:  # noqa: BLE001 - zipfile raises many kinds for a damaged part
         return None
-    parts = _parse_sheet_parts(workbook, rels)
-    return None if parts is None else {name: list(targets) for name, targets in parts.items()}
+    found = _parse_sheet_parts(workbook, rels)
+    return None if found is None else {name: list(targets) for name, targets in found.items()}
 
 
 @functools.lru_cache(maxsize=8)
@@ -360,14 +435,15 @@ def _file_finding(result: WorkbookRead, refusal: Refusal, sheet: str = "", cell:
 
 
 def _read_book(book: CalamineWorkbook, scans: dict[str, SheetScan], result: WorkbookRead) -> None:
-    grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ if name in book.sheet_names and name in scans}
+    names = book.sheet_names
+    grids = {name: _sheet_rows(book, name) for name in _SHEETS_READ if name in names and name in scans}
     if layout.SHEET_COVER in grids:  # who sent it, even when other sheets are missing
         result.identity = _cover_identity(grids[layout.SHEET_COVER], result.properties)
     missing = [name for name in _SHEETS_READ if name not in grids]
     if missing:
-        result.findings.append(_missing_sheets_finding(result, missing, book.sheet_names))
+        result.findings.append(_missing_sheets_finding(result, missing, names))
         return
-    extra = [name for name in book.sheet_names if name not in layout.SHEET_ORDER]
+    extra = [name for name in names if name not in layout.SHEET_ORDER]
     if extra:
         result.findings.append(_extra_sheets_finding(result, extra))
     # The version first: a copy of an earlier template has another layout, and "use this year's template"
@@ -460,8 +536,11 @@ def _as_year(raw: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_COVER_ROWS = layout.cover_rows()
+
+
 def _cover_identity(rows: list[list[Any]], properties: dict[str, str]) -> CoverIdentity:
-    cover = {key: _cell(rows, row, 2) for key, _label, row in layout.cover_rows()}
+    cover = {key: _cell(rows, row, 2) for key, _label, row in _COVER_ROWS}
     return CoverIdentity(
         version=_as_text(cover["version"]) or properties.get(layout.PROP_VERSION, ""),
         body=_as_text(cover["meta.body"]),
@@ -479,10 +558,11 @@ def _confirmed(raw: Any) -> bool:
     return name_key(_as_text(raw)) == FORM.confirm_field.choices[0]
 
 
-def _custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
-    """docProps/custom.xml name → value, parsed with defusedxml (the part was size-checked already)."""
+def _custom_properties(parts: Parts) -> dict[str, str]:
+    """docProps/custom.xml name → value. The standard parser is safe here, as in `_sheet_parts`: `refuse_dtds`
+    has refused a DOCTYPE in it, and without one XML can declare no entity."""
     try:
-        root = SafeET.fromstring(zf.read("docProps/custom.xml"))
+        root = ElementTree.fromstring(parts.read("docProps/custom.xml", MAX_ENTRY_BYTES))
     except KeyError:
         return {}
     except Exception:  # noqa: BLE001 - damaged properties are reported as missing, not fatal
@@ -505,7 +585,7 @@ def _property_mismatches(result: WorkbookRead) -> list[Finding]:
     findings = []
     for prop, shown, key, code in pairs:
         stored = props.get(prop)
-        if stored is None or _same_label(stored, shown):
+        if stored is None or stored == shown or _same_label(stored, shown):
             continue
         loc = layout.location(key)
         label = FORM.by_key[key].row[-1]
@@ -577,7 +657,10 @@ _EXPECTED_LABELS = _expected_labels()
 def _structure_finding(grids: dict[str, list[list[Any]]], result: WorkbookRead) -> Finding | None:
     """The first label out of place: one clear error per file (inserted rows shift everything below)."""
     for sheet, row, col, text in _EXPECTED_LABELS:
-        raw = _cell(grids[sheet], row, col)
+        try:  # `_cell`, inlined: this runs for a hundred labels per workbook
+            raw = grids[sheet][row - 1][col - 1]
+        except IndexError:
+            raw = ""
         if raw == text:  # the usual case, without normalizing
             continue
         found = _as_text(raw)
@@ -604,18 +687,21 @@ def _structure_finding(grids: dict[str, list[list[Any]]], result: WorkbookRead) 
 # (field, location) of every cell read, resolved once rather than per workbook.
 _INPUT_CELLS = tuple((f, layout.location(f.key)) for f in _INPUT_NUMERIC)
 _DERIVED_CELLS = tuple((f, layout.location(f.key)) for f in _DERIVED)
+_DERIVED_PLAN = tuple((f.key, loc.sheet, loc.row - 1, loc.col - 1) for f, loc in _DERIVED_CELLS)  # 0-based
+_INPUT_PLAN = tuple((f, loc, f.key, loc.row - 1, loc.col - 1) for f, loc in _INPUT_CELLS)  # 0-based indexes
 
 
 def _read_values(grids: dict[str, list[list[Any]]], scans: dict[str, SheetScan], result: WorkbookRead) -> None:
     blanks: dict[str, list[Field]] = {}
-    for f, loc in _INPUT_CELLS:
+    inputs = result.inputs
+    for f, loc, key, row, col in _INPUT_PLAN:
         rows = grids[loc.sheet]
         try:
-            raw = rows[loc.row - 1][loc.col - 1]
+            raw = rows[row][col]
         except IndexError:
             raw = ""
         if type(raw) is float and raw >= 0 and raw.is_integer():  # the usual case: a whole number
-            result.inputs[f.key] = int(raw)
+            inputs[key] = int(raw)
             continue
         scan = scans[loc.sheet]
         if raw == "" and loc.cell in scan.errors:  # calamine reads an error cell as blank
@@ -671,8 +757,12 @@ def _read_values(grids: dict[str, list[list[Any]]], scans: dict[str, SheetScan],
                     result, f, kind.code, kind.severity, raw, f"写法不规范，已按 {parsed.value} 读取，请只填阿拉伯数字"
                 )
             )
-    for f, loc in _DERIVED_CELLS:
-        result.cached[f.key] = _cell(grids[loc.sheet], loc.row, loc.col)
+    cached = result.cached
+    for key, sheet, row, col in _DERIVED_PLAN:
+        try:
+            cached[key] = grids[sheet][row][col]
+        except IndexError:
+            cached[key] = ""
     result.findings.extend(_blank_findings(result, [f for fields in blanks.values() for f in fields]))
 
 

@@ -231,7 +231,7 @@ def _head(
             raw = data[start : start + min(info.compress_size, raw_size)]
             if info.compress_type == zipfile.ZIP_STORED:
                 return raw[:size]
-            return _raw_inflate(raw, size, _shared(info))
+            return _raw_inflate(raw, size)
     with zf.open(info) as stream:
         return stream.read(size)
 
@@ -256,7 +256,7 @@ def inflate(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int 
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     start = name_at + name_len + extra_len
     raw = data[start : start + info.compress_size]
-    out = raw[:size] if info.compress_type == zipfile.ZIP_STORED else _raw_inflate(raw, size, _shared(info))
+    out = raw[:size] if info.compress_type == zipfile.ZIP_STORED else _raw_inflate(raw, size)
     if len(out) < size:
         raise EOFError(f"{info.filename} ends early")
     if size == info.file_size and _crc32(out) != info.CRC:
@@ -264,26 +264,10 @@ def inflate(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int 
     return out
 
 
-def _shared(info: zipfile.ZipInfo) -> bool:
-    """A small part that every copy of the template holds alike (styles, theme, workbook, relationships)."""
-    return info.compress_size <= _SHARED_RAW_BYTES and not info.filename.startswith("xl/worksheets/")
-
-
-_SHARED_RAW_BYTES = 64 * 1024
-_SHARED_OUT_BYTES = 1024 * 1024
-
-
-def _raw_inflate(raw: bytes, size: int, shared: bool) -> bytes:
-    """Raw deflate data inflated to at most `size` bytes; what every copy holds alike is inflated once."""
-    if shared and size <= _SHARED_OUT_BYTES:
-        return _raw_inflate_cached(raw, size)
+def _raw_inflate(raw: bytes, size: int) -> bytes:
+    """Raw deflate data inflated to at most `size` bytes."""
     if size > _DTD_SCAN_BYTES:  # a whole part; heads keep zlib's output for a truncated stream
         return _fast_decompressobj(-zlib.MAX_WBITS).decompress(raw, size)
-    return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, size)
-
-
-@functools.lru_cache(maxsize=32)
-def _raw_inflate_cached(raw: bytes, size: int) -> bytes:
     return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, size)
 
 

@@ -338,7 +338,7 @@ def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for name in ("nianbao", "pandas", "openpyxl", "python-calamine", "docxtpl", "python-docx"):
+    for name in ("nianbao", "pandas", "openpyxl", "python-calamine", "isal", "docxtpl", "python-docx"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:

@@ -252,3 +252,24 @@ def test_a_read_crosses_processes_whole_and_small(good: Path, tmp_path: Path) ->
         assert again == read and list(again.values) == list(read.values) and list(again.inputs) == list(read.inputs)
     assert isinstance(full.__getstate__()["values"], tuple) and isinstance(partial.__getstate__()["inputs"], dict)
     assert len(pickle.dumps(full)) < 8000
+
+
+def test_without_isal_the_reader_falls_back_to_zlib(good: Path) -> None:
+    """Where isal is not installed (a machine it publishes no wheel for), reading works the same with zlib."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['isal'] = None\n"
+        "from pathlib import Path\n"
+        "from nianbao.checks import check_workbook\n"
+        "from nianbao.reader import sniff\n"
+        "import zlib\n"
+        "assert sniff._crc32 is zlib.crc32\n"
+        f"read = check_workbook(Path({str(good)!r}))\n"
+        f"print(read.inputs[{KEY!r}], [f.code for f in read.findings if f.is_error])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    here = check_workbook(good)
+    assert done.stdout.split() == [str(here.inputs[KEY]), str([f.code for f in here.findings if f.is_error])]

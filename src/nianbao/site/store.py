@@ -183,8 +183,8 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema to the newest migration (or to `revision`, for the migrations' tests)."""
     from alembic import command
     from alembic.config import Config
 
@@ -192,7 +192,7 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 class Store:

@@ -54,6 +54,10 @@ def _ensure_password(store: Any) -> None:
     console.print("管理密码已设置（只保存加盐的慢哈希）。")
 
 
+def _terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _set_password(store: Any, prompt: str, why: str) -> None:
     """A new password from the environment variable, else typed twice in a terminal; checked, stored hashed."""
     from ..site.app import PASSWORD_KEY
@@ -61,7 +65,7 @@ def _set_password(store: Any, prompt: str, why: str) -> None:
 
     given = os.environ.get(PASSWORD_ENV)
     if given is None:
-        if not sys.stdin.isatty():
+        if not _terminal():
             raise UsageError(f"{why}：请在终端中运行，或设置环境变量 {PASSWORD_ENV}。")
         given = click.prompt(prompt, hide_input=True, confirmation_prompt="请再输入一次")
     problem = password_problem(given)

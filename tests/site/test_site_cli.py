@@ -40,7 +40,14 @@ def test_collection_create_prints_a_link_per_department(tmp_path: Path) -> None:
         assert f"{department.name}：http://192.168.1.20:8000/d/{department.token}\n" in result.output
     assert len(store.departments(store.collections()[0].id)) == len(roster())
     links = CliRunner().invoke(main, ["collection", "links", "--data", str(tmp_path)])
-    assert links.exit_code == 0 and "http://127.0.0.1:8000/d/" in links.output
+    assert links.exit_code == 0 and "http://127.0.0.1:8000/d/" in links.output and "已移出名单" not in links.output
+    gone = store.departments(store.collections()[0].id)[-1]
+    store.remove_department(gone.id)
+    links = CliRunner().invoke(main, ["collection", "links", "--data", str(tmp_path)])
+    assert (
+        gone.token not in links.output
+        and f"已移出名单（链接不接受上传，在网页上可放回）：{gone.name}\n" in links.output
+    )
 
 
 def test_collection_create_refuses_bad_input_in_chinese(tmp_path: Path) -> None:

@@ -211,6 +211,9 @@ def _print_links(store: Any, cid: int, url: str) -> None:
     click.echo(f"{c.body} {c.year} 年（截止 {c.deadline.isoformat()}）各部门的专用报送链接：")
     for d in store.departments(cid):
         click.echo(f"{d.name}：{url.rstrip('/')}/d/{d.token}")
+    removed = store.removed_departments(cid)
+    if removed:  # said, so that a department missing from the list is not taken for a lost one
+        click.echo(f"已移出名单（链接不接受上传，在网页上可放回）：{'、'.join(d.name for d in removed)}")
 
 
 COMMANDS = [serve, collection]

@@ -36,6 +36,18 @@ def _pg_database(url: str) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, SQLite in the data folder or a fresh one on the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data' / 'nianbao-site.db'}"
+        return
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL 测试需要 {PG_ENV}（.ci/run 会启动一个临时 PostgreSQL 并设置它）")
+    yield from _pg_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty store, on each database the suite can reach."""
     if request.param == "sqlite":

@@ -212,3 +212,49 @@ def test_department_and_coordinator_in_a_browser(
     (report,) = browser.downloads.glob("*.docx")
     assert report.name == "大榭街道2024年政府信息公开工作年度报告.docx"
     assert report.read_bytes()[:2] == b"PK"
+
+    _remove_and_put_back(server, browser, store, collection)
+
+
+def _pill(driver: Any, label: str) -> int:
+    """The number on the dashboard's summary pill of a state."""
+    pill = next(p for p in driver.find_elements(By.CSS_SELECTOR, ".summary .pill") if p.text.endswith(label))
+    return int(pill.find_element(By.CLASS_NAME, "pill-n").text)
+
+
+def _remove_and_put_back(server: str, browser: Any, store: Store, cid: int) -> None:
+    """A department abolished during the collection: 移出名单 with a confirmation, its link refuses, it comes back."""
+    browser.get(f"{server}/admin/c/{cid}")
+    missing_before = _pill(browser, "未报送")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.roster tbody tr")
+    row = [r for r in rows if "未报送" in r.text][-1]
+    gone = row.find_elements(By.TAG_NAME, "td")[1].text
+    link = next(f"{server}/d/{d.token}" for d in store.departments(cid) if d.name == gone)
+    row.find_element(By.LINK_TEXT, "移出名单").click()
+    assert f"确认把「{gone}」移出名单？" in text(browser)
+    shot(browser, "8-移出名单-确认")
+    submit(browser, browser.find_element(By.XPATH, "//button[text()='确认移出名单']"))
+
+    assert _pill(browser, "未报送") == missing_before - 1
+    main_table = browser.find_element(By.CSS_SELECTOR, "table.roster:not(.removed-rows)").text
+    assert gone not in main_table and gone not in browser.find_element(By.CSS_SELECTOR, "textarea.copy").text
+    removed = browser.find_element(By.ID, "removed")
+    assert "已移出名单（1 个部门）" in removed.text and gone in removed.text
+    shot(browser, "9-回收情况-已移出名单")
+
+    browser.get(link)
+    assert "已不在本次收集的名单中" in text(browser) and not browser.find_elements(By.ID, "file")
+    shot(browser, "10-部门页面-已移出名单")
+
+    browser.get(f"{server}/admin/c/{cid}")
+    section = browser.find_element(By.ID, "removed")
+    submit(browser, section.find_element(By.XPATH, ".//button[text()='放回名单']"))
+    assert gone in text(browser) and "未报送" in text(browser) and "放回名单" not in text(browser)  # its own page
+    browser.get(f"{server}/admin/c/{cid}")
+    assert not browser.find_elements(By.ID, "removed") and _pill(browser, "未报送") == missing_before
+    browser.get(link)
+    assert gone in text(browser) and browser.find_elements(By.ID, "file")  # the same link works again
+
+    browser.get(f"{server}/admin/password")
+    assert "修改管理密码" in text(browser)
+    shot(browser, "11-修改密码")

@@ -7,13 +7,14 @@ import hashlib
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sitekit import roster
 
 from nianbao.site.security import hash_password, verify_password
-from nianbao.site.store import TOKEN_BYTES, Store
+from nianbao.site.store import TOKEN_BYTES, DepartmentRemoved, Store, _engine, migrate
 
 
 def test_migrations_run_again_on_an_existing_store(store: Store) -> None:
@@ -89,3 +90,78 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     with s.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     s.close()
+
+
+# -- leaving the roster -----------------------------------------------------------------------------------
+def test_a_removed_department_keeps_its_link_and_files_and_comes_back(store: Store) -> None:
+    cid = store.create_collection("大榭街道", 2024, dt.date(2025, 1, 10), ["甲", "乙", "丙"])
+    first, second, _third = store.departments(cid)
+    kept = store.add_upload(second.id, "乙.xlsx", b"one", verdict="passed", errors=0, warnings=0, findings="[]")
+    store.remove_department(second.id)
+    assert [d.name for d in store.departments(cid)] == ["甲", "丙"]
+    (gone,) = store.removed_departments(cid)
+    assert gone.name == "乙" and not gone.active and gone.removed_at is not None
+    assert store.department_by_token(second.token) == gone  # the link still says who it was
+    assert [u.id for u in store.uploads_of(second.id)] == [kept] and store.blob(store.uploads_of(second.id)[0].sha256)
+    with pytest.raises(DepartmentRemoved):
+        store.add_upload(second.id, "乙.xlsx", b"two", verdict="passed", errors=0, warnings=0, findings="[]")
+    assert [u.id for u in store.uploads_of(second.id)] == [kept]
+    store.remove_department(second.id)  # removing twice keeps the first time
+    assert store.removed_departments(cid)[0].removed_at == gone.removed_at
+
+    store.restore_department(second.id)
+    back = store.department(second.id)
+    assert back is not None and back.active and back.token == second.token
+    assert [d.name for d in store.departments(cid)] == ["甲", "乙", "丙"] and store.removed_departments(cid) == []
+    assert store.department(first.id) == first
+
+
+def test_the_settings_roster_removes_restores_and_adds(store: Store) -> None:
+    cid = store.create_collection("大榭街道", 2024, dt.date(2025, 1, 10), ["甲", "乙", "丙"])
+    tokens = {d.name: d.token for d in store.departments(cid)}
+    store.update_collection(cid, body="大榭街道", year=2024, deadline=dt.date(2025, 1, 10), roster=["甲", "丙"])
+    assert [d.name for d in store.departments(cid)] == ["甲", "丙"]
+    assert [d.name for d in store.removed_departments(cid)] == ["乙"]
+    store.update_collection(cid, body="大榭街道", year=2024, deadline=dt.date(2025, 1, 10), roster=["乙", "丁", "甲"])
+    assert [d.name for d in store.departments(cid)] == ["甲", "乙", "丁"]  # roster order is kept, newcomers last
+    assert [d.name for d in store.removed_departments(cid)] == ["丙"]
+    assert {d.name: d.token for d in store.departments(cid) if d.name != "丁"} == {n: tokens[n] for n in ("甲", "乙")}
+
+
+def test_a_database_of_the_first_schema_is_migrated_with_its_data(database_url: str, tmp_path: Path) -> None:
+    """What 0002 meets in the field: a store written by the first release, with a department and an upload."""
+    engine = _engine(database_url)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    migrate(engine, "0001")
+    with engine.begin() as c:
+        c.execute(
+            sa.text(
+                "INSERT INTO collections (body, year, deadline, created_at) VALUES ('大榭街道', 2024, '2025-01-10', 1)"
+            )
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO departments (collection_id, name, position, token, token_digest) "
+                "VALUES (1, '甲', 0, 'tok', :digest)"
+            ),
+            {"digest": hashlib.sha256(b"tok").hexdigest()},
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO uploads (department_id, filename, sha256, size, uploaded_at, verdict, errors, warnings, "
+                "findings) VALUES (1, '甲.xlsx', :sha, 3, 2, 'passed', 0, 0, '[]')"
+            ),
+            {"sha": hashlib.sha256(b"one").hexdigest()},
+        )
+        assert "removed_at" not in {col["name"] for col in sa.inspect(c).get_columns("departments")}
+    engine.dispose()
+
+    upgraded = Store(tmp_path / "data", database_url)
+    (department,) = upgraded.departments(1)
+    assert (department.name, department.token, department.active) == ("甲", "tok", True)
+    assert [u.filename for u in upgraded.uploads_of(department.id)] == ["甲.xlsx"]
+    upgraded.remove_department(department.id)
+    assert upgraded.departments(1) == [] and upgraded.removed_departments(1)[0].name == "甲"
+    with upgraded.engine.connect() as c:
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+    upgraded.close()

@@ -47,22 +47,31 @@ def _open_store(data: Path, db: str | None) -> Any:
 def _ensure_password(store: Any) -> None:
     """The coordinator's password: set at first start, from the environment or typed twice; stored only hashed."""
     from ..site.app import PASSWORD_KEY
-    from ..site.security import hash_password, password_problem
 
     if store.setting(PASSWORD_KEY) is not None:
         return
+    _set_password(store, "第一次启动，请设置汇总单位的管理密码", "第一次启动需要设置管理密码")
+    console.print("管理密码已设置（只保存加盐的慢哈希）。")
+
+
+def _terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _set_password(store: Any, prompt: str, why: str) -> None:
+    """A new password from the environment variable, else typed twice in a terminal; checked, stored hashed."""
+    from ..site.app import PASSWORD_KEY
+    from ..site.security import hash_password, password_problem
+
     given = os.environ.get(PASSWORD_ENV)
     if given is None:
-        if not sys.stdin.isatty():
-            raise UsageError(f"第一次启动需要设置管理密码：请在终端中运行，或设置环境变量 {PASSWORD_ENV}。")
-        given = click.prompt(
-            "第一次启动，请设置汇总单位的管理密码", hide_input=True, confirmation_prompt="请再输入一次"
-        )
+        if not _terminal():
+            raise UsageError(f"{why}：请在终端中运行，或设置环境变量 {PASSWORD_ENV}。")
+        given = click.prompt(prompt, hide_input=True, confirmation_prompt="请再输入一次")
     problem = password_problem(given)
     if problem:
         raise UsageError(problem)
     store.set_setting(PASSWORD_KEY, hash_password(given))
-    console.print("管理密码已设置（只保存加盐的慢哈希）。")
 
 
 def _example_collection(store: Any) -> None:
@@ -127,7 +136,7 @@ def serve(data: Path, host: str, port: int, db: str | None, max_upload: int, pub
 
 @click.group("collection")
 def collection() -> None:
-    """在命令行中建立收集、查看各部门的报送链接。"""
+    """在命令行中建立收集、查看各部门的报送链接、重设管理密码。"""
 
 
 @collection.command("create")
@@ -177,12 +186,34 @@ def links(data: Path, db: str | None, url: str) -> None:
         _print_links(store, c.id, url)
 
 
+@collection.command("password")
+@_DATA
+@_DB
+@handle_errors
+def password(data: Path, db: str | None) -> None:
+    """重设汇总单位的管理密码（忘记密码时在运行网站的电脑上执行）。
+
+    新密码取自环境变量 NIANBAO_ADMIN_PASSWORD，没有时在终端中输入两次。重设后，所有已登录的浏览器都需用新密码重新登录；
+    网站不必重启。
+
+    例：nianbao collection password --data 年报收集
+    """
+    if db is None and not (data / "nianbao-site.db").is_file():
+        raise UsageError(f"{data} 中没有收集网站的数据：请给出 nianbao serve 使用的 --data 文件夹（和 --db）。")
+    store = _open_store(data, db)
+    _set_password(store, "请设置新的管理密码", "重设管理密码")
+    console.print("管理密码已重设（只保存加盐的慢哈希），所有已登录的浏览器都需用新密码重新登录。")
+
+
 def _print_links(store: Any, cid: int, url: str) -> None:
     """One line per department, never wrapped or cut: each link is copied as it stands."""
     c = store.collection(cid)
     click.echo(f"{c.body} {c.year} 年（截止 {c.deadline.isoformat()}）各部门的专用报送链接：")
     for d in store.departments(cid):
         click.echo(f"{d.name}：{url.rstrip('/')}/d/{d.token}")
+    removed = store.removed_departments(cid)
+    if removed:  # said, so that a department missing from the list is not taken for a lost one
+        click.echo(f"已移出名单（链接不接受上传，在网页上可放回）：{'、'.join(d.name for d in removed)}")
 
 
 COMMANDS = [serve, collection]

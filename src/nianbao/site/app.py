@@ -36,15 +36,19 @@ from . import service, views
 from .security import (
     CSRF_FIELD,
     CSRF_HEADER,
+    MIN_PASSWORD,
     BodyLimit,
     BodyTooLarge,
     RateLimit,
     SecurityHeaders,
     csrf_ok,
     csrf_token,
+    hash_password,
+    password_epoch,
+    password_problem,
     verify_password,
 )
-from .store import Collection, Department, Store
+from .store import Collection, Department, DepartmentRemoved, Store
 
 HERE = Path(__file__).parent
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
@@ -71,6 +75,14 @@ class PageError(Exception):
         self.status, self.title, self.message = status, title, message
 
 
+class Removed(Exception):
+    """A department's link after it left the roster: a page that says so and whom to ask, nothing stored."""
+
+    def __init__(self, department: Department, collection: Collection) -> None:
+        super().__init__(department.name)
+        self.department, self.collection = department, collection
+
+
 def _templates() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -78,7 +90,9 @@ def _templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(STATES=views.STATES, local_time=views.local_time, CSRF_FIELD=CSRF_FIELD)
+    env.globals.update(
+        STATES=views.STATES, local_time=views.local_time, CSRF_FIELD=CSRF_FIELD, min_password=MIN_PASSWORD
+    )
     return env
 
 
@@ -100,7 +114,12 @@ def create_app(
         return HTMLResponse(env.get_template(name).render(**context), status_code=status)
 
     def _is_admin(request: Request) -> bool:
-        return bool(request.session.get("admin"))
+        """Logged in, with the password that is current (a change or a reset signs older sessions out)."""
+        if not request.session.get("admin"):
+            return False
+        stored = store.setting(PASSWORD_KEY)
+        epoch = request.session.get("epoch")
+        return stored is not None and isinstance(epoch, str) and secrets.compare_digest(epoch, password_epoch(stored))
 
     def require_admin(request: Request) -> None:
         if not _is_admin(request):
@@ -135,6 +154,8 @@ def create_app(
         collection = store.collection(department.collection_id) if department else None
         if department is None or collection is None:
             raise PageError(404, "链接无效", "这个报送链接无效或已更换。请向汇总单位索取本部门最新的报送链接。")
+        if not department.active:
+            raise Removed(department, collection)
         return department, collection
 
     async def run(func: Callable[..., Any], *args: Any) -> Any:
@@ -164,12 +185,13 @@ def create_app(
         stored = store.setting(PASSWORD_KEY)
         password = form.get("password")
         ok = stored is not None and isinstance(password, str) and await run(verify_password, password, stored)
-        if not ok:
+        if not ok or stored is None:
             cfg.login_limit.failed(client)
             return page(request, "login.html", 401, password_set=stored is not None, error="密码不对，请重新输入。")
         cfg.login_limit.succeeded(client)
         request.session.clear()
         request.session["admin"] = True
+        request.session["epoch"] = password_epoch(stored)
         csrf_token(request.session)
         return RedirectResponse("/admin", 303)
 
@@ -213,17 +235,20 @@ def create_app(
             raise _too_large(cfg)
         roster = [d.name for d in store.departments(collection.id)]
         checked = await run(service.check_upload, data, upload.filename, collection, department, roster)
-        await run(
-            lambda: store.add_upload(
-                department.id,
-                service.safe_display_name(upload.filename or ""),
-                data,
-                verdict=checked.verdict,
-                errors=checked.errors,
-                warnings=checked.warnings,
-                findings=checked.to_json(),
+        try:
+            await run(
+                lambda: store.add_upload(
+                    department.id,
+                    service.safe_display_name(upload.filename or ""),
+                    data,
+                    verdict=checked.verdict,
+                    errors=checked.errors,
+                    warnings=checked.warnings,
+                    findings=checked.to_json(),
+                )
             )
-        )
+        except DepartmentRemoved:
+            raise Removed(department, collection) from None
         return RedirectResponse(f"/d/{department.token}#result", 303)
 
     # -- the coordinator ------------------------------------------------------------------------------
@@ -269,14 +294,50 @@ def create_app(
             reminder=views.reminder_text(collection, missing) if missing else "",
             missing=[r for r in table if r.state == "missing"],
             to_fix=[r for r in table if r.state in ("error", "returned")],
+            removed=removed_rows(collection),
             deadline_note=views.deadline_note(collection),
         )
 
-    async def department_detail(request: Request) -> Response:
-        require_admin(request)
+    def removed_rows(collection: Collection) -> list[views.DepartmentRow]:
+        return views.rows(store.removed_departments(collection.id), store.uploads_in(collection.id))
+
+    def department_or_404(request: Request) -> Department:
         department = store.department(request.path_params["did"])
         if department is None:
             raise PageError(404, "找不到这个部门", "找不到这个部门。")
+        return department
+
+    async def remove_confirm(request: Request) -> Response:
+        require_admin(request)
+        department = department_or_404(request)
+        collection = collection_or_404(department.collection_id)
+        if not department.active:
+            return RedirectResponse(f"/admin/d/{department.id}", 303)
+        return page(
+            request,
+            "remove_department.html",
+            collection=collection,
+            department=department,
+            versions=len(store.uploads_of(department.id)),
+        )
+
+    async def remove_department(request: Request) -> Response:
+        require_admin(request)
+        await form_of(request)
+        department = department_or_404(request)
+        store.remove_department(department.id)
+        return RedirectResponse(f"/admin/c/{department.collection_id}#removed", 303)
+
+    async def restore_department(request: Request) -> Response:
+        require_admin(request)
+        await form_of(request)
+        department = department_or_404(request)
+        store.restore_department(department.id)
+        return RedirectResponse(f"/admin/d/{department.id}", 303)
+
+    async def department_detail(request: Request) -> Response:
+        require_admin(request)
+        department = department_or_404(request)
         collection = collection_or_404(department.collection_id)
         history = store.uploads_of(department.id)
         return page(
@@ -305,9 +366,7 @@ def create_app(
     async def regenerate(request: Request) -> Response:
         require_admin(request)
         await form_of(request)
-        department = store.department(request.path_params["did"])
-        if department is None:
-            raise PageError(404, "找不到这个部门", "找不到这个部门。")
+        department = department_or_404(request)
         store.regenerate_token(department.id)
         return RedirectResponse(f"/admin/d/{department.id}", 303)
 
@@ -406,6 +465,33 @@ def create_app(
         assert created is not None
         return JSONResponse(_collection_json(created), status_code=201)
 
+    def row_json(request: Request, r: views.DepartmentRow) -> dict[str, Any]:
+        return {
+            "id": r.department.id,
+            "department": r.department.name,
+            "active": r.department.active,
+            "removed_at": r.department.removed_at,
+            "state": r.state,
+            "label": r.label,
+            "last_upload": r.last_time,
+            "versions": r.versions,
+            "link": link(request, r.department),
+            "uploads": [
+                {
+                    "id": u.id,
+                    "file": u.filename,
+                    "uploaded_at": views.local_time(u.uploaded_at),
+                    "verdict": u.verdict,
+                    "errors": u.errors,
+                    "warnings": u.warnings,
+                    "returned": u.returned_at is not None,
+                    "return_comment": u.return_comment,
+                    "findings": json.loads(u.findings),
+                }
+                for u in r.history
+            ],
+        }
+
     async def api_collection(request: Request) -> Response:
         require_admin(request)
         collection = collection_or_404(request.path_params["cid"])
@@ -414,32 +500,9 @@ def create_app(
             {
                 **_collection_json(collection),
                 "counts": views.counts(table),
-                "departments": [
-                    {
-                        "id": r.department.id,
-                        "department": r.department.name,
-                        "state": r.state,
-                        "label": r.label,
-                        "last_upload": r.last_time,
-                        "versions": r.versions,
-                        "link": link(request, r.department),
-                        "uploads": [
-                            {
-                                "id": u.id,
-                                "file": u.filename,
-                                "uploaded_at": views.local_time(u.uploaded_at),
-                                "verdict": u.verdict,
-                                "errors": u.errors,
-                                "warnings": u.warnings,
-                                "returned": u.returned_at is not None,
-                                "return_comment": u.return_comment,
-                                "findings": json.loads(u.findings),
-                            }
-                            for u in r.history
-                        ],
-                    }
-                    for r in table
-                ],
+                "departments": [row_json(request, r) for r in table],
+                # Off the roster: not counted nor merged, their files kept.
+                "removed": [row_json(request, r) for r in removed_rows(collection)],
             }
         )
 
@@ -466,13 +529,57 @@ def create_app(
 
     async def api_regenerate(request: Request) -> Response:
         require_api_csrf(request)
-        department = store.department(request.path_params["did"])
-        if department is None:
-            raise PageError(404, "找不到这个部门", "找不到这个部门。")
+        department = department_or_404(request)
         store.regenerate_token(department.id)
         fresh = store.department(department.id)
         assert fresh is not None
         return JSONResponse({"department": fresh.name, "link": link(request, fresh)})
+
+    async def api_remove(request: Request) -> Response:
+        require_api_csrf(request)
+        department = department_or_404(request)
+        store.remove_department(department.id)
+        return JSONResponse(_department_json(store, department.id))
+
+    async def api_restore(request: Request) -> Response:
+        require_api_csrf(request)
+        department = department_or_404(request)
+        store.restore_department(department.id)
+        return JSONResponse(_department_json(store, department.id))
+
+    # -- the coordinator's password ------------------------------------------------------------------
+    async def password_page(request: Request) -> Response:
+        require_admin(request)
+        return page(request, "password.html", changed="changed" in request.query_params)
+
+    async def change_password(request: Request) -> Response:
+        require_admin(request)
+        form = await form_of(request)
+        client = request.client.host if request.client else "?"
+
+        def refuse(status: int, error: str) -> Response:
+            return page(request, "password.html", status, error=error)
+
+        wait = cfg.login_limit.wait(client)
+        if wait:
+            return refuse(429, f"当前密码输错次数过多，请 {(wait + 59) // 60} 分钟后再试。")
+        current, new, again = (str(form.get(k) or "") for k in ("current", "new", "again"))
+        stored = store.setting(PASSWORD_KEY)
+        if stored is None or not await run(verify_password, current, stored):
+            cfg.login_limit.failed(client)
+            return refuse(400, "当前密码不对，密码没有修改。")
+        cfg.login_limit.succeeded(client)
+        problem = password_problem(new)
+        if problem:
+            return refuse(400, f"{problem}密码没有修改。")
+        if new != again:
+            return refuse(400, "两次输入的新密码不一致，密码没有修改。")
+        if new == current:
+            return refuse(400, "新密码与当前密码相同，密码没有修改。")
+        hashed = await run(hash_password, new)
+        store.set_setting(PASSWORD_KEY, hashed)
+        request.session["epoch"] = password_epoch(hashed)  # this browser stays in; every other one is signed out
+        return RedirectResponse("/admin/password?changed=1", 303)
 
     async def openapi(request: Request) -> Response:
         from .openapi import SPEC
@@ -499,6 +606,20 @@ def create_app(
         }
         title, message = titles.get(exc.status_code, ("请求有误", "请求有误，请回到上一页重试。"))
         return await page_error(request, PageError(exc.status_code, title, message))
+
+    async def removed(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Removed)
+        if is_api(request):
+            message = f"「{exc.department.name}」已不在这次收集的名单中。"
+            return JSONResponse({"error": "已移出名单", "message": message}, status_code=410)
+        return page(
+            request,
+            "department_removed.html",
+            410,
+            department=exc.department,
+            collection=exc.collection,
+            versions=len(store.uploads_of(exc.department.id)),
+        )
 
     async def too_large(request: Request, exc: Exception) -> Response:
         return await page_error(request, _too_large(cfg))
@@ -527,6 +648,11 @@ def create_app(
         Route("/admin/c/{cid:int}/download/{what}", download, methods=["GET"]),
         Route("/admin/d/{did:int}", department_detail, methods=["GET"]),
         Route("/admin/d/{did:int}/token", regenerate, methods=["POST"]),
+        Route("/admin/d/{did:int}/remove", remove_confirm, methods=["GET"]),
+        Route("/admin/d/{did:int}/remove", remove_department, methods=["POST"]),
+        Route("/admin/d/{did:int}/restore", restore_department, methods=["POST"]),
+        Route("/admin/password", password_page, methods=["GET"]),
+        Route("/admin/password", change_password, methods=["POST"]),
         Route("/admin/u/{uid:int}/return", return_upload, methods=["POST"]),
         Route("/admin/u/{uid:int}/file", stored_file, methods=["GET"]),
         Route("/api/v1/check", api_check, methods=["POST"]),
@@ -538,6 +664,8 @@ def create_app(
         Route("/api/v1/collections/{cid:int}/merged", api_merged, methods=["GET"]),
         Route("/api/v1/uploads/{uid:int}/return", api_return, methods=["POST"]),
         Route("/api/v1/departments/{did:int}/token", api_regenerate, methods=["POST"]),
+        Route("/api/v1/departments/{did:int}/remove", api_remove, methods=["POST"]),
+        Route("/api/v1/departments/{did:int}/restore", api_restore, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
@@ -554,6 +682,7 @@ def create_app(
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         PageError: page_error,
+        Removed: removed,
         HTTPException: http_error,
         BodyTooLarge: too_large,
         Exception: internal,
@@ -591,6 +720,12 @@ def _soffice() -> bool:
     from ..report.pdf import find_soffice
 
     return find_soffice() is not None
+
+
+def _department_json(store: Store, did: int) -> dict[str, Any]:
+    found = store.department(did)
+    assert found is not None
+    return {"id": found.id, "department": found.name, "active": found.active, "removed_at": found.removed_at}
 
 
 def _collection_json(c: Collection) -> dict[str, Any]:

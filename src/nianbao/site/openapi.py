@@ -154,5 +154,21 @@ SPEC: dict[str, Any] = {
                 "responses": {"200": _json({"type": "object"}, "新的链接"), "403": _error("缺少 CSRF 校验码")},
             }
         },
+        "/api/v1/departments/{did}/remove": {
+            "post": {
+                "summary": "把部门移出名单：不再计入回收情况和汇总，链接不再接受上传，已收到的文件保留（"
+                + _LOGIN
+                + "）",
+                "parameters": [{"name": "did", "in": "path", "required": True, "schema": {"type": "integer"}}, *_CSRF],
+                "responses": {"200": _json({"type": "object"}, "部门及 active=false"), "404": _error("没有这个部门")},
+            }
+        },
+        "/api/v1/departments/{did}/restore": {
+            "post": {
+                "summary": "把移出的部门放回名单，原链接和历史文件照旧（" + _LOGIN + "）",
+                "parameters": [{"name": "did", "in": "path", "required": True, "schema": {"type": "integer"}}, *_CSRF],
+                "responses": {"200": _json({"type": "object"}, "部门及 active=true"), "404": _error("没有这个部门")},
+            }
+        },
     },
 }

@@ -38,6 +38,12 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, digest)
 
 
+def password_epoch(stored: str) -> str:
+    """What a session remembers of the password it logged in with: a new password (new salt) signs every
+    other session out, though sessions live in signed cookies."""
+    return hashlib.sha256(stored.encode()).hexdigest()[:32]
+
+
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD:
         return f"密码至少 {MIN_PASSWORD} 个字符。"

@@ -50,6 +50,7 @@ departments = sa.Table(
     sa.Column("token", sa.String(64), nullable=False),
     # SHA-256 of the token: looked up by index, then the token itself is compared in constant time.
     sa.Column("token_digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("removed_at", sa.Float, nullable=True),  # 移出名单: inactive, its uploads kept (migration 0002)
     sa.UniqueConstraint("collection_id", "name", name="uq_department_name"),
 )
 uploads = sa.Table(
@@ -68,6 +69,11 @@ uploads = sa.Table(
     sa.Column("returned_at", sa.Float, nullable=True),  # 退回 by the coordinator
     sa.Column("return_comment", sa.Text, nullable=True),
 )
+
+
+class DepartmentRemoved(Exception):
+    """An upload for a department no longer on the roster: refused, nothing recorded."""
+
 
 TOKEN_BYTES = 24  # 192 random bits
 
@@ -96,6 +102,11 @@ class Department:
     name: str
     position: int
     token: str
+    removed_at: float | None = None  # when it left the roster; None while on it
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,7 @@ def _collection(row: Any) -> Collection:
 
 
 def _department(row: Any) -> Department:
-    return Department(row.id, row.collection_id, row.name, row.position, row.token)
+    return Department(row.id, row.collection_id, row.name, row.position, row.token, row.removed_at)
 
 
 def _upload(row: Any) -> StoredUpload:
@@ -172,8 +183,8 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema to the newest migration (or to `revision`, for the migrations' tests)."""
     from alembic import command
     from alembic.config import Config
 
@@ -181,7 +192,7 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 class Store:
@@ -246,17 +257,43 @@ class Store:
         )
 
     def update_collection(self, cid: int, *, body: str, year: int, deadline: dt.date, roster: Sequence[str]) -> None:
-        """New settings; departments added to the roster get a link; those removed keep theirs and their files."""
+        """New settings and the roster as given: a new name gets a link, a name that had left the roster comes
+        back (same link, same files), a name no longer given leaves it (its link and files are kept)."""
         with self.engine.begin() as c:
             c.execute(
                 collections.update()
                 .where(collections.c.id == cid)
                 .values(body=body, year=year, deadline=deadline.isoformat())
             )
-            known = {r.name for r in c.execute(sa.select(departments.c.name).where(departments.c.collection_id == cid))}
+            known = {r.name: r for r in c.execute(sa.select(departments).where(departments.c.collection_id == cid))}
+            wanted = set(roster)
+            now = time.time()
+            for name, row in known.items():
+                if name in wanted and row.removed_at is not None:
+                    self._set_removed(c, row.id, None)
+                elif name not in wanted and row.removed_at is None:
+                    self._set_removed(c, row.id, now)
             start = len(known)
             for offset, name in enumerate(n for n in roster if n not in known):
                 self._insert_department(c, cid, name, start + offset)
+
+    @staticmethod
+    def _set_removed(c: sa.Connection, did: int, when: float | None) -> None:
+        c.execute(departments.update().where(departments.c.id == did).values(removed_at=when))
+
+    def remove_department(self, did: int) -> None:
+        """移出名单: the department stops counting and its link stops accepting uploads; nothing is deleted."""
+        with self.engine.begin() as c:
+            c.execute(
+                departments.update()
+                .where(departments.c.id == did, departments.c.removed_at.is_(None))
+                .values(removed_at=time.time())
+            )
+
+    def restore_department(self, did: int) -> None:
+        """Back on the roster with its link and its history."""
+        with self.engine.begin() as c:
+            self._set_removed(c, did, None)
 
     def collections(self) -> list[Collection]:
         with self.engine.connect() as c:
@@ -270,10 +307,18 @@ class Store:
 
     # -- departments --------------------------------------------------------------------------------
     def departments(self, cid: int) -> list[Department]:
+        """The departments on the roster (what is counted, merged and reminded), in roster order."""
+        return self._departments(cid, departments.c.removed_at.is_(None))
+
+    def removed_departments(self, cid: int) -> list[Department]:
+        """The departments that left the roster, kept with their files (the 已移出名单 section)."""
+        return self._departments(cid, departments.c.removed_at.is_not(None))
+
+    def _departments(self, cid: int, which: sa.ColumnElement[bool]) -> list[Department]:
         with self.engine.connect() as c:
             rows = c.execute(
                 sa.select(departments)
-                .where(departments.c.collection_id == cid)
+                .where(departments.c.collection_id == cid, which)
                 .order_by(departments.c.position, departments.c.id)
             )
             return [_department(r) for r in rows]
@@ -324,6 +369,9 @@ class Store:
     ) -> int:
         sha = self.put_blob(data)  # the file first: a row never points at a missing file
         with self.engine.begin() as c:
+            removed = c.execute(sa.select(departments.c.removed_at).where(departments.c.id == did)).scalar_one()
+            if removed is not None:  # left the roster while its file was being checked
+                raise DepartmentRemoved(did)
             uid = _new_id(
                 c.execute(
                     uploads.insert().values(

@@ -43,6 +43,7 @@ from ..findings import Finding, Severity, has_errors
 from ..form import official
 from . import names
 from .context import CheckedReport, build_context, read_report_data
+from .fit import fit_tables
 from .outline import apply_outline, narrative_keys
 from .placeholders import (
     ALLOWED_FILTERS,
@@ -317,6 +318,7 @@ def render_docx_bytes(context: Mapping[str, Any], template: Path | None = None) 
         # e.g. {{ t3 > 1 }} in a template rendered without its check: the data cannot be used that way
         raise UsageError(f"模板无法填写：{exc}。") from exc
     apply_outline(tpl.docx, _narrative_paragraphs(context))
+    fit_tables(tpl.docx)
     _set_properties(tpl, context)
     buffer = io.BytesIO()
     tpl.save(buffer)

@@ -14,6 +14,7 @@ margin for both and for the layout's rounding.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from lxml import etree
 
 from ..form import FORM, Table
 from . import styles
+from .template_builder import page_blocks
 
 _NUMBER = re.compile(r"^-?[0-9][0-9.,]*$")
 _DIGIT_EM = 0.6
@@ -197,5 +199,105 @@ def fit_table(tbl: etree._Element) -> bool:
 
 
 def fit_tables(doc: DocumentObject) -> int:
-    """Fit every official table of a rendered report; the number of tables changed."""
-    return sum(fit_table(tbl) for tbl in doc.element.body.iter(qn("w:tbl")))
+    """Fit every official table of a rendered report to its numbers and the page; the number changed."""
+    changed = 0
+    for tbl in doc.element.body.iter(qn("w:tbl")):
+        fitted = fit_table(tbl)
+        released = release_tall_blocks(doc, tbl)
+        changed += fitted or released
+    return changed
+
+
+# -- blocks taller than a page --------------------------------------------------------------------------
+# The template keeps 表三's header with its first row and each group of rows beside its merged label on one
+# page (keep with next). A group taller than a page (a template with a large font, narrow margins, long
+# labels) cannot be kept: Word and LibreOffice then move it to a new page, leaving most of a page empty, and
+# break it anyway. So such a group is released before that: the table flows on, breaking where the page
+# ends, with its header rows repeated (the template marks them so), and the groups inside it that do fit a
+# page are still kept together.
+_ROW_PADDING_TWIPS = 20  # borders and rounding of one row
+_SINGLE_LINE_EM = 1.3  # a CJK font's single line height
+
+
+def _text_block_height(doc: DocumentObject) -> int:
+    section = doc.sections[-1]
+    height, top, bottom = section.page_height, section.top_margin, section.bottom_margin
+    if height is None or top is None or bottom is None:
+        return 0
+    return int((height - top - bottom) / 635)  # EMU → twips
+
+
+def _line_pitch(doc: DocumentObject, p: etree._Element, size_pt: float) -> float:
+    """A paragraph's line height in twips: its own spacing, else its style's."""
+    single = _SINGLE_LINE_EM * size_pt * TWIPS_PER_PT
+    spacing = p.find(f"{qn('w:pPr')}/{qn('w:spacing')}")
+    if spacing is None or spacing.get(qn("w:line")) is None:
+        style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        style_id = style.get(qn("w:val")) if style is not None else None
+        for node in doc.styles.element.iterchildren(qn("w:style")):
+            if node.get(qn("w:styleId")) == style_id:
+                spacing = node.find(f"{qn('w:pPr')}/{qn('w:spacing')}")
+    if spacing is None or spacing.get(qn("w:line")) is None:
+        return single
+    line = float(spacing.get(qn("w:line"), "240"))
+    rule = spacing.get(qn("w:lineRule"), "auto")
+    if rule == "exact":
+        return line
+    if rule == "atLeast":
+        return max(line, single)
+    return single * line / 240
+
+
+def _row_heights(doc: DocumentObject, tbl: etree._Element, rows: Sequence[Sequence[_Cell]]) -> list[float]:
+    """Each row's height in twips, estimated from its cells' lines (merged label cells aside)."""
+    margins = _margins(tbl)
+    size = _table_size_half_pt(tbl) / 2
+    heights = []
+    for row in rows:
+        tallest = 0.0
+        for cell in row:
+            if cell.tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}") is not None:
+                continue
+            width_node = cell.tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}")
+            room = max(int(width_node.get(qn("w:w"), "0")) - margins if width_node is not None else 0, 1)
+            height = 0.0
+            for p in cell.tc.iterchildren(qn("w:p")):
+                text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+                lines = max(math.ceil(text_width_pt(text, size) * TWIPS_PER_PT / room), 1)
+                height += lines * _line_pitch(doc, p, size)
+            tallest = max(tallest, height)
+        heights.append(tallest + _ROW_PADDING_TWIPS)
+    return heights
+
+
+def _keep_with_next(tr: etree._Element, keep: bool) -> None:
+    for p in tr.iter(qn("w:p")):
+        p_pr = p.find(qn("w:pPr"))
+        node = p_pr.find(qn("w:keepNext")) if p_pr is not None else None
+        if keep and node is None and p_pr is not None:
+            p_pr.insert(1 if p_pr.find(qn("w:pStyle")) is not None else 0, OxmlElement("w:keepNext"))
+        elif not keep and node is not None and p_pr is not None:
+            p_pr.remove(node)
+
+
+def release_tall_blocks(doc: DocumentObject, tbl: etree._Element) -> bool:
+    """Let an official table break inside a kept group that cannot fit one page; True when one was released."""
+    rows = list(_rows(tbl))
+    grid = tbl.find(qn("w:tblGrid"))
+    n_cols = len(grid.findall(qn("w:gridCol"))) if grid is not None else 0
+    table = _form_table([c for row in rows for c in row], n_cols)
+    page = _text_block_height(doc)
+    if table is None or len(rows) != table.n_rows or not page:
+        return False
+    heights = _row_heights(doc, tbl, rows)
+    room = page - sum(heights[: table.header_rows()])  # the header rows repeat on every page
+    blocks = page_blocks(table)
+    tall = [(first, last) for first, last in blocks if sum(heights[first : last + 1]) > room]
+    if not tall:
+        return False
+    kept = {i for first, last in blocks if (first, last) not in tall for i in range(first, last)}
+    trs = tbl.findall(qn("w:tr"))
+    for first, last in tall:
+        for i in range(first, last):
+            _keep_with_next(trs[i], i in kept)
+    return True

@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from docx.document import Document as DocumentObject
 from docx.oxml import OxmlElement
@@ -40,6 +41,13 @@ _LABEL_FLOOR = 0.6
 _HEADER_CHARS = 2
 _MIN_SIZE_HALF_PT = 13  # 6.5 pt: below it a printed number is hard to read
 _STEP_HALF_PT = 1
+
+# Tags looked up per cell, spelled out once (qn parses its argument on every call).
+_W_TR, _W_TC, _W_P, _W_T, _W_R = qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:t"), qn("w:r")
+_W_SZ, _W_RPR, _W_W, _W_VAL = qn("w:sz"), qn("w:rPr"), qn("w:w"), qn("w:val")
+_GRID_SPAN = f"{qn('w:tcPr')}/{qn('w:gridSpan')}"
+_TC_W = f"{qn('w:tcPr')}/{qn('w:tcW')}"
+_V_MERGE = f"{qn('w:tcPr')}/{qn('w:vMerge')}"
 
 
 def text_width_pt(text: str, size_pt: float) -> float:
@@ -66,28 +74,28 @@ class _Cell:
 
 
 def _rows(tbl: etree._Element) -> Iterator[list[_Cell]]:
-    for tr in tbl.iterchildren(qn("w:tr")):
+    for tr in tbl.iterchildren(_W_TR):
         col, row = 0, []
-        for tc in tr.iterchildren(qn("w:tc")):
-            span_node = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
-            span = int(span_node.get(qn("w:val"), "1")) if span_node is not None else 1
-            text = "".join(t.text or "" for t in tc.iter(qn("w:t"))).strip()
+        for tc in tr.iterchildren(_W_TC):
+            span_node = tc.find(_GRID_SPAN)
+            span = int(span_node.get(_W_VAL, "1")) if span_node is not None else 1
+            text = "".join(t.text or "" for t in tc.iter(_W_T)).strip()
             row.append(_Cell(tc, col, span, text))
             col += span
         yield row
 
 
+@cache
+def _official_labels() -> tuple[tuple[Table, frozenset[str]], ...]:
+    """Each official table with its header and label texts (a rendered table holding them all is that table)."""
+    tables = (FORM.table(section.table) for section in FORM.sections if section.table)
+    return tuple((t, frozenset(c.text for c in t.grid if c.kind in ("header", "label"))) for t in tables)
+
+
 def _form_table(cells: Sequence[_Cell], n_cols: int) -> Table | None:
     """The official table whose header and label texts this table holds (all of them)."""
     texts = {c.text for c in cells}
-    for section in FORM.sections:
-        if not section.table:
-            continue
-        table = FORM.table(section.table)
-        labels = {c.text for c in table.grid if c.kind in ("header", "label")}
-        if table.n_cols == n_cols and labels <= texts:
-            return table
-    return None
+    return next((t for t, labels in _official_labels() if t.n_cols == n_cols and labels <= texts), None)
 
 
 def _margins(tbl: etree._Element) -> int:
@@ -105,7 +113,7 @@ def _parent_tag(node: etree._Element) -> object:
 
 
 def _table_size_half_pt(tbl: etree._Element) -> int:
-    sizes = [int(sz.get(qn("w:val"), "0")) for sz in tbl.iter(qn("w:sz")) if _parent_tag(sz) == qn("w:rPr")]
+    sizes = [int(sz.get(_W_VAL, "0")) for sz in tbl.iter(_W_SZ) if _parent_tag(sz) == _W_RPR]
     return max(sizes) if sizes else int(styles.SIZE_TABLE.pt * 2)
 
 
@@ -147,7 +155,7 @@ def _floors(table: Table, base: Sequence[float], size_pt: float, margins: int) -
 
 def _apply(tbl: etree._Element, rows: Sequence[Sequence[_Cell]], widths: Sequence[float], size: int | None) -> None:
     grid = tbl.find(qn("w:tblGrid"))
-    assert grid is not None  # fit_table returned early otherwise
+    assert grid is not None  # _official found the columns
     for col, width in zip(grid.iterchildren(qn("w:gridCol")), widths, strict=False):
         col.set(qn("w:w"), str(round(width)))
     for row in rows:
@@ -171,25 +179,21 @@ def _apply(tbl: etree._Element, rows: Sequence[Sequence[_Cell]], widths: Sequenc
                 node.set(qn("w:val"), str(size))
 
 
-def fit_table(tbl: etree._Element) -> bool:
-    """Fit one rendered table if it is an official one; True when it was changed."""
+def _fit_table(tbl: etree._Element, rows: Sequence[Sequence[_Cell]], table: Table) -> bool:
+    """Fit one official table to its numbers; True when it was changed."""
     grid = tbl.find(qn("w:tblGrid"))
-    if grid is None:
-        return False
+    assert grid is not None  # _official found the columns
     base = [float(c.get(qn("w:w"), "0")) for c in grid.iterchildren(qn("w:gridCol"))]
-    rows = list(_rows(tbl))
     cells = [c for row in rows for c in row]
-    table = _form_table(cells, len(base))
-    if table is None or not all(base):
+    if not all(base):
         return False
     margins = _margins(tbl)
-    size = _table_size_half_pt(tbl)
+    size = original = _table_size_half_pt(tbl)
     while True:
         widths = fit_widths(base, _needs(cells, len(base), size / 2, margins), _floors(table, base, size / 2, margins))
         if widths is not None or size - _STEP_HALF_PT < _MIN_SIZE_HALF_PT:
             break
         size -= _STEP_HALF_PT
-    original = _table_size_half_pt(tbl)
     if widths is None:  # even the smallest font cannot hold it: the smallest font, numbers may wrap
         widths = base
     if widths == base and size == original:
@@ -198,12 +202,28 @@ def fit_table(tbl: etree._Element) -> bool:
     return True
 
 
+def _official(tbl: etree._Element) -> tuple[list[list[_Cell]], Table] | None:
+    """The rows of a rendered table and the official table it is; None for any other table."""
+    grid = tbl.find(qn("w:tblGrid"))
+    if grid is None:
+        return None
+    rows = list(_rows(tbl))
+    table = _form_table([c for row in rows for c in row], len(grid.findall(qn("w:gridCol"))))
+    return None if table is None else (rows, table)
+
+
 def fit_tables(doc: DocumentObject) -> int:
     """Fit every official table of a rendered report to its numbers and the page; the number changed."""
+    page = _text_block_height(doc)
+    spacings = _Spacings(doc)
     changed = 0
     for tbl in doc.element.body.iter(qn("w:tbl")):
-        fitted = fit_table(tbl)
-        released = release_tall_blocks(doc, tbl)
+        found = _official(tbl)
+        if found is None:
+            continue
+        rows, table = found
+        fitted = _fit_table(tbl, rows, table)
+        released = _release_tall_blocks(tbl, rows, table, page, spacings)
         changed += fitted or released
     return changed
 
@@ -227,20 +247,37 @@ def _text_block_height(doc: DocumentObject) -> int:
     return int((height - top - bottom) / 635)  # EMU → twips
 
 
-def _line_pitch(doc: DocumentObject, p: etree._Element, size_pt: float) -> float:
+_W_LINE, _W_RULE, _W_STYLE_ID, _W_STYLE = qn("w:line"), qn("w:lineRule"), qn("w:styleId"), qn("w:style")
+_SPACING = f"{qn('w:pPr')}/{qn('w:spacing')}"
+_P_STYLE = f"{qn('w:pPr')}/{qn('w:pStyle')}"
+
+
+class _Spacings:
+    """Paragraph styles' line spacing (w:spacing), looked up by style id once per report."""
+
+    def __init__(self, doc: DocumentObject) -> None:
+        self._styles = doc.styles.element
+        self._found: dict[str | None, etree._Element | None] = {}
+
+    def of(self, style_id: str | None) -> etree._Element | None:
+        if style_id not in self._found:
+            node = next((n for n in self._styles.iterchildren(_W_STYLE) if n.get(_W_STYLE_ID) == style_id), None)
+            spacing = node.find(_SPACING) if node is not None else None
+            self._found[style_id] = spacing if spacing is not None and spacing.get(_W_LINE) is not None else None
+        return self._found[style_id]
+
+
+def _line_pitch(p: etree._Element, size_pt: float, spacings: _Spacings) -> float:
     """A paragraph's line height in twips: its own spacing, else its style's."""
     single = _SINGLE_LINE_EM * size_pt * TWIPS_PER_PT
-    spacing = p.find(f"{qn('w:pPr')}/{qn('w:spacing')}")
-    if spacing is None or spacing.get(qn("w:line")) is None:
-        style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
-        style_id = style.get(qn("w:val")) if style is not None else None
-        for node in doc.styles.element.iterchildren(qn("w:style")):
-            if node.get(qn("w:styleId")) == style_id:
-                spacing = node.find(f"{qn('w:pPr')}/{qn('w:spacing')}")
-    if spacing is None or spacing.get(qn("w:line")) is None:
+    spacing = p.find(_SPACING)
+    if spacing is None or spacing.get(_W_LINE) is None:
+        style = p.find(_P_STYLE)
+        spacing = spacings.of(style.get(_W_VAL) if style is not None else None)
+    if spacing is None:
         return single
-    line = float(spacing.get(qn("w:line"), "240"))
-    rule = spacing.get(qn("w:lineRule"), "auto")
+    line = float(spacing.get(_W_LINE, "240"))
+    rule = spacing.get(_W_RULE, "auto")
     if rule == "exact":
         return line
     if rule == "atLeast":
@@ -248,23 +285,29 @@ def _line_pitch(doc: DocumentObject, p: etree._Element, size_pt: float) -> float
     return single * line / 240
 
 
-def _row_heights(doc: DocumentObject, tbl: etree._Element, rows: Sequence[Sequence[_Cell]]) -> list[float]:
+def _row_heights(tbl: etree._Element, rows: Sequence[Sequence[_Cell]], spacings: _Spacings) -> list[float]:
     """Each row's height in twips, estimated from its cells' lines (merged label cells aside)."""
     margins = _margins(tbl)
     size = _table_size_half_pt(tbl) / 2
     heights = []
     for row in rows:
-        tallest = 0.0
+        tallest, one_line = 0.0, False
         for cell in row:
-            if cell.tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}") is not None:
+            if cell.tc.find(_V_MERGE) is not None:
                 continue
-            width_node = cell.tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}")
-            room = max(int(width_node.get(qn("w:w"), "0")) - margins if width_node is not None else 0, 1)
+            paragraphs = cell.tc.findall(_W_P)
+            if len(paragraphs) == 1 and (not cell.text or _NUMBER.match(cell.text)):
+                # A number fits its column (the widths were fitted first): one line, as an empty cell.
+                if not one_line:
+                    tallest, one_line = max(tallest, _line_pitch(paragraphs[0], size, spacings)), True
+                continue
+            width_node = cell.tc.find(_TC_W)
+            room = max(int(width_node.get(_W_W, "0")) - margins if width_node is not None else 0, 1)
             height = 0.0
-            for p in cell.tc.iterchildren(qn("w:p")):
-                text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+            for p in paragraphs:
+                text = "".join(t.text or "" for t in p.iter(_W_T))
                 lines = max(math.ceil(text_width_pt(text, size) * TWIPS_PER_PT / room), 1)
-                height += lines * _line_pitch(doc, p, size)
+                height += lines * _line_pitch(p, size, spacings)
             tallest = max(tallest, height)
         heights.append(tallest + _ROW_PADDING_TWIPS)
     return heights
@@ -280,16 +323,17 @@ def _keep_with_next(tr: etree._Element, keep: bool) -> None:
             p_pr.remove(node)
 
 
-def release_tall_blocks(doc: DocumentObject, tbl: etree._Element) -> bool:
+def _release_tall_blocks(
+    tbl: etree._Element,
+    rows: Sequence[Sequence[_Cell]],
+    table: Table,
+    page: int,
+    spacings: _Spacings,
+) -> bool:
     """Let an official table break inside a kept group that cannot fit one page; True when one was released."""
-    rows = list(_rows(tbl))
-    grid = tbl.find(qn("w:tblGrid"))
-    n_cols = len(grid.findall(qn("w:gridCol"))) if grid is not None else 0
-    table = _form_table([c for row in rows for c in row], n_cols)
-    page = _text_block_height(doc)
-    if table is None or len(rows) != table.n_rows or not page:
+    if len(rows) != table.n_rows or not page:
         return False
-    heights = _row_heights(doc, tbl, rows)
+    heights = _row_heights(tbl, rows, spacings)
     room = page - sum(heights[: table.header_rows()])  # the header rows repeat on every page
     blocks = page_blocks(table)
     tall = [(first, last) for first, last in blocks if sum(heights[first : last + 1]) > room]

@@ -29,7 +29,8 @@ def _number_cells(path: Path) -> list[tuple[str, float, float]]:
     out = []
     for table in Document(str(path)).tables:
         tbl = table._tbl
-        margins = sum(int(m.get(qn("w:w"))) for m in tbl.iter(qn("w:left"), qn("w:right")))
+        cell_margins = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblCellMar')}")
+        margins = sum(int(m.get(qn("w:w"))) for m in cell_margins.iterchildren(qn("w:left"), qn("w:right")))
         for tc in tbl.iter(qn("w:tc")):
             text = "".join(t.text or "" for t in tc.iter(qn("w:t"))).strip()
             if not _NUMBER.match(text):
@@ -44,9 +45,17 @@ def _widths(path: Path) -> list[list[str]]:
     return [[c.get(qn("w:w")) for c in t._tbl.iter(qn("w:gridCol"))] for t in Document(str(path)).tables]
 
 
-def test_province_numbers_fit_their_columns(tmp_path: Path) -> None:
-    out = tmp_path / "province.docx"
-    assert render_report(province_data(), out).output == out
+def _seven_digit_table_four() -> dict[str, object]:
+    """Every 表四 figure of seven digits: 15 columns that only fit with narrow margins and a small font."""
+    data = zero_data()
+    data["values"] |= {k: 1_234_567 for k in data["values"] if k.startswith("t4.")}
+    return data
+
+
+@pytest.mark.parametrize("data", [province_data(), _seven_digit_table_four()], ids=["province", "t4-seven-digits"])
+def test_large_numbers_fit_their_columns(tmp_path: Path, data: dict[str, object]) -> None:
+    out = tmp_path / "large.docx"
+    assert render_report(data, out, draft=True).output == out
     cells = _number_cells(out)
     assert any(len(text) >= 7 for text, _, _ in cells)
     assert [(text, need, room) for text, need, room in cells if need > room + 1] == []  # widths are whole twips
@@ -96,14 +105,18 @@ def _table_numbers(data: dict[str, object]) -> set[str]:
 
 
 @pytest.mark.libreoffice
-def test_no_number_wraps_in_the_pdf(tmp_path: Path) -> None:
-    data = province_data()
-    out = tmp_path / "province.docx"
-    assert render_report(data, out).output == out
+@pytest.mark.parametrize(
+    ("data", "totals"),
+    [(province_data(), {"1273128", "1257850"}), (_seven_digit_table_four(), {"4938268"})],
+    ids=["province", "t4-seven-digits"],
+)
+def test_no_number_wraps_in_the_pdf(tmp_path: Path, data: dict[str, object], totals: set[str]) -> None:
+    out = tmp_path / "large.docx"
+    assert render_report(data, out, draft=True).output == out
     (made,) = pdf.convert_to_pdf([out], tmp_path / "pdf")
     # -raw keeps a cell's text together: a wrapped number is two tokens on two lines.
     tokens = set(subprocess.run(["pdftotext", "-raw", str(made), "-"], capture_output=True, text=True).stdout.split())
-    expected = _table_numbers(data) | {"1273128", "1257850"}  # 表三's 总计 of 一 and (七)
+    expected = _table_numbers(data) | totals  # totals: 表三's 总计 of 一 and (七); 表四's 总计
     assert sorted(expected - tokens) == []
 
 

@@ -41,6 +41,7 @@ _LABEL_FLOOR = 0.6
 _HEADER_CHARS = 2
 _MIN_SIZE_HALF_PT = 13  # 6.5 pt: below it a printed number is hard to read
 _STEP_HALF_PT = 1
+_NARROW = 2 * 20  # left plus right cell margin (twips) when the numbers need the room: 0.35 mm a side
 
 # Tags looked up per cell, spelled out once (qn parses its argument on every call).
 _W_TR, _W_TC, _W_P, _W_T, _W_R = qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:t"), qn("w:r")
@@ -189,17 +190,43 @@ def _fit_table(tbl: etree._Element, rows: Sequence[Sequence[_Cell]], table: Tabl
         return False
     margins = _margins(tbl)
     size = original = _table_size_half_pt(tbl)
-    while True:
-        widths = fit_widths(base, _needs(cells, len(base), size / 2, margins), _floors(table, base, size / 2, margins))
-        if widths is not None or size - _STEP_HALF_PT < _MIN_SIZE_HALF_PT:
+    # Narrow cell margins before a smaller font: the numbers stay as large as they can.
+    tries = [(sz, m) for sz in range(size, _MIN_SIZE_HALF_PT - 1, -_STEP_HALF_PT) for m in (margins, _NARROW)]
+    for size, used in tries:
+        if used > margins:
+            continue
+        widths = fit_widths(base, _needs(cells, len(base), size / 2, used), _floors(table, base, size / 2, used))
+        if widths is not None:
             break
-        size -= _STEP_HALF_PT
-    if widths is None:  # even the smallest font cannot hold it: the smallest font, numbers may wrap
-        widths = base
+    else:  # even the smallest font cannot hold it: the smallest font, numbers may wrap
+        widths, used = base, margins
     if widths == base and size == original:
         return False
+    if used != margins:
+        _set_margins(tbl, used // 2)
     _apply(tbl, rows, widths, size if size != original else None)
     return True
+
+
+def _set_margins(tbl: etree._Element, each: int) -> None:
+    """Left and right cell margins of the whole table, in twips."""
+    tbl_pr = tbl.find(qn("w:tblPr"))
+    assert tbl_pr is not None  # every table has its properties
+    margins = tbl_pr.find(qn("w:tblCellMar"))
+    if margins is None:
+        margins = OxmlElement("w:tblCellMar")
+        look = tbl_pr.find(qn("w:tblLook"))  # schema order: tblCellMar comes right before tblLook
+        if look is not None:
+            look.addprevious(margins)
+        else:
+            tbl_pr.append(margins)
+    for side in ("left", "right"):
+        node = margins.find(qn(f"w:{side}"))
+        if node is None:
+            node = OxmlElement(f"w:{side}")
+            margins.append(node)
+        node.set(qn("w:w"), str(each))
+        node.set(qn("w:type"), "dxa")
 
 
 def _official(tbl: etree._Element) -> tuple[list[list[_Cell]], Table] | None:

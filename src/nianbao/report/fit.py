@@ -1,11 +1,12 @@
 """Fit the three official tables to the numbers they hold, so no number wraps inside its cell.
 
 The template's column widths suit a 街道 or a department (four-digit figures). A county, city or province
-has six- and seven-digit counts and amounts like 1234567.8912 万元, which would wrap in a 11 mm column. After
+has six- and seven-digit counts and amounts like 1234567.8912 万元, which would wrap in an 11 mm column. After
 rendering, each table is measured: a column whose widest number does not fit is widened, taking the room
-from the columns with slack (the long 表三 labels first, down to a floor); only when that is not enough is
-the table's font made smaller, half a point at a time. A table whose numbers fit is left untouched, so the
-usual report keeps the template's look exactly.
+from the columns with slack (the long 表三 labels first, down to a floor); only when that is not enough are
+the cell margins narrowed, and then the table's font made smaller, half a point at a time. A table whose
+numbers fit is left untouched, so the usual report keeps the template's look exactly. Then a group of rows
+kept on one page that cannot fit a page is let go (see `_release_tall_blocks`).
 
 Widths are estimated from the advance widths of the 公文 fonts and their free substitutes: digits are half
 an em in 仿宋_GB2312 and up to 0.562 em in Noto Serif CJK SC (LibreOffice's substitute); 0.6 em leaves a
@@ -45,7 +46,7 @@ _NARROW = 2 * 20  # left plus right cell margin (twips) when the numbers need th
 
 # Tags looked up per cell, spelled out once (qn parses its argument on every call).
 _W_TR, _W_TC, _W_P, _W_T, _W_R = qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:t"), qn("w:r")
-_W_SZ, _W_RPR, _W_W, _W_VAL = qn("w:sz"), qn("w:rPr"), qn("w:w"), qn("w:val")
+_W_SZ, _W_SZ_CS, _W_RPR, _W_W, _W_VAL = qn("w:sz"), qn("w:szCs"), qn("w:rPr"), qn("w:w"), qn("w:val")
 _GRID_SPAN = f"{qn('w:tcPr')}/{qn('w:gridSpan')}"
 _TC_W = f"{qn('w:tcPr')}/{qn('w:tcW')}"
 _V_MERGE = f"{qn('w:tcPr')}/{qn('w:vMerge')}"
@@ -167,17 +168,20 @@ def _apply(tbl: etree._Element, rows: Sequence[Sequence[_Cell]], widths: Sequenc
                 tc_w.set(qn("w:w"), str(round(sum(widths[cell.col : cell.col + cell.span]))))
                 tc_w.set(qn("w:type"), "dxa")
     if size is not None:
-        for run in tbl.iter(qn("w:r")):
-            r_pr = run.find(qn("w:rPr"))
-            if r_pr is None:
-                r_pr = OxmlElement("w:rPr")
-                run.insert(0, r_pr)
-            for tag in ("w:sz", "w:szCs"):
-                node = r_pr.find(qn(tag))
-                if node is None:
-                    node = OxmlElement(tag)
-                    r_pr.append(node)
-                node.set(qn("w:val"), str(size))
+        for run in tbl.iter(_W_R):
+            _set_size(run, size)
+
+
+def _set_size(run: etree._Element, half_points: int) -> None:
+    """A run's size, Latin and complex script, in the schema's order (Word refuses rPr children out of it)."""
+    r_pr = run.get_or_add_rPr()  # type: ignore[attr-defined]  # python-docx's CT_R
+    sz = r_pr.get_or_add_sz()
+    sz.set(_W_VAL, str(half_points))
+    sz_cs = sz.getnext()
+    if sz_cs is None or sz_cs.tag != _W_SZ_CS:
+        sz_cs = OxmlElement("w:szCs")
+        sz.addnext(sz_cs)
+    sz_cs.set(_W_VAL, str(half_points))
 
 
 def _fit_table(tbl: etree._Element, rows: Sequence[Sequence[_Cell]], table: Table) -> bool:

@@ -202,3 +202,21 @@ def test_demo_region_ends_with_the_area_report_its_page_and_charts(tmp_path: Pat
     page = next(out.glob("*.html")).read_text(encoding="utf-8")
     assert "各单位情况对比" in page and ("<svg" in page or "image/svg+xml" in page)
     assert SHEET_COMPARISON in load_workbook(out / SUMMARY_XLSX).sheetnames
+
+
+def test_the_importers_warnings_on_a_body_report_reach_the_area(bodies: Path) -> None:
+    from docx import Document
+
+    folder = _folder(bodies, "空白", "report")
+    report = next(folder.glob(f"{BODIES[2]}*.docx"))
+    doc = Document(str(report))
+    blanks = [c for t in doc.tables for row in t.rows for c in row.cells if c.text.strip() == "0"]
+    assert blanks, "the body's tables hold a zero to blank out"
+    blanks[0].paragraphs[0].runs[0].text = "—"  # a blank, as some bodies print it
+    doc.save(str(report))
+    result = pipeline.merge(folder, body=AREA, roster=BODIES)
+    warned = [f for f in result.findings if f.code == "IM-8"]
+    assert len(warned) == 1 and warned[0].department == BODIES[2] and warned[0].file == report.name
+    assert not warned[0].is_error and BODIES[2] in result.departments
+    clean = pipeline.merge(_folder(bodies, "无空白", "report"), body=AREA, roster=BODIES)
+    assert not [f for f in clean.findings if f.code.startswith("IM-")]

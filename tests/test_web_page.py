@@ -212,13 +212,16 @@ def test_render_html_and_charts(tmp_path: Path) -> None:
     }
 
 
-def test_render_html_refuses_a_batch(tmp_path: Path) -> None:
+def test_render_html_of_a_batch_writes_a_page_beside_each_report(tmp_path: Path) -> None:
     for name in ("a.json", "b.json"):
         (tmp_path / name).write_text(json.dumps(zero_data(), ensure_ascii=False), encoding="utf-8")
     result = CliRunner().invoke(
         main, ["render", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--out", str(tmp_path / "out"), "--html"]
     )
-    assert result.exit_code == 2 and "单个数据文件" in result.output
+    assert result.exit_code == 0, result.output
+    reports = sorted((tmp_path / "out").glob("*.docx"))
+    assert len(reports) == 2  # the same body twice: the second report is named …-2
+    assert sorted((tmp_path / "out").glob("*.html")) == [r.with_suffix(".html") for r in reports]
 
 
 def test_build_html_and_charts_sheet(tmp_path: Path) -> None:

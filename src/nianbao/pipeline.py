@@ -387,8 +387,13 @@ def render_many(
     jobs: int | None = None,
     pdf: bool = False,
     progress: Progress | None = None,
+    html: bool = False,
+    charts: bool = False,
 ) -> tuple[list[Any], list[Path]]:
-    """One report per data file into `outdir` (on every core when there are many): (outcomes, PDFs made)."""
+    """One report per data file into `outdir` (on every core when there are many): (outcomes, PDFs made).
+
+    `html` and `charts` give each report its web page and charts, made in the workers; PDFs are converted
+    afterwards, so they hold the charts."""
     from .report.render import render_many as render_batch
 
     outcomes = render_batch(
@@ -399,6 +404,8 @@ def render_many(
         draft=draft,
         jobs=jobs,
         progress=_stage(progress, RENDERING),
+        html=html,
+        charts=charts,
     )
     written = [o.output for o in outcomes if o.output is not None]
     pdfs: list[Path] = []

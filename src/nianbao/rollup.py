@@ -269,8 +269,15 @@ def _body_from_report(path: Path, directory: Path, imported: ImportResult) -> Bo
     name = path.relative_to(directory).as_posix()
     data = imported.data
     body = data.body or path.stem
-    problems = _checked(data, name, body, Scope.PUBLISHED)
+    problems = _import_warnings(imported, name, body) + _checked(data, name, body, Scope.PUBLISHED)
     return BodyResult(body, "report", [name], data, _cell_rows(data, name, body), problems)
+
+
+def _import_warnings(imported: ImportResult, file: str, body: str) -> list[Finding]:
+    """How the importer read a body's report (a blank read as 0, a row aligned by a rule …), for the coordinator."""
+    from dataclasses import replace
+
+    return [replace(f, file=file, department=body) for f in imported.problems if not f.is_error]
 
 
 # -- putting the area together --------------------------------------------------------------------------------

@@ -164,11 +164,21 @@ def render(
             )
             _charts_pdf(out, pdf and charts)
         return
-    if html or charts or last_year:
-        raise UsageError("--html、--charts 和 --last-year 只用于单个数据文件，请逐份生成。")
+    if last_year:
+        raise UsageError("--last-year 只用于单个数据文件（上年数据属于一个机关），请逐份生成。")
     if out.suffix.lower() == ".docx" or out.is_file():
         raise UsageError(f"给出多个数据文件时，--out 应为文件夹，而不是 {out}。")
-    if not _render_batch(data_files, out, template=template, report_date=report_date, draft=draft, pdf=pdf, jobs=jobs):
+    if not _render_batch(
+        data_files,
+        out,
+        template=template,
+        report_date=report_date,
+        draft=draft,
+        pdf=pdf,
+        jobs=jobs,
+        html=html,
+        charts=charts,
+    ):
         sys.exit(EXIT_FINDINGS)
 
 
@@ -181,6 +191,8 @@ def _render_batch(
     draft: bool,
     pdf: bool,
     jobs: int | None,
+    html: bool = False,
+    charts: bool = False,
 ) -> bool:
     """Render many reports; one line per report that was not written. False when any was not."""
     from .. import pipeline
@@ -196,6 +208,8 @@ def _render_batch(
             jobs=jobs,
             pdf=pdf,
             progress=(lambda _w, d, t: bar(d, t)) if bar else None,
+            html=html,
+            charts=charts,
         )
     written = [o.output for o in outcomes if o.output is not None]
     for outcome in outcomes:
@@ -207,9 +221,23 @@ def _render_batch(
         f"已生成 {len(written)} 份报告（共 {len(outcomes)} 份数据），在 [bold]{escape(str(outdir))}[/]"
         + (f"；其中 {warned} 份有警告，可逐份用 nianbao render 查看" if warned else "")
     )
+    if html or charts:
+        _print_batch_editions(outcomes)
     if pdfs:
         console.print(f"已生成 PDF {len(pdfs)} 份。")
     return len(written) == len(outcomes)
+
+
+def _print_batch_editions(outcomes: Sequence[Any]) -> None:
+    """How many pages and charts the batch made; each reason for a missing chart once."""
+    for note in dict.fromkeys(n for o in outcomes for n in o.notes):
+        err_console.print(f"[yellow]{escape(note)}[/]")
+    pages = sum(1 for o in outcomes if o.html is not None)
+    if pages:
+        console.print(f"已生成网页 {pages} 份（与各 Word 报告同名的 .html）。")
+    drawn = sum(len(o.charts) for o in outcomes)
+    if drawn:
+        console.print(f"图解共 {drawn} 幅（{sum(1 for o in outcomes if o.charts)} 份报告）。")
 
 
 # -- build ------------------------------------------------------------------------------------------

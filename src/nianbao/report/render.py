@@ -43,6 +43,7 @@ from ..findings import Finding, Severity, has_errors
 from ..form import official
 from . import names
 from .context import CheckedReport, build_context, read_report_data
+from .fit import fit_tables
 from .outline import apply_outline, narrative_keys
 from .placeholders import (
     ALLOWED_FILTERS,
@@ -317,6 +318,7 @@ def render_docx_bytes(context: Mapping[str, Any], template: Path | None = None) 
         # e.g. {{ t3 > 1 }} in a template rendered without its check: the data cannot be used that way
         raise UsageError(f"模板无法填写：{exc}。") from exc
     apply_outline(tpl.docx, _narrative_paragraphs(context))
+    fit_tables(tpl.docx)
     _set_properties(tpl, context)
     buffer = io.BytesIO()
     tpl.save(buffer)
@@ -467,14 +469,40 @@ class BatchOutcome:
     output: Path | None
     findings: list[Finding] = field(default_factory=list)
     error: str = ""  # the file could not be read or rendered at all
+    html: Path | None = None  # the web page beside the report (--html)
+    charts: list[str] = field(default_factory=list)  # titles of the charts drawn (--html, --charts)
+    notes: list[str] = field(default_factory=list)  # why an edition was left without charts
 
 
 def _render_one(source: Path, out: Path, options: Mapping[str, Any]) -> BatchOutcome:
+    editions = {k: options.get(k, False) for k in ("html", "charts")}
+    options = {k: v for k, v in options.items() if k not in editions}
     try:
-        result = render_report(load_data(source), out, **options)
+        report = read_report_data(load_data(source))
+        result = render_report(report, out, **options)
     except NianbaoError as exc:
         return BatchOutcome(source, None, error=str(exc))
-    return BatchOutcome(source, result.output, result.findings)
+    outcome = BatchOutcome(source, result.output, result.findings)
+    if result.output is not None and any(editions.values()):
+        _add_editions(outcome, report, options, **editions)
+    return outcome
+
+
+def _add_editions(
+    outcome: BatchOutcome, report: CheckedReport, options: Mapping[str, Any], *, html: bool, charts: bool
+) -> None:
+    """The web page and charts of one report of a batch, as `render --html/--charts` makes them for one."""
+    from .context import signature_date
+    from .editions import write_editions
+
+    assert outcome.output is not None
+    try:
+        day = signature_date(report, options.get("report_date"))
+        made = write_editions(report, day, outcome.output, html=html, charts=charts, draft=options.get("draft", False))
+    except NianbaoError as exc:
+        outcome.notes.append(f"网页版和图解未生成：{exc}")
+        return
+    outcome.html, outcome.charts, outcome.notes = made.html, [c.title for c in made.charts], made.notes
 
 
 def _render_chunk(chunk: Sequence[tuple[Path, Path, Mapping[str, Any]]]) -> list[BatchOutcome]:
@@ -541,18 +569,21 @@ def render_many(
     draft: bool = False,
     jobs: int | None = None,
     progress: parallel.Progress | None = None,
+    html: bool = False,
+    charts: bool = False,
 ) -> list[BatchOutcome]:
     """Render one report per merged.json-shaped file into `outdir`, on every core when there are many.
 
     Each report is named after its body and year; a file that cannot be read is an outcome with an
-    `error`, never the end of the batch. The template is compiled once per worker process.
+    `error`, never the end of the batch. The template is compiled once per worker process. With `html`
+    and `charts` each worker also writes the report's web page beside it and draws its charts.
     """
     if template is not None:
         check = check_template(template)  # once, here, instead of once per report in every worker
         if _refused(check):
             refused = _template_findings(check, template)
             return [BatchOutcome(source, None, refused) for source in sources]
-    options = {"template": template, "report_date": report_date, "draft": draft}
+    options = {"template": template, "report_date": report_date, "draft": draft, "html": html, "charts": charts}
     taken: set[Path] = set()
     # Workers read the data themselves: the parent holds only paths, so memory stays that of one report
     # per process whatever the batch size.

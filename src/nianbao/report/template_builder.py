@@ -163,7 +163,7 @@ def _keep_rows_together(docx_table: DocxTable, first: int, last: int) -> None:
                 Paragraph(p, docx_table).paragraph_format.keep_with_next = True
 
 
-def _page_blocks(table: Table) -> list[tuple[int, int]]:
+def page_blocks(table: Table) -> list[tuple[int, int]]:
     """Row ranges that must not be split by a page break.
 
     A small table (表二, 表四) is one block. Otherwise the header rows stay with the first body row, and the
@@ -204,7 +204,7 @@ def _add_table(doc: DocumentObject, table: Table) -> DocxTable:
         centred = cell.kind != "label" or table.key in _CENTRED_LABEL_TABLES or cell.rowspan > 1
         _set_cell_text(target, text, centred, style_id)
     _mark_header_rows(docx_table, table.header_rows() if table.key != "t2" else 0)
-    for first, last in _page_blocks(table):
+    for first, last in page_blocks(table):
         _keep_rows_together(docx_table, first, last)
     return docx_table
 

@@ -184,3 +184,33 @@ def test_table_three_taller_than_a_page_flows_on_with_its_header_repeated(tmp_pa
     outer = max(page_blocks(table), key=lambda b: b[1] - b[0])
     leading = next(squash(c.text) for c in table.grid if c.row == outer[0] and c.kind == "label" and c.rowspan == 1)
     assert leading in pages[first]
+
+
+def test_reports_of_one_template_reuse_its_tall_groups_and_come_out_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which kept groups are too tall is worked out once per template and table layout, and the documents are
+    the same as when it is worked out for each report (also where a group is released)."""
+    from nianbao.report import fit
+
+    template = _large_print_template(tmp_path / "large-template.docx")
+    calls: list[str] = []
+    tall_blocks = fit._tall_blocks
+
+    def counting(*args: object) -> tuple[tuple[int, int], ...]:
+        calls.append("t")
+        return tall_blocks(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fit, "_tall_blocks", counting)
+    fit._TALL.clear()
+    first, second = tmp_path / "a.docx", tmp_path / "b.docx"
+    assert render_report(zero_data(), first, template=template).output == first
+    made = len(calls)
+    assert made == 3  # the three official tables, once
+    assert render_report(zero_data(), second, template=template).output == second
+    assert len(calls) == made  # the second report reuses them
+    assert _kept_rows(second) == _kept_rows(first) and not all(_kept_rows(second))
+    fit._TALL.clear()
+    fresh = tmp_path / "c.docx"
+    assert render_report(zero_data(), fresh, template=template).output == fresh
+    assert len(calls) == 2 * made and _kept_rows(fresh) == _kept_rows(second)

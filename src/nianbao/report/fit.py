@@ -6,7 +6,7 @@ rendering, each table is measured: a column whose widest number does not fit is 
 from the columns with slack (the long 表三 labels first, down to a floor); only when that is not enough are
 the cell margins narrowed, and then the table's font made smaller, half a point at a time. A table whose
 numbers fit is left untouched, so the usual report keeps the template's look exactly. Then a group of rows
-kept on one page that cannot fit a page is let go (see `_release_tall_blocks`).
+kept on one page that cannot fit a page is let go (see `_tall_blocks`).
 
 Widths are estimated from the advance widths of the 公文 fonts and their free substitutes: digits are half
 an em in 仿宋_GB2312 and up to 0.562 em in Noto Serif CJK SC (LibreOffice's substitute); 0.6 em leaves a
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -243,8 +243,13 @@ def _official(tbl: etree._Element) -> tuple[list[list[_Cell]], Table] | None:
     return None if table is None else (rows, table)
 
 
-def fit_tables(doc: DocumentObject) -> int:
-    """Fit every official table of a rendered report to its numbers and the page; the number changed."""
+def fit_tables(doc: DocumentObject, template_key: Hashable | None = None) -> int:
+    """Fit every official table of a rendered report to its numbers and the page; the number changed.
+
+    `template_key` names the template the report was rendered from: a table the fitting left as the template
+    laid it out, holding the same labels, has the same row heights in every report of that template, so which of
+    its kept groups are taller than a page is worked out once (about a tenth of a report's rendering).
+    """
     page = _text_block_height(doc)
     spacings = _Spacings(doc)
     changed = 0
@@ -254,9 +259,31 @@ def fit_tables(doc: DocumentObject) -> int:
             continue
         rows, table = found
         fitted = _fit_table(tbl, rows, table)
-        released = _release_tall_blocks(tbl, rows, table, page, spacings)
-        changed += fitted or released
+        key = None if fitted or template_key is None else (template_key, page, table.key, _layout_of(rows))
+        tall = _TALL.get(key) if key is not None else None
+        if tall is None:
+            tall = _tall_blocks(tbl, rows, table, page, spacings)
+            if key is not None:
+                _remember(key, tall)
+        changed += fitted or _release(tbl, table, tall)
     return changed
+
+
+# (template, page, table, layout) → the kept groups taller than a page, for tables left as the template laid them out.
+_TALL: dict[Hashable, tuple[tuple[int, int], ...]] = {}
+_TALL_MAX = 64
+
+
+def _remember(key: Hashable, tall: tuple[tuple[int, int], ...]) -> None:
+    if len(_TALL) >= _TALL_MAX:  # a template whose labels vary from report to report: keep the memory bounded
+        _TALL.clear()
+    _TALL[key] = tall
+
+
+def _layout_of(rows: Sequence[Sequence[_Cell]]) -> tuple[tuple[str, int], ...]:
+    """What a table's row heights depend on once its widths and font are the template's: each cell's text (a
+    number, fitting its column, takes one line whatever it is) and how many paragraphs it holds."""
+    return tuple(("#" if _NUMBER.match(c.text) else c.text, len(c.tc)) for row in rows for c in row)
 
 
 # -- blocks taller than a page --------------------------------------------------------------------------
@@ -354,23 +381,26 @@ def _keep_with_next(tr: etree._Element, keep: bool) -> None:
             p_pr.remove(node)
 
 
-def _release_tall_blocks(
+def _tall_blocks(
     tbl: etree._Element,
     rows: Sequence[Sequence[_Cell]],
     table: Table,
     page: int,
     spacings: _Spacings,
-) -> bool:
-    """Let an official table break inside a kept group that cannot fit one page; True when one was released."""
+) -> tuple[tuple[int, int], ...]:
+    """The kept groups of rows (first, last) of an official table that cannot fit one page."""
     if len(rows) != table.n_rows or not page:
-        return False
+        return ()
     heights = _row_heights(tbl, rows, spacings)
     room = page - sum(heights[: table.header_rows()])  # the header rows repeat on every page
-    blocks = page_blocks(table)
-    tall = [(first, last) for first, last in blocks if sum(heights[first : last + 1]) > room]
+    return tuple((first, last) for first, last in page_blocks(table) if sum(heights[first : last + 1]) > room)
+
+
+def _release(tbl: etree._Element, table: Table, tall: tuple[tuple[int, int], ...]) -> bool:
+    """Let an official table break inside its kept groups that cannot fit one page; True when one was released."""
     if not tall:
         return False
-    kept = {i for first, last in blocks if (first, last) not in tall for i in range(first, last)}
+    kept = {i for first, last in page_blocks(table) if (first, last) not in tall for i in range(first, last)}
     trs = tbl.findall(qn("w:tr"))
     for first, last in tall:
         for i in range(first, last):

@@ -305,7 +305,8 @@ def _read_cached(path: Path, _mtime: int) -> bytes:
 
 
 def render_docx_bytes(context: Mapping[str, Any], template: Path | None = None) -> bytes:
-    tpl = _PatchOnceTemplate(io.BytesIO(_template_data(template)))
+    data = _template_data(template)
+    tpl = _PatchOnceTemplate(io.BytesIO(data))
     try:
         tpl.render(dict(context), jinja_env(), autoescape=True)
     except SecurityError as exc:
@@ -318,7 +319,7 @@ def render_docx_bytes(context: Mapping[str, Any], template: Path | None = None) 
         # e.g. {{ t3 > 1 }} in a template rendered without its check: the data cannot be used that way
         raise UsageError(f"模板无法填写：{exc}。") from exc
     apply_outline(tpl.docx, _narrative_paragraphs(context))
-    fit_tables(tpl.docx)
+    fit_tables(tpl.docx, template_key=hash(data))  # the same bytes object each time: its hash is kept
     _set_properties(tpl, context)
     buffer = io.BytesIO()
     tpl.save(buffer)

@@ -30,8 +30,8 @@ pytestmark = [
 webdriver = pytest.importorskip("selenium.webdriver")
 uvicorn = pytest.importorskip("uvicorn")
 
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from nianbao.site.app import create_app  # noqa: E402
@@ -114,7 +114,17 @@ def submit(driver: Any, button: Any) -> None:
     """Click a form's button and wait for the next page to replace this one."""
     page = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 30).until(lambda _driver: _replaced(page))
+
+
+def _replaced(page: Any) -> bool:
+    """The old page is gone. Asked in the middle of the navigation, chromedriver may answer that the element's
+    node "does not belong to the document" (a WebDriverException) rather than that it is stale: gone too."""
+    try:
+        page.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException among them
+        return True
+    return False
 
 
 def upload(driver: Any, path: Path) -> None:

@@ -220,3 +220,22 @@ def test_the_importers_warnings_on_a_body_report_reach_the_area(bodies: Path) ->
     assert not warned[0].is_error and BODIES[2] in result.departments
     clean = pipeline.merge(_folder(bodies, "无空白", "report"), body=AREA, roster=BODIES)
     assert not [f for f in clean.findings if f.code.startswith("IM-")]
+
+
+def test_an_area_merge_is_compared_with_last_years_area_data(bodies: Path, tmp_path: Path) -> None:
+    """The cross-year checks run once after the merge, for an area's as for a body's: last year's 结转 that
+    does not match this year's 上年结转 is C1, named with last year's file."""
+    folder = _folder(bodies, "数据-跨年", "merged")
+    this_year = pipeline.merge(folder, body=AREA, roster=BODIES)
+    carried = {k: v for k, v in this_year.data.values.items() if k.startswith("t3.carried_over.")}
+    assert any(carried.values())
+    last = tmp_path / "上年" / MERGED_JSON
+    last.parent.mkdir()
+    data = json.loads(json.dumps(this_year.data.to_json(), default=str))
+    data["year"] = YEAR - 1
+    data["values"] = {k: 0 for k in data["values"]}  # nothing carried forward last year
+    last.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    compared = pipeline.merge(folder, body=AREA, roster=BODIES, last_year=last)
+    c1 = [f for f in compared.findings if f.code == "C1"]
+    assert c1 and all(f.file == MERGED_JSON for f in c1)
+    assert not [f for f in this_year.findings if f.code == "C1"]

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from . import parallel
 from .checks import check_workbook, check_workbook_bytes
-from .crossyear import compare_to_last, load_last_year
 from .data import Collection, Provenance, ReportData
 from .dates import parse_date
 from .errors import UsageError
@@ -775,7 +774,6 @@ def run_merge(
     year: int | None = None,
     exclude: Sequence[Path] = (),
     jobs: int | None = None,
-    last_year: Path | None = None,
     allowed_missing: Sequence[str] = (),
     meanwhile: Callable[[], object] | None = None,
     found: Found | None = None,
@@ -784,8 +782,8 @@ def run_merge(
 
     `body`/`year` fix what the files must say; by default the value most files agree on is used.
     `exclude` keeps an output folder inside `directory` from being read back. `jobs` is the number of
-    reading processes (default: one per core when there are many files). `last_year` (last year's
-    merged.json, workbook or published report) adds the cross-year findings C1, C2, T2-3 and swings.
+    reading processes (default: one per core when there are many files). The cross-year findings against
+    last year's data are `pipeline.merge`'s, for a body's merge and an area's alike.
     `allowed_missing` names roster departments knowingly left out (checked against the roster first).
     `meanwhile` runs in this process while worker processes read (e.g. importing what writing needs).
     `found` is what a walk of `directory` with the same exclusions already found (`Found`), so that a
@@ -796,10 +794,9 @@ def run_merge(
         raise UsageError(f"找不到文件夹：{directory}")
     names = _load_roster(roster) if isinstance(roster, Path) else None if roster is None else list(roster)
     allowed_roster_names(allowed_missing, names)  # a name off the roster fails before any reading
-    last = load_last_year(last_year) if last_year else None  # a bad file fails before any reading
     if found is None:
         links: list[Finding] = []
-        skip = [*exclude, *([roster] if isinstance(roster, Path) else []), *([last_year] if last_year else [])]
+        skip = [*exclude, *([roster] if isinstance(roster, Path) else [])]
         paths, ignored = discover_files(directory, skip, links)
         found = Found(paths, ignored, links)
     paths, ignored, link_findings = found.books, found.ignored, list(found.links)
@@ -818,8 +815,6 @@ def run_merge(
         ignored=[p.relative_to(directory).as_posix() for p in ignored],
     )
     result.findings.extend(link_findings)
-    if last is not None and last_year is not None:
-        result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
     return result
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import parallel
 from .errors import UsageError, in_file
@@ -20,9 +20,6 @@ from .fileio import Upload
 from .findings import Finding, has_errors
 from .merge import MergeResult, WorkbookItem
 from .reader.xlsx import WorkbookRead
-
-if TYPE_CHECKING:
-    from .rollup import AreaInputs
 
 __all__ = [
     "BuildResult",
@@ -162,29 +159,57 @@ def merge(
 
     Files may be paths, uploads, or (path or upload, name shown) pairs; a site passes the accepted file of
     each department named after it. `roster` is a roster file or the department names themselves.
+    `last_year` (last year's merged.json, workbook or published report) adds the cross-year findings.
     """
     from .crossyear import compare_to_last, load_last_year
+
+    last = load_last_year(last_year) if last_year else None  # a bad file fails before any reading
+    result = _merge_this_year(
+        source,
+        roster=roster,
+        body=body,
+        year=year,
+        exclude=[*exclude, *([last_year] if last_year else [])],
+        jobs=jobs,
+        allowed_missing=allowed_missing,
+        progress=progress,
+    )
+    if last is not None and last_year is not None:  # one comparison for a body's merge and an area's
+        result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
+    return result
+
+
+def _merge_this_year(
+    source: Path | Sequence[WorkbookItem | Path | Upload],
+    *,
+    roster: Path | Sequence[str] | None,
+    body: str | None,
+    year: int | None,
+    exclude: Sequence[Path],
+    jobs: int | None,
+    allowed_missing: Sequence[str],
+    progress: Progress | None,
+) -> MergeResult:
+    """The merge of a folder (a body's, or an area's: see rollup.py) or of the files given."""
     from .merge import allowed_roster_names, merge_items, run_merge
-    from .rollup import find_inputs
+    from .rollup import find_inputs, run_rollup
 
     if isinstance(source, Path):
         if isinstance(roster, Path) and not roster.is_file():
             raise UsageError(f"找不到部门名单：{roster}")
         found = None
         if source.is_dir():
-            skip = [*exclude, *([roster] if isinstance(roster, Path) else []), *([last_year] if last_year else [])]
-            inputs = find_inputs(source, skip)
+            inputs = find_inputs(source, [*exclude, *([roster] if isinstance(roster, Path) else [])])
             if inputs.is_area:
-                return _rollup(
+                return run_rollup(
                     source,
                     inputs,
-                    roster=roster,
-                    body=body,
+                    _roster_names(roster),
+                    area=body,
                     year=year,
                     jobs=jobs,
-                    last_year=last_year,
                     allowed_missing=allowed_missing,
-                    progress=progress,
+                    progress=_stage(progress, READING),
                 )
             found = inputs.as_body  # the folder is walked once
         return run_merge(
@@ -195,18 +220,16 @@ def merge(
             year=year,
             exclude=exclude,
             jobs=jobs,
-            last_year=last_year,
             allowed_missing=allowed_missing,
             meanwhile=_import_outputs,
             found=found,
         )
     names = _roster_names(roster)
     allowed_roster_names(allowed_missing, names)
-    last = load_last_year(last_year) if last_year else None
     items: list[WorkbookItem] = [s if isinstance(s, tuple) else (s, _name(s)) for s in source]
     if not items:
         raise UsageError("没有要汇总的工作簿。")
-    result = merge_items(
+    return merge_items(
         items,
         names,
         progress=_stage(progress, READING),
@@ -216,42 +239,6 @@ def merge(
         allowed_missing=allowed_missing,
         meanwhile=_import_outputs,
     )
-    if last is not None and last_year is not None:
-        result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
-    return result
-
-
-def _rollup(
-    directory: Path,
-    inputs: AreaInputs,
-    *,
-    roster: Path | Sequence[str] | None,
-    body: str | None,
-    year: int | None,
-    jobs: int | None,
-    last_year: Path | None,
-    allowed_missing: Sequence[str],
-    progress: Progress | None,
-) -> MergeResult:
-    """A folder of other bodies' data and reports: the area's 区域汇总 (see rollup.py)."""
-    from .crossyear import compare_to_last, load_last_year
-    from .rollup import run_rollup
-
-    names = _roster_names(roster)
-    last = load_last_year(last_year) if last_year else None
-    result = run_rollup(
-        directory,
-        inputs,
-        names,
-        area=body,
-        year=year,
-        jobs=jobs,
-        allowed_missing=allowed_missing,
-        progress=_stage(progress, READING),
-    )
-    if last is not None and last_year is not None:
-        result.findings.extend(compare_to_last(result.data, last, file=last_year.name))
-    return result
 
 
 def _import_outputs() -> None:
